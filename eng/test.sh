@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, starts the local services, builds, runs every test project against
+# the real services, and ends with one line "N passed, N failed, N skipped" counted from the test results.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+results="$repo/artifacts/test-results"
+
+bash eng/install-deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+started_services=0
+bash eng/services.sh status >/dev/null 2>&1 || started_services=1
+bash eng/services.sh start || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+stop_services() { [ "$started_services" = 1 ] && bash eng/services.sh stop >/dev/null 2>&1; true; }
+trap stop_services EXIT
+
+for setup in tests/*/setup.sh; do
+  [ -f "$setup" ] && { bash "$setup" || { echo "setup failed: $setup"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }; }
+done
+
+if ! dotnet build AiPlatform.sln -c Release -nologo -v minimal; then
+  echo "0 passed, 1 failed, 0 skipped"; exit 1
+fi
+
+rm -rf "$results"; mkdir -p "$results"
+crashed=0
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$results" \
+    || true
+  [ -f "$results/$name.trx" ] || { echo "!! $name produced no results (the test host crashed or did not start)"; crashed=$((crashed + 1)); }
+done
+
+count() { # attribute name -> sum over all trx files
+  local total=0 value
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    value=$(grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*')
+    total=$((total + ${value:-0}))
+  done
+  echo "$total"
+}
+passed=$(count passed)
+failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) + crashed ))
+skipped=$(count notExecuted)
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

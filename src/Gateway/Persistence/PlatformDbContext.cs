@@ -1,0 +1,53 @@
+using AiPlatform.Gateway.Tasks;
+using AiPlatform.Gateway.Workers;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiPlatform.Gateway.Persistence;
+
+public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : DbContext(options)
+{
+    /// <summary>Only one pending or running task of a type may carry a name; the database enforces it so racing submits cannot both win.</summary>
+    public const string ActiveNameIndex = "ix_tasks_active_type_name";
+
+    public DbSet<TaskState> Tasks => Set<TaskState>();
+    public DbSet<TaskEventRecord> TaskEvents => Set<TaskEventRecord>();
+    public DbSet<WorkerRecord> Workers => Set<WorkerRecord>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<TaskState>(task =>
+        {
+            task.ToTable("tasks");
+            task.HasKey(t => t.CorrelationId);
+            task.Property(t => t.CorrelationId).HasColumnName("id");
+            task.Property(t => t.CurrentState).HasMaxLength(32);
+            task.Property(t => t.Type).HasMaxLength(32);
+            task.Property(t => t.Name).HasMaxLength(128);
+            task.Property(t => t.ParamsJson).HasColumnType("jsonb");
+            task.Property(t => t.ResultJson).HasColumnType("jsonb");
+            task.Property(t => t.ProgressMetricsJson).HasColumnType("jsonb");
+            task.Property(t => t.Version).IsRowVersion();
+            task.HasIndex(t => new { t.Type, t.Name }).IsUnique().HasDatabaseName(ActiveNameIndex)
+                .HasFilter("\"CurrentState\" IN ('Pending', 'Running')");
+            task.HasIndex(t => new { t.CurrentState, t.CreatedAt });
+            task.HasIndex(t => t.CreatedAt);
+        });
+        model.Entity<TaskEventRecord>(e =>
+        {
+            e.ToTable("task_events");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).UseIdentityAlwaysColumn();
+            e.Property(x => x.Kind).HasMaxLength(32);
+            e.Property(x => x.DataJson).HasColumnType("jsonb");
+            e.HasIndex(x => new { x.TaskId, x.Id });
+        });
+        model.Entity<WorkerRecord>(w =>
+        {
+            w.ToTable("workers");
+            w.HasKey(x => x.WorkerId);
+            w.Property(x => x.WorkerId).HasMaxLength(200);
+            w.Property(x => x.Kind).HasMaxLength(32);
+            w.HasIndex(x => x.LastHeartbeatAt);
+        });
+    }
+}

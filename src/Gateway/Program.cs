@@ -1,0 +1,22 @@
+using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Inference;
+using AiPlatform.Gateway.Tasks;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddApiErrors();
+builder.Services.AddOpenApi();
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+builder.AddTasks();
+
+var app = builder.Build();
+app.UseApiErrors();
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapTaskEndpoints();
+app.MapPredictEndpoints();
+app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+
+await app.MigrateTaskStoreAsync();
+await app.RunAsync();
+
+/// <summary>Lets in-process test hosts reference the gateway's entry point.</summary>
+public partial class Program;

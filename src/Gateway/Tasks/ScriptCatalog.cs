@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using System.Text;
+using AiPlatform.Messages;
+using Microsoft.Extensions.Options;
+
+namespace AiPlatform.Gateway.Tasks;
+
+/// <summary>Settings under <c>Scripts:</c>: the folders user scripts are submitted from, searched in order.</summary>
+public sealed class ScriptOptions
+{
+    public List<string> Roots { get; set; } = [];
+}
+
+/// <summary>
+/// Resolves a submitted script path inside the scripts roots and snapshots its source. Paths are relative; anything
+/// that could name a file outside a root (absolute paths, <c>..</c>, links out of the root) is refused.
+/// </summary>
+public sealed class ScriptCatalog(IOptions<ScriptOptions> options)
+{
+    private readonly IReadOnlyList<string> _roots = options.Value.Roots.Select(r => Path.GetFullPath(r)).ToList();
+
+    /// <returns>The script, or an explanation of why the path is refused.</returns>
+    public (TaskScript? Script, string? Error) Resolve(string path)
+    {
+        var normalized = path.Replace('\\', '/');
+        if (Path.IsPathRooted(normalized) || normalized.StartsWith('~'))
+            return (null, $"script '{path}' must be a path relative to the scripts folder, not an absolute path");
+        if (normalized.Split('/').Any(segment => segment == ".."))
+            return (null, $"script '{path}' must not contain '..': scripts are confined to the scripts folder");
+        if (!normalized.EndsWith(".csx", StringComparison.Ordinal))
+            return (null, $"script '{path}' must be a C# script file (.csx)");
+
+        foreach (var root in _roots)
+        {
+            var full = Path.GetFullPath(Path.Combine(root, normalized));
+            if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full)) continue;
+            if (ResolvesOutside(full, root))
+                return (null, $"script '{path}' links to a file outside the scripts folder");
+            var source = File.ReadAllText(full, Encoding.UTF8);
+            var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
+            return (new TaskScript(normalized, sha, source), null);
+        }
+        return (null, $"script '{path}' was not found in the scripts folder");
+    }
+
+    private static bool ResolvesOutside(string full, string root)
+    {
+        var target = new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true);
+        return target is not null && !Path.GetFullPath(target.FullName).StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    }
+}

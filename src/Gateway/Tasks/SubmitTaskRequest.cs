@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AiPlatform.Messages;
+
+namespace AiPlatform.Gateway.Tasks;
+
+/// <summary>A validated <c>POST /api/v1/tasks</c> body. Parsed by hand so every error names the field at fault.</summary>
+public sealed partial record SubmitTaskRequest(
+    string Type, string Name, string? Script, string? Input, string? Output, string ParamsJson, string? Model, string Device)
+{
+    public static readonly string[] Devices = ["cpu"];
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    public static partial Regex NamePattern();
+
+    public static (SubmitTaskRequest? Request, string? Error) Parse(JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object) return (null, "request body must be a JSON object");
+
+        var (type, error) = RequiredString(body, "type");
+        if (error is not null) return (null, error);
+        if (!TaskTypes.All.Contains(type)) return (null, $"field 'type' must be one of {string.Join(", ", TaskTypes.All)}; got '{type}'");
+
+        (var name, error) = RequiredString(body, "name");
+        if (error is not null) return (null, error);
+        if (!NamePattern().IsMatch(name!))
+            return (null, "field 'name' must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+
+        (var script, error) = OptionalString(body, "script");
+        if (error is not null) return (null, error);
+        (var input, error) = OptionalString(body, "input");
+        if (error is not null) return (null, error);
+        (var output, error) = OptionalString(body, "output");
+        if (error is not null) return (null, error);
+        (var model, error) = OptionalString(body, "model");
+        if (error is not null) return (null, error);
+        (var device, error) = OptionalString(body, "device");
+        if (error is not null) return (null, error);
+
+        var parameters = "{}";
+        if (body.TryGetProperty("params", out var p) && p.ValueKind != JsonValueKind.Null)
+        {
+            if (p.ValueKind != JsonValueKind.Object) return (null, "field 'params' must be a JSON object");
+            parameters = p.GetRawText();
+        }
+
+        if (type == TaskTypes.Inference)
+        {
+            if (string.IsNullOrWhiteSpace(model)) return (null, "field 'model' is required for an inference task");
+            if (device is not null && !Devices.Contains(device))
+                return (null, $"field 'device' must be one of {string.Join(", ", Devices)} (this fleet has no GPU); got '{device}'");
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(script)) return (null, $"field 'script' is required for a {type} task");
+            if (device is not null && !Devices.Contains(device))
+                return (null, $"field 'device' must be one of {string.Join(", ", Devices)} (this fleet has no GPU); got '{device}'");
+        }
+
+        return (new SubmitTaskRequest(type!, name!, script, input, output, parameters, model, device ?? "cpu"), null);
+    }
+
+    private static (string? Value, string? Error) RequiredString(JsonElement body, string field)
+    {
+        var (value, error) = OptionalString(body, field);
+        if (error is not null) return (null, error);
+        return string.IsNullOrWhiteSpace(value) ? (null, $"field '{field}' is required") : (value, null);
+    }
+
+    private static (string? Value, string? Error) OptionalString(JsonElement body, string field)
+    {
+        if (!body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) return (null, null);
+        if (value.ValueKind != JsonValueKind.String) return (null, $"field '{field}' must be a string");
+        var text = value.GetString()!;
+        return text.Length > 4096 ? (null, $"field '{field}' is longer than 4096 characters") : (text, null);
+    }
+}

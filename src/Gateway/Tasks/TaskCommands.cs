@@ -1,0 +1,20 @@
+using AiPlatform.Messages;
+
+namespace AiPlatform.Gateway.Tasks;
+
+/// <summary>The command that hands a task to its worker kind, built from the saga row so every retry sends the same work.</summary>
+public static class TaskCommands
+{
+    public static object For(TaskState task)
+    {
+        var script = new TaskScript(task.ScriptPath, task.ScriptSha256, task.ScriptSource);
+        return task.Type switch
+        {
+            TaskTypes.Ingestion => new RunIngestion(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output, task.ParamsJson),
+            TaskTypes.Training => new RunTraining(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output, task.ParamsJson),
+            TaskTypes.Inference => new StartInferenceService(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output,
+                task.ParamsJson, task.Model!, task.Device ?? "cpu"),
+            _ => throw new InvalidOperationException($"unknown task type '{task.Type}'"),
+        };
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Messages;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace AiPlatform.Gateway.Tasks;
+
+public static class TaskEndpoints
+{
+    public const int MaxPageSize = 500;
+
+    public static RouteGroupBuilder MapTaskEndpoints(this IEndpointRouteBuilder app)
+    {
+        var tasks = app.MapGroup("/api/v1/tasks").WithTags("Tasks");
+        tasks.MapPost("/", SubmitAsync).WithName("SubmitTask").Accepts<JsonElement>("application/json")
+            .Produces<TaskCreatedView>(StatusCodes.Status201Created).Produces<ApiError>(400).Produces<ApiError>(409);
+        tasks.MapGet("/", ListAsync).WithName("ListTasks").Produces<TaskPage>();
+        tasks.MapGet("/{id}", GetAsync).WithName("GetTask").Produces<TaskView>().Produces<ApiError>(404);
+        tasks.MapGet("/{id}/events", EventsAsync).WithName("GetTaskEvents").Produces<IReadOnlyList<TaskEventView>>().Produces<ApiError>(404);
+        tasks.MapPost("/{id}/cancel", CancelAsync).WithName("CancelTask").Produces<TaskView>(202).Produces<ApiError>(404).Produces<ApiError>(409);
+        return tasks;
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpRequest http, PlatformDbContext db, ScriptCatalog scripts,
+        TaskAdmission admission, IPublishEndpoint bus, Microsoft.Extensions.Options.IOptions<TaskOptions> options, CancellationToken ct)
+    {
+        JsonElement body;
+        try
+        {
+            body = (await JsonDocument.ParseAsync(http.Body, cancellationToken: ct)).RootElement;
+        }
+        catch (JsonException e)
+        {
+            return ApiError.BadRequest($"request body is not valid JSON: {e.Message}");
+        }
+
+        var (request, error) = SubmitTaskRequest.Parse(body);
+        if (request is null) return ApiError.BadRequest(error!);
+
+        var scriptPath = request.Script ?? (request.Type == TaskTypes.Inference ? options.Value.DefaultInferenceScript : null)!;
+        var (script, scriptError) = scripts.Resolve(scriptPath);
+        if (script is null) return ApiError.BadRequest($"field 'script': {scriptError}");
+
+        if (await admission.CheckAsync(request, ct) is { } refusal) return refusal;
+
+        var task = new TaskState
+        {
+            CorrelationId = NewId.NextGuid(),
+            CurrentState = TaskStatuses.PendingState,
+            Type = request.Type,
+            Name = request.Name,
+            Input = request.Input,
+            Output = request.Output,
+            ParamsJson = request.ParamsJson,
+            ScriptPath = script.Path,
+            ScriptSha256 = script.Sha256,
+            ScriptSource = script.Source,
+            Model = request.Model,
+            Device = request.Device,
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Tasks.Add(task);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException
+                                          { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: PlatformDbContext.ActiveNameIndex })
+        {
+            return request.Type == TaskTypes.Inference
+                ? ApiError.Result(409, ErrorCodes.ServiceAlreadyExists, $"an inference service named '{request.Name}' is already running")
+                : ApiError.Result(409, ErrorCodes.TaskAlreadyRunning, $"a {request.Type} task named '{request.Name}' is already pending or running");
+        }
+
+        // If this publish is lost, the task monitor dispatches the task later: it is stored, so it is not lost.
+        await bus.Publish(new TaskSubmitted(task.CorrelationId), ct);
+        return Results.Created($"/api/v1/tasks/{task.CorrelationId}",
+            new TaskCreatedView(task.CorrelationId, task.Type, task.Name, TaskStatuses.ToStatus(task.CurrentState), task.CreatedAt));
+    }
+
+    private static async Task<IResult> ListAsync(PlatformDbContext db, string? type, string? status, int? limit, int? offset, string? name,
+        CancellationToken ct)
+    {
+        if (type is not null && !TaskTypes.All.Contains(type))
+            return ApiError.BadRequest($"query 'type' must be one of {string.Join(", ", TaskTypes.All)}");
+        if (status is not null && !TaskStatuses.All.Contains(status))
+            return ApiError.BadRequest($"query 'status' must be one of {string.Join(", ", TaskStatuses.All)}");
+        if (limit is < 1 or > MaxPageSize) return ApiError.BadRequest($"query 'limit' must be between 1 and {MaxPageSize}");
+        if (offset is < 0) return ApiError.BadRequest("query 'offset' must be 0 or more");
+
+        var query = db.Tasks.AsNoTracking();
+        if (type is not null) query = query.Where(t => t.Type == type);
+        if (status is not null)
+        {
+            var state = TaskStatuses.ToState(status);
+            query = query.Where(t => t.CurrentState == state);
+        }
+        if (name is not null) query = query.Where(t => t.Name == name);
+        var total = await query.CountAsync(ct);
+        var page = await query.OrderByDescending(t => t.CreatedAt).ThenBy(t => t.CorrelationId)
+            .Skip(offset ?? 0).Take(limit ?? 50).ToListAsync(ct);
+        return Results.Ok(new TaskPage(page.Select(TaskView.From).ToList(), total, limit ?? 50, offset ?? 0));
+    }
+
+    private static async Task<IResult> GetAsync(string id, PlatformDbContext db, CancellationToken ct) =>
+        await FindAsync(db, id, ct) is { } task ? Results.Ok(TaskView.From(task)) : NotFound(id);
+
+    private static async Task<IResult> EventsAsync(string id, PlatformDbContext db, long? after, CancellationToken ct)
+    {
+        if (await FindAsync(db, id, ct) is not { } task) return NotFound(id);
+        var events = await db.TaskEvents.AsNoTracking()
+            .Where(e => e.TaskId == task.CorrelationId && e.Id > (after ?? 0))
+            .OrderBy(e => e.Id).Take(5000).ToListAsync(ct);
+        return Results.Ok(events.Select(TaskEventView.From));
+    }
+
+    private static async Task<IResult> CancelAsync(string id, PlatformDbContext db, IPublishEndpoint bus, CancellationToken ct)
+    {
+        if (await FindAsync(db, id, ct) is not { } task) return NotFound(id);
+        if (TaskStatuses.IsFinal(task.CurrentState))
+            return ApiError.Result(409, ErrorCodes.TaskAlreadyFinished,
+                $"task {task.CorrelationId} is already {TaskStatuses.ToStatus(task.CurrentState)}; only pending or running tasks can be cancelled");
+        await bus.Publish(new CancelTask(task.CorrelationId, "cancelled by user"), ct);
+        return Results.Accepted($"/api/v1/tasks/{task.CorrelationId}", TaskView.From(task));
+    }
+
+    internal static async Task<TaskState?> FindAsync(PlatformDbContext db, string id, CancellationToken ct) =>
+        Guid.TryParse(id, out var taskId) ? await db.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.CorrelationId == taskId, ct) : null;
+
+    internal static IResult NotFound(string id) => ApiError.Result(404, ErrorCodes.TaskNotFound, $"task '{id}' does not exist");
+}

@@ -1,0 +1,44 @@
+using MassTransit;
+
+namespace AiPlatform.Gateway.Tasks;
+
+/// <summary>One task as the saga knows it; a row of the <c>tasks</c> table.</summary>
+public class TaskState : SagaStateMachineInstance
+{
+    public Guid CorrelationId { get; set; }
+
+    /// <summary>The saga's state name: Pending, Running, Completed, Failed or Cancelled.</summary>
+    public string CurrentState { get; set; } = TaskStatuses.PendingState;
+
+    public string Type { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Input { get; set; }
+    public string? Output { get; set; }
+    public string ParamsJson { get; set; } = "{}";
+    public string ScriptPath { get; set; } = "";
+    public string ScriptSha256 { get; set; } = "";
+    public string ScriptSource { get; set; } = "";
+    public string? Model { get; set; }
+    public string? Device { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+
+    /// <summary>How many times the task has been dispatched to a worker.</summary>
+    public int Attempts { get; set; }
+
+    public string? WorkerId { get; set; }
+    public DateTimeOffset? ClaimedAt { get; set; }
+    public string? ResultJson { get; set; }
+    public string? Error { get; set; }
+
+    public double? ProgressFraction { get; set; }
+    public string? ProgressMessage { get; set; }
+    public string? ProgressMetricsJson { get; set; }
+    public DateTimeOffset? ProgressAt { get; set; }
+
+    /// <summary>Postgres' xmin: the optimistic concurrency token that keeps concurrent events from losing updates.</summary>
+    public uint Version { get; set; }
+}

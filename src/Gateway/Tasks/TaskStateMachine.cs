@@ -1,0 +1,167 @@
+using AiPlatform.Messages;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace AiPlatform.Gateway.Tasks;
+
+/// <summary>
+/// The life of every task: Pending -> Running -> Completed | Failed | Cancelled. Events arrive at least once and in any
+/// order, so every transition checks the state and the attempt it belongs to, and anything stale or repeated is ignored.
+/// </summary>
+public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
+{
+    public State Pending { get; private set; } = null!;
+    public State Running { get; private set; } = null!;
+    public State Completed { get; private set; } = null!;
+    public State Failed { get; private set; } = null!;
+    public State Cancelled { get; private set; } = null!;
+
+    public Event<TaskSubmitted> Submitted { get; private set; } = null!;
+    public Event<ClaimTask> Claim { get; private set; } = null!;
+    public Event<TaskStarted> Started { get; private set; } = null!;
+    public Event<TaskProgressed> Progressed { get; private set; } = null!;
+    public Event<TaskCompleted> Succeeded { get; private set; } = null!;
+    public Event<TaskFailed> Faulted { get; private set; } = null!;
+    public Event<TaskCancelled> Stopped { get; private set; } = null!;
+    public Event<TaskReleased> Released { get; private set; } = null!;
+    public Event<TaskHeartbeatLost> HeartbeatLost { get; private set; } = null!;
+    public Event<CancelTask> CancelRequested { get; private set; } = null!;
+
+    public TaskStateMachine(IOptions<TaskOptions> options)
+    {
+        var maxAttempts = options.Value.MaxAttempts;
+        InstanceState(t => t.CurrentState);
+
+        // Tasks are created by the gateway's insert; an event for a task that does not exist is dropped, not invented.
+        Event(() => Submitted, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => Claim, e =>
+        {
+            e.CorrelateById(m => m.Message.TaskId);
+            e.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(new TaskClaimRejected(c.Message.TaskId, c.Message.Attempt, "unknown task"))));
+        });
+        Event(() => Started, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => Progressed, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => Succeeded, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => Faulted, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => Stopped, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => Released, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => HeartbeatLost, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => CancelRequested, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+
+        During(Pending,
+            When(Submitted, c => c.Saga.Attempts == 0)
+                .ThenAsync(Dispatch),
+            When(Claim, c => c.Message.Attempt == c.Saga.Attempts)
+                .Then(c => MarkRunning(c.Saga, c.Message.WorkerId, c.Message.Attempt))
+                .RespondAsync(c => c.Init<TaskClaimed>(new TaskClaimed(c.Message.TaskId, c.Message.Attempt)))
+                .TransitionTo(Running),
+            // Inference replicas start without a claim: every serve worker hosts the service.
+            When(Started, c => c.Saga.Type == TaskTypes.Inference)
+                .Then(c => MarkRunning(c.Saga, c.Message.WorkerId, c.Message.Attempt))
+                .TransitionTo(Running),
+            When(CancelRequested)
+                .Then(c => Finish(c.Saga, error: null))
+                .TransitionTo(Cancelled));
+
+        During(Pending, Running,
+            When(Claim, c => !IsClaimable(c.Saga, c.Message))
+                .RespondAsync(c => c.Init<TaskClaimRejected>(RejectClaim(c.Saga, c.Message))),
+            When(Succeeded, c => IsCurrent(c.Saga, c.Message))
+                .Then(c =>
+                {
+                    c.Saga.ResultJson = c.Message.ResultJson;
+                    c.Saga.ProgressFraction = 1;
+                    Finish(c.Saga, error: null);
+                })
+                .TransitionTo(Completed),
+            When(Faulted, c => IsCurrent(c.Saga, c.Message))
+                .Then(c => Finish(c.Saga, c.Message.Error))
+                .IfElse(c => c.Saga.Type == TaskTypes.Inference,
+                    // Other replicas must stop serving a service that failed on one of them.
+                    failed => failed.PublishAsync(c => c.Init<CancelTask>(new CancelTask(c.Saga.CorrelationId, "service failed"))),
+                    failed => failed)
+                .TransitionTo(Failed),
+            When(Stopped, c => IsCurrent(c.Saga, c.Message))
+                .Then(c => Finish(c.Saga, error: null))
+                .TransitionTo(Cancelled));
+
+        During(Running,
+            When(Progressed, c => IsCurrent(c.Saga, c.Message))
+                .Then(c =>
+                {
+                    // Progress can arrive out of order; keep the newest.
+                    if (c.Saga.ProgressAt > c.Message.Timestamp) return;
+                    c.Saga.ProgressFraction = c.Message.Fraction ?? c.Saga.ProgressFraction;
+                    c.Saga.ProgressMessage = c.Message.Message;
+                    c.Saga.ProgressMetricsJson = c.Message.MetricsJson ?? c.Saga.ProgressMetricsJson;
+                    c.Saga.ProgressAt = c.Message.Timestamp;
+                }),
+            When(CancelRequested)
+                .Then(c => c.Saga.CancelRequestedAt ??= DateTimeOffset.UtcNow),
+            When(Released, c => IsCurrent(c.Saga, c.Message) && c.Saga.CancelRequestedAt is not null)
+                .Then(c => Finish(c.Saga, error: null))
+                .TransitionTo(Cancelled),
+            When(Released, c => IsCurrent(c.Saga, c.Message) && c.Saga.CancelRequestedAt is null)
+                .Then(c => c.Saga.Error = $"attempt {c.Message.Attempt} released: {c.Message.Reason}")
+                .TransitionTo(Pending)
+                .ThenAsync(Dispatch),
+            When(HeartbeatLost, c => IsCurrent(c.Saga, c.Message) && c.Saga.CancelRequestedAt is not null)
+                .Then(c => Finish(c.Saga, $"worker {c.Message.WorkerId} was lost while the task was being cancelled"))
+                .TransitionTo(Cancelled),
+            When(HeartbeatLost, c => IsCurrent(c.Saga, c.Message) && c.Saga.CancelRequestedAt is null && c.Saga.Attempts < maxAttempts)
+                .Then(c => c.Saga.Error = $"attempt {c.Message.Attempt} lost: {LostWorker(c.Message)}; retrying")
+                .TransitionTo(Pending)
+                .ThenAsync(Dispatch),
+            When(HeartbeatLost, c => IsCurrent(c.Saga, c.Message) && c.Saga.CancelRequestedAt is null && c.Saga.Attempts >= maxAttempts)
+                .Then(c => Finish(c.Saga, $"{LostWorker(c.Message)}; gave up after {c.Saga.Attempts} attempts"))
+                .TransitionTo(Failed));
+
+        During(Completed, Failed, Cancelled,
+            When(Claim)
+                .RespondAsync(c => c.Init<TaskClaimRejected>(RejectClaim(c.Saga, c.Message))));
+
+        // Duplicates and stragglers (a second TaskCompleted, progress after the end) change nothing.
+        OnUnhandledEvent(c => c.Ignore());
+    }
+
+    private static async Task Dispatch(BehaviorContext<TaskState> context)
+    {
+        var task = context.Saga;
+        task.Attempts++;
+        task.WorkerId = null;
+        task.ClaimedAt = null;
+        var command = TaskCommands.For(task);
+        await context.Publish(command, command.GetType());
+    }
+
+    private static void MarkRunning(TaskState task, string workerId, int attempt)
+    {
+        task.WorkerId = workerId;
+        task.ClaimedAt = DateTimeOffset.UtcNow;
+        task.StartedAt ??= task.ClaimedAt;
+        task.Attempts = Math.Max(task.Attempts, attempt);
+    }
+
+    private static void Finish(TaskState task, string? error)
+    {
+        task.Error = error;
+        task.FinishedAt = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>Events of an earlier attempt (a worker presumed lost that later spoke up) must not steer the current one.</summary>
+    private static bool IsCurrent(TaskState task, ITaskEvent message) =>
+        message.Attempt == task.Attempts || task.Type == TaskTypes.Inference;
+
+    private static bool IsCurrent(TaskState task, TaskHeartbeatLost message) => message.Attempt == task.Attempts && message.WorkerId == task.WorkerId;
+
+    private static bool IsClaimable(TaskState task, ClaimTask claim) =>
+        task.CurrentState == TaskStatuses.PendingState && claim.Attempt == task.Attempts;
+
+    private static TaskClaimRejected RejectClaim(TaskState task, ClaimTask claim) =>
+        new(claim.TaskId, claim.Attempt, task.CurrentState == TaskStatuses.PendingState || claim.Attempt != task.Attempts
+            ? $"attempt {claim.Attempt} is stale (current attempt {task.Attempts})"
+            : $"task is already {TaskStatuses.ToStatus(task.CurrentState)}");
+
+    private static string LostWorker(TaskHeartbeatLost lost) =>
+        $"worker {lost.WorkerId} stopped sending heartbeats (none for {lost.Silence.TotalSeconds:0} s)";
+}

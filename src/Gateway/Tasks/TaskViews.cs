@@ -1,0 +1,55 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AiPlatform.Gateway.Tasks;
+
+public sealed record TaskCreatedView(
+    Guid Id, string Type, string Name, string Status, [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt);
+
+public sealed record TaskProgressView(double? Fraction, string? Message, JsonElement? Metrics, [property: JsonPropertyName("updated_at")] DateTimeOffset? UpdatedAt);
+
+/// <summary>A task as the API shows it.</summary>
+public sealed record TaskView(
+    Guid Id,
+    string Type,
+    string Name,
+    string Status,
+    string Script,
+    [property: JsonPropertyName("script_sha256")] string ScriptSha256,
+    string? Input,
+    string? Output,
+    JsonElement Params,
+    string? Model,
+    string? Device,
+    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("started_at")] DateTimeOffset? StartedAt,
+    [property: JsonPropertyName("finished_at")] DateTimeOffset? FinishedAt,
+    [property: JsonPropertyName("duration_seconds")] double? DurationSeconds,
+    [property: JsonPropertyName("cancel_requested_at")] DateTimeOffset? CancelRequestedAt,
+    JsonElement? Result,
+    string? Error,
+    [property: JsonPropertyName("worker_id")] string? WorkerId,
+    int Attempts,
+    TaskProgressView? Progress,
+    string? Endpoint)
+{
+    public static TaskView From(TaskState t) => new(
+        t.CorrelationId, t.Type, t.Name, TaskStatuses.ToStatus(t.CurrentState), t.ScriptPath, t.ScriptSha256, t.Input, t.Output,
+        Parse(t.ParamsJson)!.Value, t.Model, t.Device, t.CreatedAt, t.StartedAt, t.FinishedAt,
+        t.StartedAt is { } s ? ((t.FinishedAt ?? DateTimeOffset.UtcNow) - s).TotalSeconds : null,
+        t.CancelRequestedAt, Parse(t.ResultJson), t.Error, t.WorkerId, t.Attempts,
+        t.ProgressAt is null && t.ProgressFraction is null ? null
+            : new TaskProgressView(t.ProgressFraction, t.ProgressMessage, Parse(t.ProgressMetricsJson), t.ProgressAt),
+        t.Type == AiPlatform.Messages.TaskTypes.Inference ? $"/api/v1/tasks/{t.CorrelationId}/predict" : null);
+
+    private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+}
+
+public sealed record TaskPage(IReadOnlyList<TaskView> Items, int Total, int Limit, int Offset);
+
+public sealed record TaskEventView(long Id, string Kind, int Attempt, [property: JsonPropertyName("worker_id")] string? WorkerId,
+    DateTimeOffset Timestamp, JsonElement Data)
+{
+    public static TaskEventView From(TaskEventRecord e) =>
+        new(e.Id, e.Kind, e.Attempt, e.WorkerId, e.Timestamp, JsonDocument.Parse(e.DataJson).RootElement.Clone());
+}

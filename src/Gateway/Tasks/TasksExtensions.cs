@@ -1,0 +1,100 @@
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Workers;
+using AiPlatform.Messages;
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.Saga;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace AiPlatform.Gateway.Tasks;
+
+public static class TasksExtensions
+{
+    /// <summary>The task store, the saga and the consumers that keep task state, plus the bus they run on.</summary>
+    public static WebApplicationBuilder AddTasks(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.Configure<TaskOptions>(configuration.GetSection("Tasks"));
+        services.Configure<ScriptOptions>(configuration.GetSection("Scripts"));
+        services.Configure<RabbitMqOptions>(configuration.GetSection("RabbitMq"));
+        services.AddSingleton<ScriptCatalog>();
+        services.AddSingleton<TaskFeed>();
+        services.AddScoped<TaskAdmission>();
+        services.AddHostedService<TaskMonitor>();
+
+        var connectionString = configuration.GetConnectionString("Platform")
+                               ?? throw new InvalidOperationException("ConnectionStrings:Platform is not set");
+        services.AddDbContext<PlatformDbContext>(db => db
+            .UseNpgsql(connectionString)
+            // The schema is kept in hand-written migrations; there is no design-time snapshot to compare with.
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
+
+        services.AddMassTransit(x =>
+        {
+            x.AddSagaStateMachine<TaskStateMachine, TaskState>().Repository(r =>
+            {
+                r.RegisterSagaRepository<TaskState, DbContext, SagaConsumeContextFactory<DbContext, TaskState>,
+                    EfSagaRepositoryContextFactory<TaskState>>();
+                r.RegisterQuerySagaRepository<TaskState, EfSagaRepositoryContextFactory<TaskState>>();
+                r.RegisterLoadSagaRepository<TaskState, EfSagaRepositoryContextFactory<TaskState>>();
+            });
+            x.AddConsumer<TaskEventRecorder<TaskStarted>>();
+            x.AddConsumer<TaskEventRecorder<TaskProgressed>>();
+            x.AddConsumer<TaskEventRecorder<TaskCompleted>>();
+            x.AddConsumer<TaskEventRecorder<TaskFailed>>();
+            x.AddConsumer<TaskEventRecorder<TaskCancelled>>();
+            x.AddConsumer<TaskEventRecorder<TaskReleased>>();
+            x.AddConsumer<TaskEventRecorder<TaskLogged>>();
+            x.AddConsumer<WorkerHeartbeatConsumer>();
+            x.AddConsumer<WorkerStoppedConsumer>();
+            x.AddConsumer<RunningServicesConsumer>();
+            x.AddRequestClient<PredictImages>(new Uri($"queue:{QueueNames.Predictions}"), RequestTimeout.After(s: 30));
+
+            x.UsingRabbitMq((context, bus) =>
+            {
+                var rabbit = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                bus.Host(rabbit.Host, rabbit.Port, rabbit.VirtualHost, h =>
+                {
+                    h.Username(rabbit.Username);
+                    h.Password(rabbit.Password);
+                });
+                bus.ReceiveEndpoint(QueueNames.TaskSaga, e =>
+                {
+                    // Concurrent events for one task collide on the row version; retrying replays them on fresh state.
+                    e.UseMessageRetry(r => r.Intervals(10, 25, 50, 100, 200, 400, 800, 1000, 1000, 2000, 2000, 5000, 5000));
+                    e.UseInMemoryOutbox(context);
+                    e.ConfigureSaga<TaskState>(context);
+                });
+                bus.ReceiveEndpoint(QueueNames.TaskEvents, e =>
+                {
+                    e.UseMessageRetry(r => r.Intervals(100, 500, 1000, 5000));
+                    e.ConfigureConsumer<TaskEventRecorder<TaskStarted>>(context);
+                    e.ConfigureConsumer<TaskEventRecorder<TaskProgressed>>(context);
+                    e.ConfigureConsumer<TaskEventRecorder<TaskCompleted>>(context);
+                    e.ConfigureConsumer<TaskEventRecorder<TaskFailed>>(context);
+                    e.ConfigureConsumer<TaskEventRecorder<TaskCancelled>>(context);
+                    e.ConfigureConsumer<TaskEventRecorder<TaskReleased>>(context);
+                    e.ConfigureConsumer<TaskEventRecorder<TaskLogged>>(context);
+                    e.ConfigureConsumer<RunningServicesConsumer>(context);
+                });
+                bus.ReceiveEndpoint(QueueNames.WorkerHeartbeats, e =>
+                {
+                    e.UseMessageRetry(r => r.Intervals(100, 500, 1000));
+                    e.ConfigureConsumer<WorkerHeartbeatConsumer>(context);
+                    e.ConfigureConsumer<WorkerStoppedConsumer>(context);
+                });
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>Brings the database schema up to date before the gateway serves anything.</summary>
+    public static async Task MigrateTaskStoreAsync(this WebApplication app)
+    {
+        using var scope = app.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().Database.MigrateAsync();
+    }
+}

@@ -1,0 +1,50 @@
+namespace AiPlatform.Messages;
+
+/// <summary>What every task command carries; one command type per worker kind so each kind has its own queue.</summary>
+public interface ITaskCommand
+{
+    Guid TaskId { get; }
+    string Name { get; }
+    int Attempt { get; }
+    TaskScript Script { get; }
+    string? Input { get; }
+    string? Output { get; }
+    string ParamsJson { get; }
+}
+
+/// <summary>The script is snapshotted at submit time, so every attempt runs the exact code the user submitted.</summary>
+public record TaskScript(string Path, string Sha256, string Source);
+
+public record RunIngestion(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson)
+    : ITaskCommand;
+
+public record RunTraining(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson)
+    : ITaskCommand;
+
+/// <summary>Fanned out to every serve worker: each one becomes a replica of the service.</summary>
+public record StartInferenceService(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
+    string Model, string Device) : ITaskCommand;
+
+/// <summary>Fanned out to every worker; the one running the task stops it.</summary>
+public record CancelTask(Guid TaskId, string Reason);
+
+/// <summary>Sent by a worker before it runs a command: the saga decides whether this attempt may start.</summary>
+public record ClaimTask(Guid TaskId, int Attempt, string WorkerId);
+
+public record TaskClaimed(Guid TaskId, int Attempt);
+
+public record TaskClaimRejected(Guid TaskId, int Attempt, string Reason);
+
+/// <summary>Gateway -> saga: a new task row exists and must be dispatched.</summary>
+public record TaskSubmitted(Guid TaskId);
+
+/// <summary>Gateway monitor -> saga: no heartbeat from the task's worker within the timeout.</summary>
+public record TaskHeartbeatLost(Guid TaskId, int Attempt, string WorkerId, TimeSpan Silence);
+
+/// <summary>A serve worker asks which inference services it should host when it (re)starts.</summary>
+public record GetRunningServices(string WorkerId);
+
+public record RunningServices(IReadOnlyList<StartInferenceService> Services);
+
+/// <summary>A worker gives a task back without finishing it (it is shutting down); the saga dispatches it again at once.</summary>
+public record TaskReleased(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp, string Reason) : ITaskEvent;

@@ -1,0 +1,32 @@
+namespace AiPlatform.Messages;
+
+/// <summary>Every status event names the task and the attempt it belongs to, so stale attempts can be told apart.</summary>
+public interface ITaskEvent
+{
+    Guid TaskId { get; }
+    int Attempt { get; }
+    string WorkerId { get; }
+    DateTimeOffset Timestamp { get; }
+}
+
+public record TaskStarted(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp) : ITaskEvent;
+
+/// <param name="Fraction">0..1, or null when the script cannot tell.</param>
+/// <param name="MetricsJson">JSON object of numbers (epoch, loss, accuracy, rows...), or null.</param>
+public record TaskProgressed(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp,
+    double? Fraction, string? Message, string? MetricsJson) : ITaskEvent;
+
+public record TaskCompleted(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp, string ResultJson) : ITaskEvent;
+
+public record TaskFailed(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp, string Error) : ITaskEvent;
+
+public record TaskCancelled(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp, string Reason) : ITaskEvent;
+
+/// <summary>A task's log line from its script, for the task's timeline.</summary>
+public record TaskLogged(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp, string Level, string Message) : ITaskEvent;
+
+public record WorkerHeartbeat(string WorkerId, string Kind, string Host, int ProcessId, int Concurrency,
+    IReadOnlyList<Guid> RunningTaskIds, DateTimeOffset StartedAt, DateTimeOffset Timestamp);
+
+/// <summary>Published when a worker shuts down cleanly, so monitors drop it at once instead of waiting for staleness.</summary>
+public record WorkerStopped(string WorkerId, string Kind, DateTimeOffset Timestamp);

@@ -1,0 +1,13 @@
+namespace AiPlatform.ScriptApi;
+
+/// <summary>
+/// The names a script sees at top level. A script defines <c>Run(input, output, params)</c>; the runner calls it
+/// as <c>Run(Input, Output, Params)</c>, and the script may use <see cref="Context"/> anywhere.
+/// </summary>
+public sealed class ScriptGlobals
+{
+    public required string? Input { get; init; }
+    public required string? Output { get; init; }
+    public required ScriptParams Params { get; init; }
+    public required ScriptContext Context { get; init; }
+}

@@ -1,0 +1,180 @@
+using System.Text;
+using System.Text.Json;
+using AiPlatform.ScriptApi;
+
+namespace AiPlatform.ScriptRunner;
+
+/// <summary>
+/// The script-runner process: reads commands from stdin, runs one script at a time, writes events to stdout.
+/// Living in its own process is what lets the worker survive scripts that crash, leak or ignore cancellation.
+/// </summary>
+public sealed class RunnerChild
+{
+    private static readonly TimeSpan OrphanGracePeriod = TimeSpan.FromSeconds(5);
+
+    private readonly ScriptCompiler _compiler;
+    private readonly Stream _protocolOut;
+    private readonly Lock _writeLock = new();
+    private CancellationTokenSource? _running;
+    private IPredictor? _predictor;
+    private readonly SemaphoreSlim _predictGate = new(1, 1);
+
+    private RunnerChild(ScriptCompiler compiler, Stream protocolOut)
+    {
+        _compiler = compiler;
+        _protocolOut = protocolOut;
+    }
+
+    public static async Task<int> RunAsync(string cacheDirectory)
+    {
+        var protocolOut = Console.OpenStandardOutput();
+        var child = new RunnerChild(new ScriptCompiler(cacheDirectory), protocolOut);
+        // Scripts that write to the console must not corrupt the protocol: their output becomes log events.
+        Console.SetOut(new LogWriter(child, "info"));
+        Console.SetError(new LogWriter(child, "warning"));
+        child.Emit(new RunnerReady(Environment.ProcessId));
+
+        using var input = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8);
+        var pending = new List<Task>();
+        while (await input.ReadLineAsync() is { } line)
+        {
+            if (line.Length == 0) continue;
+            var command = JsonSerializer.Deserialize<RunnerCommand>(line, ProtocolJson.Options);
+            switch (command)
+            {
+                case RunScript run:
+                    pending.Add(Task.Run(() => child.RunScriptAsync(run)));
+                    break;
+                case CancelScript:
+                    child._running?.Cancel();
+                    break;
+                case PredictRequest predict:
+                    pending.Add(Task.Run(() => child.PredictAsync(predict)));
+                    break;
+            }
+            pending.RemoveAll(t => t.IsCompleted);
+        }
+        // The worker is gone (stdin closed): stop the script, and do not outlive the worker if the script ignores that.
+        child._running?.Cancel();
+        await Task.WhenAny(Task.WhenAll(pending), Task.Delay(OrphanGracePeriod));
+        return 0;
+    }
+
+    private async Task RunScriptAsync(RunScript run)
+    {
+        using var cancellation = new CancellationTokenSource();
+        _running = cancellation;
+        try
+        {
+            var entry = _compiler.Load(run.ScriptPath, run.ScriptSource);
+            var context = new ChildScriptContext(run, cancellation.Token, Emit);
+            var globals = new ScriptGlobals
+            {
+                Input = run.Input, Output = run.Output, Params = ScriptParams.Parse(run.ParamsJson), Context = context,
+            };
+            var result = await UnwrapAsync(await entry(globals));
+            if (run.Serve)
+            {
+                await ServeUntilCancelledAsync(result, cancellation.Token);
+                return;
+            }
+            cancellation.Token.ThrowIfCancellationRequested();
+            Emit(new ScriptCompleted(JsonSerializer.Serialize(result, ProtocolJson.Options)));
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            Emit(new ScriptCancelled("cancelled by request"));
+        }
+        catch (Exception e)
+        {
+            Emit(new ScriptFailed(Describe(e)));
+        }
+        finally
+        {
+            _running = null;
+        }
+    }
+
+    private async Task ServeUntilCancelledAsync(object? result, CancellationToken cancellation)
+    {
+        if (result is not IPredictor predictor)
+            throw new InvalidOperationException($"a serving script's Run must return an {nameof(IPredictor)}, got {result?.GetType().Name ?? "null"}");
+        _predictor = predictor;
+        Emit(new ScriptServing());
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellation);
+        }
+        finally
+        {
+            await _predictGate.WaitAsync(CancellationToken.None);
+            _predictor = null;
+            _predictGate.Release();
+            predictor.Dispose();
+        }
+    }
+
+    private async Task PredictAsync(PredictRequest request)
+    {
+        // One forward pass at a time: the engine uses every core for each batch already.
+        await _predictGate.WaitAsync();
+        try
+        {
+            if (_predictor is null) throw new InvalidOperationException("this replica is not serving a model");
+            Emit(new PredictReply(request.RequestId, _predictor.Predict(request.Images), null));
+        }
+        catch (Exception e)
+        {
+            Emit(new PredictReply(request.RequestId, null, Describe(e)));
+        }
+        finally
+        {
+            _predictGate.Release();
+        }
+    }
+
+    private static async Task<object?> UnwrapAsync(object? value)
+    {
+        if (value is not Task task) return value;
+        await task;
+        var type = task.GetType();
+        return type.IsGenericType ? type.GetProperty(nameof(Task<object>.Result))!.GetValue(task) : null;
+    }
+
+    private static string Describe(Exception e)
+    {
+        if (e is System.Reflection.TargetInvocationException { InnerException: { } inner }) e = inner;
+        if (e is AggregateException { InnerExceptions.Count: 1 } aggregate) e = aggregate.InnerExceptions[0];
+        return e is ScriptCompilationException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+    }
+
+    internal void Emit(RunnerEvent runnerEvent)
+    {
+        var line = JsonSerializer.SerializeToUtf8Bytes(runnerEvent, ProtocolJson.Options);
+        lock (_writeLock)
+        {
+            _protocolOut.Write(line);
+            _protocolOut.WriteByte((byte)'\n');
+            _protocolOut.Flush();
+        }
+    }
+
+    private sealed class LogWriter(RunnerChild child, string level) : TextWriter
+    {
+        private readonly StringBuilder _line = new();
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void Write(char value)
+        {
+            lock (_line)
+            {
+                if (value == '\n')
+                {
+                    child.Emit(new ScriptLogged(level, _line.ToString().TrimEnd('\r')));
+                    _line.Clear();
+                }
+                else _line.Append(value);
+            }
+        }
+    }
+}

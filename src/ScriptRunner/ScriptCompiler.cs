@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using AiPlatform.ScriptApi;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Scripting;
+using Microsoft.CodeAnalysis.Scripting;
+
+namespace AiPlatform.ScriptRunner;
+
+public sealed class ScriptCompilationException(string message) : Exception(message);
+
+/// <summary>
+/// Compiles a script once per content hash. Compiled assemblies are kept on disk so that every runner process on the
+/// machine shares them, and in memory because a loaded assembly can never be unloaded from the default context anyway.
+/// </summary>
+public sealed class ScriptCompiler
+{
+    // Appended after the user's code: the script's contract is a Run method, the runner supplies the arguments.
+    private const string Invocation = "\n#line hidden\nreturn (object?)Run(Input, Output, Params);\n";
+
+    private static readonly string[] Imports =
+    [
+        "System", "System.IO", "System.IO.Compression", "System.Linq", "System.Collections.Generic", "System.Threading",
+        "System.Threading.Tasks", "System.Text.Json", "System.Text.Json.Nodes", "AiPlatform.ScriptApi",
+    ];
+
+    private readonly string _cacheDirectory;
+    private readonly ConcurrentDictionary<string, Func<object[], Task<object?>>> _loaded = new();
+
+    public ScriptCompiler(string cacheDirectory)
+    {
+        _cacheDirectory = cacheDirectory;
+        Directory.CreateDirectory(cacheDirectory);
+    }
+
+    /// <summary>Assemblies a script may use. Part of the cache key, so a rebuilt platform never runs stale compiled scripts.</summary>
+    public static IReadOnlyList<Assembly> ScriptApiAssemblies { get; } = ScriptApiSurface.Assemblies;
+
+    public Func<ScriptGlobals, Task<object?>> Load(string scriptPath, string source)
+    {
+        var key = CacheKey(source);
+        var factory = _loaded.GetOrAdd(key, k => LoadFromDiskOrCompile(k, scriptPath, source));
+        return globals => factory([globals, null!]);
+    }
+
+    private Func<object[], Task<object?>> LoadFromDiskOrCompile(string key, string scriptPath, string source)
+    {
+        var path = Path.Combine(_cacheDirectory, key + ".dll");
+        if (!File.Exists(path)) Compile(scriptPath, source, path);
+        var assembly = Assembly.Load(File.ReadAllBytes(path));
+        var factory = assembly.GetTypes()
+            .Select(t => t.GetMethod("<Factory>", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
+            .First(m => m is not null)!;
+        return factory.CreateDelegate<Func<object[], Task<object?>>>();
+    }
+
+    private static void Compile(string scriptPath, string source, string outputPath)
+    {
+        var options = ScriptOptions.Default
+            .WithFilePath(scriptPath)
+            .WithFileEncoding(Encoding.UTF8)
+            .WithReferences(ScriptApiAssemblies)
+            .WithImports(Imports)
+            .WithOptimizationLevel(OptimizationLevel.Release)
+            .WithEmitDebugInformation(false);
+        var script = CSharpScript.Create<object?>(source + Invocation, options, typeof(ScriptGlobals));
+        var compilation = script.GetCompilation();
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image);
+        var errors = emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(10).ToList();
+        if (!emitted.Success || errors.Count > 0)
+            throw new ScriptCompilationException($"script {scriptPath} does not compile:\n" + string.Join('\n', errors.Select(e => e.ToString())));
+
+        // Write then rename, so a concurrent runner never loads a half-written assembly.
+        var temporary = outputPath + "." + Environment.ProcessId + ".tmp";
+        File.WriteAllBytes(temporary, image.ToArray());
+        File.Move(temporary, outputPath, overwrite: true);
+    }
+
+    private static string CacheKey(string source)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes(source));
+        foreach (var assembly in ScriptApiAssemblies) sha.AppendData(assembly.ManifestModule.ModuleVersionId.ToByteArray());
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+}

@@ -1,0 +1,64 @@
+using AiPlatform.Messages;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace AiPlatform.Workers.Host;
+
+/// <summary>Every serve worker hears every new service and becomes one of its replicas.</summary>
+public sealed class StartInferenceServiceConsumer(ServiceReplicas replicas, ILogger<StartInferenceServiceConsumer> logger)
+    : IConsumer<StartInferenceService>
+{
+    public async Task Consume(ConsumeContext<StartInferenceService> context)
+    {
+        try
+        {
+            await replicas.HostAsync(context.Message);
+        }
+        catch (Exception e)
+        {
+            // Already reported as TaskFailed by the replica; nothing to redeliver.
+            logger.LogWarning("Service {TaskId} did not start here: {Error}", context.Message.TaskId, e.Message);
+        }
+    }
+}
+
+/// <summary>Answers a prediction request from the replica of the named service in this worker.</summary>
+public sealed class PredictImagesConsumer(ServiceReplicas replicas, WorkerIdentity identity) : IConsumer<PredictImages>
+{
+    public async Task Consume(ConsumeContext<PredictImages> context)
+    {
+        try
+        {
+            var predictions = await replicas.PredictAsync(context.Message.TaskId, context.Message.Images, context.CancellationToken);
+            await context.RespondAsync(new PredictionsMade(context.Message.TaskId, identity.WorkerId,
+                predictions.Select(p => new Prediction(p.Label, p.Confidence, p.Probabilities)).ToList()));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await context.RespondAsync(new PredictionFailed(context.Message.TaskId, identity.WorkerId, e.Message));
+        }
+    }
+}
+
+/// <summary>A serve worker that starts late catches up on the services already running.</summary>
+public sealed class ServiceCatchUp(IRequestClient<GetRunningServices> services, ServiceReplicas replicas, WorkerIdentity identity,
+    ILogger<ServiceCatchUp> logger) : Microsoft.Extensions.Hosting.BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        for (var delay = TimeSpan.FromSeconds(1); !stoppingToken.IsCancellationRequested; delay *= 2)
+        {
+            try
+            {
+                var response = await services.GetResponse<RunningServices>(new GetRunningServices(identity.WorkerId), stoppingToken);
+                foreach (var service in response.Message.Services) _ = replicas.HostAsync(service);
+                return;
+            }
+            catch (RequestTimeoutException)
+            {
+                logger.LogWarning("No answer yet about running services; asking again in {Delay}", delay);
+                await Task.Delay(delay, stoppingToken);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Threading.Channels;
+using AiPlatform.Messages;
+using AiPlatform.ScriptRunner;
+using MassTransit;
+
+namespace AiPlatform.Workers.Host;
+
+/// <summary>
+/// Turns a script's progress and log callbacks into bus events, in order and off the script's thread. Progress is
+/// coalesced to a few events a second, but progress carrying metrics (an epoch's loss) is never dropped.
+/// </summary>
+internal sealed class TaskEventPump : IScriptObserver, IAsyncDisposable
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly ITaskCommand _command;
+    private readonly string _workerId;
+    private readonly IPublishEndpoint _publisher;
+    private readonly Channel<object> _events = Channel.CreateBounded<object>(new BoundedChannelOptions(10_000)
+    {
+        FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true,
+    });
+    private readonly Task _pumping;
+    private DateTimeOffset _lastProgress = DateTimeOffset.MinValue;
+
+    public TaskEventPump(ITaskCommand command, string workerId, IPublishEndpoint publisher)
+    {
+        _command = command;
+        _workerId = workerId;
+        _publisher = publisher;
+        _pumping = PumpAsync();
+    }
+
+    public void OnProgress(ScriptProgressed progress)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (progress.MetricsJson is null && now - _lastProgress < ProgressInterval) return;
+        _lastProgress = now;
+        _events.Writer.TryWrite(new TaskProgressed(_command.TaskId, _command.Attempt, _workerId, now, progress.Fraction, progress.Message,
+            progress.MetricsJson));
+    }
+
+    public void OnLog(ScriptLogged log) =>
+        _events.Writer.TryWrite(new TaskLogged(_command.TaskId, _command.Attempt, _workerId, DateTimeOffset.UtcNow, log.Level, log.Message));
+
+    private async Task PumpAsync()
+    {
+        await foreach (var message in _events.Reader.ReadAllAsync())
+        {
+            try
+            {
+                await _publisher.Publish(message, message.GetType());
+            }
+            catch (Exception)
+            {
+                // Progress and logs are advisory; the final event is published with retries by the executor.
+            }
+        }
+    }
+
+    /// <summary>Flushes what is queued, so the final event never overtakes the last progress.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _events.Writer.TryComplete();
+        await _pumping;
+    }
+}

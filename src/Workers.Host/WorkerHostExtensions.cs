@@ -1,0 +1,119 @@
+using AiPlatform.Messages;
+using AiPlatform.ScriptRunner;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AiPlatform.Workers.Host;
+
+/// <summary>What a worker kind adds to the shared host: the task queue it consumes, or the inference services it hosts.</summary>
+public sealed class WorkerRole
+{
+    internal List<Action<IBusRegistrationConfigurator>> Registrations { get; } = [];
+    internal List<Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator, WorkerOptions>> Endpoints { get; } = [];
+    internal List<Action<IBusRegistrationContext, IReceiveEndpointConfigurator>> InstanceEndpoint { get; } = [];
+    internal bool HostsServices { get; private set; }
+
+    /// <summary>Competing consumers on one durable queue per kind: every instance of the kind takes commands from it.</summary>
+    public WorkerRole ConsumesTasks<TCommand>(string queueName) where TCommand : class, ITaskCommand
+    {
+        Registrations.Add(x => x.AddConsumer<RunTaskConsumer<TCommand>>());
+        Endpoints.Add((context, bus, options) => bus.ReceiveEndpoint(queueName, e =>
+        {
+            e.PrefetchCount = options.Concurrency;
+            e.ConcurrentMessageLimit = options.Concurrency;
+            e.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(2)));
+            e.ConfigureConsumer<RunTaskConsumer<TCommand>>(context);
+        }));
+        return this;
+    }
+
+    public WorkerRole HostsInferenceServices()
+    {
+        HostsServices = true;
+        Registrations.Add(x =>
+        {
+            x.AddConsumer<StartInferenceServiceConsumer>();
+            x.AddConsumer<PredictImagesConsumer>();
+            x.AddRequestClient<GetRunningServices>(RequestTimeout.After(s: 10));
+        });
+        InstanceEndpoint.Add((context, e) => e.ConfigureConsumer<StartInferenceServiceConsumer>(context));
+        Endpoints.Add((context, bus, options) => bus.ReceiveEndpoint(QueueNames.Predictions, e =>
+        {
+            e.PrefetchCount = 32;
+            e.ConcurrentMessageLimit = 32;
+            e.ConfigureConsumer<PredictImagesConsumer>(context);
+        }));
+        return this;
+    }
+}
+
+public static class WorkerHostExtensions
+{
+    /// <summary>Registers the shared worker host: bus, claims, script runners, heartbeats and cancellation.</summary>
+    public static IHostApplicationBuilder AddWorkerHost(this IHostApplicationBuilder builder, string kind, Action<WorkerRole> configureRole)
+    {
+        var role = new WorkerRole();
+        configureRole(role);
+        var services = builder.Services;
+        services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
+        services.Configure<RabbitMqOptions>(builder.Configuration.GetSection("RabbitMq"));
+        services.AddSingleton(new WorkerIdentity(kind));
+        services.AddSingleton<RunningTasks>();
+        services.AddSingleton<TaskExecutor>();
+        services.AddSingleton(RunnerLaunch.ForCurrentProcess(ScriptEnvironment(builder.Configuration)));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            var pool = new RunnerPool(sp.GetRequiredService<RunnerLaunch>(), options.WarmRunners, options.MaxTasksPerRunner);
+            pool.Warm();
+            return pool;
+        });
+        services.AddHostedService<HeartbeatService>();
+        if (role.HostsServices)
+        {
+            services.AddSingleton<ServiceReplicas>();
+            services.AddHostedService<ServiceCatchUp>();
+        }
+
+        services.AddMassTransit(x =>
+        {
+            x.AddConsumer<CancelTaskConsumer>();
+            x.AddRequestClient<ClaimTask>();
+            foreach (var registration in role.Registrations) registration(x);
+            x.UsingRabbitMq((context, bus) =>
+            {
+                var rabbit = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                var options = context.GetRequiredService<IOptions<WorkerOptions>>().Value;
+                var identity = context.GetRequiredService<WorkerIdentity>();
+                bus.ConfigureRabbitMq(rabbit);
+                // A queue of this instance's own, bound to the fanout messages every worker must hear.
+                bus.ReceiveEndpoint(new TemporaryEndpointDefinition(identity.WorkerId), e =>
+                {
+                    e.ConfigureConsumer<CancelTaskConsumer>(context);
+                    foreach (var configure in role.InstanceEndpoint) configure(context, e);
+                });
+                foreach (var endpoint in role.Endpoints) endpoint(context, bus, options);
+            });
+        });
+        return builder;
+    }
+
+    public static void ConfigureRabbitMq(this IRabbitMqBusFactoryConfigurator bus, RabbitMqOptions rabbit)
+    {
+        bus.Host(rabbit.Host, rabbit.Port, rabbit.VirtualHost, h =>
+        {
+            h.Username(rabbit.Username);
+            h.Password(rabbit.Password);
+        });
+    }
+
+    /// <summary>The settings a script's process needs (lake, object store, tensor engine), passed on as environment variables.</summary>
+    private static Dictionary<string, string> ScriptEnvironment(IConfiguration configuration) =>
+        new[] { "Lake", "S3", "Torch", "Worker" }
+            .SelectMany(section => configuration.GetSection(section).AsEnumerable(makePathsRelative: false))
+            .Where(pair => pair.Value is not null)
+            .ToDictionary(pair => pair.Key.Replace(":", "__"), pair => pair.Value!);
+}

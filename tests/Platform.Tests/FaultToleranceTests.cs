@@ -1,0 +1,44 @@
+using AiPlatform.Platform.Tests.Infrastructure;
+using Xunit;
+
+namespace AiPlatform.Platform.Tests;
+
+[Collection(PlatformCollection.Name)]
+public sealed class FaultToleranceTests(PlatformFixture platform)
+{
+    private static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
+
+    [Fact]
+    public async Task Killing_a_worker_mid_task_retries_the_task_on_another_worker()
+    {
+        var id = await platform.SubmitAsync(new { type = "training", name = UniqueName("kill9"), script = "sleep.csx", @params = new { seconds = 5 } });
+        var running = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "running");
+        var victim = running["worker_id"]!.GetValue<string>();
+        var pid = int.Parse(victim.Split('-')[^2]);
+        System.Diagnostics.Process.GetProcessById(pid).Kill();
+        platform.StartWorker("Workers.Train");
+
+        var done = await platform.WaitForStatusAsync(id, PlatformFixture.HeartbeatTimeout + TimeSpan.FromSeconds(60), "completed", "failed");
+        Assert.Equal("completed", done["status"]!.GetValue<string>());
+        Assert.Equal(2, done["attempts"]!.GetValue<int>());
+        Assert.NotEqual(victim, done["worker_id"]!.GetValue<string>());
+        Assert.Equal(2, done["result"]!["attempt"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_worker_shutting_down_hands_its_task_back_at_once()
+    {
+        // A second ingest worker takes over whichever one is stopped.
+        platform.StartWorker("Workers.Ingest");
+        var id = await platform.SubmitAsync(new { type = "ingestion", name = UniqueName("sigterm"), script = "sleep.csx", @params = new { seconds = 6 } });
+        var running = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "running");
+        var worker = running["worker_id"]!.GetValue<string>();
+        var pid = int.Parse(worker.Split('-')[^2]);
+        ManagedProcess.Signal(pid, ManagedProcess.SigTerm);
+
+        var done = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "completed", "failed");
+        Assert.Equal("completed", done["status"]!.GetValue<string>());
+        Assert.Equal(2, done["attempts"]!.GetValue<int>());
+        Assert.Contains(await platform.GetEventsAsync(id), e => e!["kind"]!.GetValue<string>() == "released");
+    }
+}
