@@ -41,11 +41,12 @@ public sealed class PredictImagesConsumer(ServiceReplicas replicas, WorkerIdenti
 }
 
 /// <summary>A serve worker that starts late catches up on the services already running.</summary>
-public sealed class ServiceCatchUp(IRequestClient<GetRunningServices> services, ServiceReplicas replicas, WorkerIdentity identity,
-    ILogger<ServiceCatchUp> logger) : Microsoft.Extensions.Hosting.BackgroundService
+public sealed class ServiceCatchUp(IBus bus, ServiceReplicas replicas, WorkerIdentity identity, ILogger<ServiceCatchUp> logger)
+    : Microsoft.Extensions.Hosting.BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var services = bus.CreateRequestClient<GetRunningServices>(RequestTimeout.After(s: 10));
         for (var delay = TimeSpan.FromSeconds(1); !stoppingToken.IsCancellationRequested; delay *= 2)
         {
             try

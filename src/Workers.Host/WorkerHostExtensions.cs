@@ -37,7 +37,6 @@ public sealed class WorkerRole
         {
             x.AddConsumer<StartInferenceServiceConsumer>();
             x.AddConsumer<PredictImagesConsumer>();
-            x.AddRequestClient<GetRunningServices>(RequestTimeout.After(s: 10));
         });
         InstanceEndpoint.Add((context, e) => e.ConfigureConsumer<StartInferenceServiceConsumer>(context));
         Endpoints.Add((context, bus, options) => bus.ReceiveEndpoint(QueueNames.Predictions, e =>
@@ -80,6 +79,8 @@ public static class WorkerHostExtensions
 
         services.AddMassTransit(x =>
         {
+            // No telemetry leaves the machine.
+            x.DisableUsageTelemetry();
             x.AddConsumer<CancelTaskConsumer>();
             x.AddRequestClient<ClaimTask>();
             foreach (var registration in role.Registrations) registration(x);

@@ -48,13 +48,18 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
         Event(() => HeartbeatLost, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => CancelRequested, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
 
+        // Each event has one handler per state: MassTransit runs every matching handler of the state the event
+        // arrived in, so alternatives are IfElse branches on that state, never sibling When clauses.
         During(Pending,
             When(Submitted, c => c.Saga.Attempts == 0)
                 .ThenAsync(Dispatch),
-            When(Claim, c => c.Message.Attempt == c.Saga.Attempts)
-                .Then(c => MarkRunning(c.Saga, c.Message.WorkerId, c.Message.Attempt))
-                .RespondAsync(c => c.Init<TaskClaimed>(new TaskClaimed(c.Message.TaskId, c.Message.Attempt)))
-                .TransitionTo(Running),
+            When(Claim)
+                .IfElse(c => c.Message.Attempt == c.Saga.Attempts,
+                    accept => accept
+                        .Then(c => MarkRunning(c.Saga, c.Message.WorkerId, c.Message.Attempt))
+                        .ThenAsync(c => c.RespondAsync(new TaskClaimed(c.Message.TaskId, c.Message.Attempt)))
+                        .TransitionTo(Running),
+                    reject => reject.ThenAsync(c => c.RespondAsync(RejectClaim(c.Saga, c.Message)))),
             // Inference replicas start without a claim: every serve worker hosts the service.
             When(Started, c => c.Saga.Type == TaskTypes.Inference)
                 .Then(c => MarkRunning(c.Saga, c.Message.WorkerId, c.Message.Attempt))
@@ -64,8 +69,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .TransitionTo(Cancelled));
 
         During(Pending, Running,
-            When(Claim, c => !IsClaimable(c.Saga, c.Message))
-                .RespondAsync(c => c.Init<TaskClaimRejected>(RejectClaim(c.Saga, c.Message))),
             When(Succeeded, c => IsCurrent(c.Saga, c.Message))
                 .Then(c =>
                 {
@@ -78,7 +81,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .Then(c => Finish(c.Saga, c.Message.Error))
                 .IfElse(c => c.Saga.Type == TaskTypes.Inference,
                     // Other replicas must stop serving a service that failed on one of them.
-                    failed => failed.PublishAsync(c => c.Init<CancelTask>(new CancelTask(c.Saga.CorrelationId, "service failed"))),
+                    failed => failed.ThenAsync(c => c.Publish(new CancelTask(c.Saga.CorrelationId, "service failed"))),
                     failed => failed)
                 .TransitionTo(Failed),
             When(Stopped, c => IsCurrent(c.Saga, c.Message))
@@ -98,27 +101,32 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 }),
             When(CancelRequested)
                 .Then(c => c.Saga.CancelRequestedAt ??= DateTimeOffset.UtcNow),
-            When(Released, c => IsCurrent(c.Saga, c.Message) && c.Saga.CancelRequestedAt is not null)
-                .Then(c => Finish(c.Saga, error: null))
-                .TransitionTo(Cancelled),
-            When(Released, c => IsCurrent(c.Saga, c.Message) && c.Saga.CancelRequestedAt is null)
-                .Then(c => c.Saga.Error = $"attempt {c.Message.Attempt} released: {c.Message.Reason}")
-                .TransitionTo(Pending)
-                .ThenAsync(Dispatch),
-            When(HeartbeatLost, c => IsCurrent(c.Saga, c.Message) && c.Saga.CancelRequestedAt is not null)
-                .Then(c => Finish(c.Saga, $"worker {c.Message.WorkerId} was lost while the task was being cancelled"))
-                .TransitionTo(Cancelled),
-            When(HeartbeatLost, c => IsCurrent(c.Saga, c.Message) && c.Saga.CancelRequestedAt is null && c.Saga.Attempts < maxAttempts)
-                .Then(c => c.Saga.Error = $"attempt {c.Message.Attempt} lost: {LostWorker(c.Message)}; retrying")
-                .TransitionTo(Pending)
-                .ThenAsync(Dispatch),
-            When(HeartbeatLost, c => IsCurrent(c.Saga, c.Message) && c.Saga.CancelRequestedAt is null && c.Saga.Attempts >= maxAttempts)
-                .Then(c => Finish(c.Saga, $"{LostWorker(c.Message)}; gave up after {c.Saga.Attempts} attempts"))
-                .TransitionTo(Failed));
+            When(Released, c => IsCurrent(c.Saga, c.Message))
+                .IfElse(c => c.Saga.CancelRequestedAt is not null,
+                    cancelled => cancelled
+                        .Then(c => Finish(c.Saga, error: null))
+                        .TransitionTo(Cancelled),
+                    requeued => requeued
+                        .Then(c => c.Saga.Error = $"attempt {c.Message.Attempt} released: {c.Message.Reason}")
+                        .TransitionTo(Pending)
+                        .ThenAsync(Dispatch)),
+            When(HeartbeatLost, c => IsCurrent(c.Saga, c.Message))
+                .IfElse(c => c.Saga.CancelRequestedAt is not null,
+                    cancelled => cancelled
+                        .Then(c => Finish(c.Saga, $"worker {c.Message.WorkerId} was lost while the task was being cancelled"))
+                        .TransitionTo(Cancelled),
+                    lost => lost.IfElse(c => c.Saga.Attempts < maxAttempts,
+                        retried => retried
+                            .Then(c => c.Saga.Error = $"attempt {c.Message.Attempt} lost: {LostWorker(c.Message)}; retrying")
+                            .TransitionTo(Pending)
+                            .ThenAsync(Dispatch),
+                        failed => failed
+                            .Then(c => Finish(c.Saga, $"{LostWorker(c.Message)}; gave up after {c.Saga.Attempts} attempts"))
+                            .TransitionTo(Failed))));
 
-        During(Completed, Failed, Cancelled,
+        During(Running, Completed, Failed, Cancelled,
             When(Claim)
-                .RespondAsync(c => c.Init<TaskClaimRejected>(RejectClaim(c.Saga, c.Message))));
+                .ThenAsync(c => c.RespondAsync(RejectClaim(c.Saga, c.Message))));
 
         // Duplicates and stragglers (a second TaskCompleted, progress after the end) change nothing.
         OnUnhandledEvent(c => c.Ignore());
@@ -153,9 +161,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
         message.Attempt == task.Attempts || task.Type == TaskTypes.Inference;
 
     private static bool IsCurrent(TaskState task, TaskHeartbeatLost message) => message.Attempt == task.Attempts && message.WorkerId == task.WorkerId;
-
-    private static bool IsClaimable(TaskState task, ClaimTask claim) =>
-        task.CurrentState == TaskStatuses.PendingState && claim.Attempt == task.Attempts;
 
     private static TaskClaimRejected RejectClaim(TaskState task, ClaimTask claim) =>
         new(claim.TaskId, claim.Attempt, task.CurrentState == TaskStatuses.PendingState || claim.Attempt != task.Attempts

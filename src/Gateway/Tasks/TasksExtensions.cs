@@ -34,6 +34,8 @@ public static class TasksExtensions
 
         services.AddMassTransit(x =>
         {
+            // No telemetry leaves the machine.
+            x.DisableUsageTelemetry();
             x.AddSagaStateMachine<TaskStateMachine, TaskState>().Repository(r =>
             {
                 r.RegisterSagaRepository<TaskState, DbContext, SagaConsumeContextFactory<DbContext, TaskState>,

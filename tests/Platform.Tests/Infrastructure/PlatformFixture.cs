@@ -32,6 +32,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
         await CreateVirtualHostAsync();
         DatabaseConnectionString = await CreateDatabaseAsync();
         var port = FreePort();

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the platform, its services and its tests need. Idempotent: when everything is
+# present it only checks, without touching apt.
+set -euo pipefail
+
+packages=(
+  rabbitmq-server                      # the bus
+  postgresql                           # the task store
+  radosgw ceph-mon ceph-osd            # S3 on a one-node Ceph cluster
+  libtorch-dev libopenblas0-openmp     # the tensor engine (libtorch, with a multithreaded BLAS)
+  python3-torch                        # PyTorch reference for interop tests and benchmarks
+  dataset-fashion-mnist                # the worked example's data (IDX files)
+  docker-compose                       # validates docker-compose.yml
+  chromium chromium-driver             # browser tests of the monitoring page
+  cmake g++ curl nodejs                # nodejs ships npm (Debian's or NodeSource's)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# A concurrent apt (another shell, unattended upgrades) holds the lock: wait for it instead of failing.
+apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+apt_get update -qq
+apt_get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# Local services for development and tests, without Docker, all on 127.0.0.1 with generated credentials:
+#   RabbitMQ (AMQP 5673, management 15673), PostgreSQL (5433), S3 = Ceph radosgw on a one-node cluster (7480).
+# usage: eng/services.sh start|stop|status|env
+# start is idempotent: what already runs is left alone, so a second start takes a moment.
+# Connection settings are written to .state/services.env (KEY=VALUE, .NET configuration names).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+state="$repo/.state"
+logs="$state/logs"
+mkdir -p "$state" "$logs"
+
+RABBIT_PORT=5673 RABBIT_MGMT_PORT=15673 RABBIT_DIST_PORT=25673 EPMD_PORT=4373
+PG_PORT=5433
+S3_PORT=7480 CEPH_MON_PORT=6790
+
+# ---------------------------------------------------------------- credentials, generated once and kept
+secrets="$state/secrets.env"
+if [ ! -f "$secrets" ]; then
+  gen() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c "$1"; }
+  umask 077
+  cat > "$secrets" <<SECRETS
+RABBIT_PASSWORD=$(gen 24)
+PG_PASSWORD=$(gen 24)
+S3_ACCESS_KEY=AIP$(gen 17 | tr 'a-z' 'A-Z')
+S3_SECRET_KEY=$(gen 40)
+SECRETS
+fi
+# shellcheck disable=SC1090
+. "$secrets"
+
+wait_for() { # seconds command...
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -ge $deadline ] && { echo "timed out waiting for: $*" >&2; return 1; }
+    sleep 0.25
+  done
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+rabbit_dir="$state/rabbitmq"
+rabbit_env() {
+  export RABBITMQ_NODENAME=aiplatform@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$RABBIT_PORT
+  export RABBITMQ_DIST_PORT=$RABBIT_DIST_PORT ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT=$EPMD_PORT
+  export RABBITMQ_MNESIA_BASE="$rabbit_dir/mnesia" RABBITMQ_LOG_BASE="$logs/rabbitmq"
+  export RABBITMQ_CONFIG_FILE="$rabbit_dir/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$rabbit_dir/enabled_plugins"
+  export RABBITMQ_PID_FILE="$rabbit_dir/rabbit.pid" HOME="$rabbit_dir"
+}
+rabbitmqctl() { /usr/lib/rabbitmq/bin/rabbitmqctl -n aiplatform@localhost "$@"; }
+rabbit_running() { rabbit_env; rabbitmqctl status >/dev/null 2>&1; }
+
+start_rabbit() {
+  rabbit_env
+  if rabbit_running; then echo "rabbitmq: running"; return; fi
+  mkdir -p "$rabbit_dir" "$logs/rabbitmq"
+  cat > "$rabbit_dir/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$RABBIT_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $RABBIT_MGMT_PORT
+# Training tasks hold their command for their whole run; the 30-minute default would redeliver long ones.
+consumer_timeout = 604800000
+CONF
+  echo "[rabbitmq_management]." > "$rabbit_dir/enabled_plugins"
+  /usr/lib/rabbitmq/bin/rabbitmq-server -detached >>"$logs/rabbitmq-start.log" 2>&1
+  wait_for 90 rabbitmqctl await_startup
+  if ! rabbitmqctl list_users -q | grep -q '^aip\b'; then
+    rabbitmqctl add_user aip "$RABBIT_PASSWORD" >/dev/null
+    rabbitmqctl set_user_tags aip administrator >/dev/null
+    rabbitmqctl set_permissions -p / aip '.*' '.*' '.*' >/dev/null
+  fi
+  rabbitmqctl list_users -q | grep -q '^guest\b' && rabbitmqctl delete_user guest >/dev/null
+  wait_for 60 curl -sf -u "aip:$RABBIT_PASSWORD" "http://127.0.0.1:$RABBIT_MGMT_PORT/api/overview"
+  echo "rabbitmq: started"
+}
+
+stop_rabbit() {
+  rabbit_env
+  rabbit_running && rabbitmqctl stop >/dev/null 2>&1 || true
+  # epmd was started for our port only; nothing else uses it.
+  pkill -f "epmd.*-port $EPMD_PORT" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_dir="$state/postgres"
+pg_bin=/usr/lib/postgresql/15/bin
+as_postgres() { su postgres -s /bin/sh -c "$*"; }
+pg_running() { [ -f "$pg_dir/data/postmaster.pid" ] && as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' status" >/dev/null 2>&1; }
+
+start_pg() {
+  if pg_running; then echo "postgres: running"; return; fi
+  if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
+    rm -rf "$pg_dir"; mkdir -p "$pg_dir/data" "$pg_dir/socket"
+    chown -R postgres:postgres "$pg_dir"
+    as_postgres "$pg_bin/initdb -D '$pg_dir/data' -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8" \
+      >"$logs/postgres-initdb.log" 2>&1
+    cat >> "$pg_dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$pg_dir/socket'
+max_connections = 200
+fsync = on
+CONF
+  fi
+  chown -R postgres:postgres "$pg_dir"
+  touch "$logs/postgres.log"; chown postgres "$logs/postgres.log"
+  as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -l '$logs/postgres.log' -w -t 60 start" >/dev/null
+  local psql="$pg_bin/psql -h '$pg_dir/socket' -p $PG_PORT -U postgres -v ON_ERROR_STOP=1 -qtA"
+  if [ "$(as_postgres "$psql -c \"SELECT 1 FROM pg_roles WHERE rolname = 'aip'\"")" != 1 ]; then
+    as_postgres "$psql -c \"CREATE ROLE aip LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
+  fi
+  if [ "$(as_postgres "$psql -c \"SELECT 1 FROM pg_database WHERE datname = 'aiplatform'\"")" != 1 ]; then
+    as_postgres "$psql -c 'CREATE DATABASE aiplatform OWNER aip'"
+  fi
+  echo "postgres: started"
+}
+
+stop_pg() {
+  pg_running && as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -m fast -w stop" >/dev/null || true
+}
+
+# ---------------------------------------------------------------- S3: Ceph radosgw, one node, objects in RAM
+ceph_dir="$state/ceph"
+ceph_conf="$ceph_dir/ceph.conf"
+ceph() { command ceph -c "$ceph_conf" "$@"; }
+s3_running() { curl -sf -o /dev/null "http://127.0.0.1:$S3_PORT/"; }
+
+write_ceph_conf() {
+  cat > "$ceph_conf" <<CONF
+[global]
+fsid = $1
+mon_host = v1:127.0.0.1:$CEPH_MON_PORT
+public_addr = 127.0.0.1
+cluster_addr = 127.0.0.1
+ms_bind_msgr2 = false
+auth_cluster_required = none
+auth_service_required = none
+auth_client_required = none
+keyring = /dev/null
+osd_pool_default_size = 1
+osd_pool_default_min_size = 1
+osd_pool_default_pg_num = 8
+osd_pool_default_pgp_num = 8
+osd_pool_default_pg_autoscale_mode = off
+osd_crush_chooseleaf_type = 0
+mon_allow_pool_size_one = true
+mon_warn_on_pool_no_redundancy = false
+mon_warn_on_insecure_global_id_reclaim_allowed = false
+mon_max_pg_per_osd = 1000
+mon_data_avail_warn = 1
+mon_data_avail_crit = 0
+osd_mon_shutdown_timeout = 1
+run_dir = $ceph_dir/run
+admin_socket = $ceph_dir/run/\$cluster-\$name.asok
+pid_file = $ceph_dir/run/\$cluster-\$name.pid
+log_file = $logs/ceph-\$name.log
+[mon]
+mon_data = $ceph_dir/mon.\$id
+mon_cluster_log_file = $logs/ceph-cluster.log
+paxos_propose_interval = 0.05
+paxos_min_wait = 0.01
+[osd]
+osd_data = $ceph_dir/osd.\$id
+# The OSD must not send monitor commands while it starts (it races the monmap fetch).
+osd_crush_update_on_start = false
+osd_class_update_on_start = false
+osd_objectstore = memstore
+memstore_device_bytes = 6442450944
+osd_max_object_name_len = 460
+osd_max_object_namespace_len = 64
+[client]
+rgw_data = $ceph_dir/rgw
+rgw_frontends = beast endpoint=127.0.0.1:$S3_PORT
+rgw_dns_name =
+rgw_enable_usage_log = false
+rgw_enable_ops_log = false
+CONF
+}
+
+start_s3() {
+  if s3_running; then echo "s3: running"; return; fi
+  stop_s3 # a half-started cluster from an earlier run (memstore keeps nothing worth saving)
+  mkdir -p "$ceph_dir/mon.a" "$ceph_dir/osd.0" "$ceph_dir/run" "$ceph_dir/rgw"
+  local fsid; fsid=$(cat /proc/sys/kernel/random/uuid)
+  write_ceph_conf "$fsid"
+  monmaptool --create --addv a "[v1:127.0.0.1:$CEPH_MON_PORT]" --fsid "$fsid" "$ceph_dir/monmap" >/dev/null
+  ceph-mon -c "$ceph_conf" --mkfs -i a --monmap "$ceph_dir/monmap"
+  ceph-mon -c "$ceph_conf" -i a
+  wait_for 30 timeout 5 ceph -c "$ceph_conf" mon stat
+  local uuid; uuid=$(cat /proc/sys/kernel/random/uuid)
+  printf 'osd new %s 0\nosd crush add osd.0 1 root=default host=localhost\n' "$uuid" | ceph >/dev/null 2>&1
+  ceph-osd -c "$ceph_conf" -i 0 --mkfs --osd-uuid "$uuid" 2>>"$logs/ceph-osd.stderr"
+  ceph-osd -c "$ceph_conf" -i 0 2>>"$logs/ceph-osd.stderr"
+  wait_for 60 sh -c "timeout 5 ceph -c '$ceph_conf' osd stat | grep -q '1 up'"
+  # Pools made up front, so the first bucket and object are not slowed by pool creation.
+  for p in .rgw.root default.rgw.control default.rgw.meta default.rgw.log \
+           default.rgw.buckets.index default.rgw.buckets.data default.rgw.buckets.non-ec; do
+    printf 'osd pool create %s 8 8\nosd pool application enable %s rgw\n' "$p" "$p"
+  done | ceph >/dev/null 2>&1
+  radosgw -c "$ceph_conf" -n client.rgw.a
+  wait_for 120 s3_running
+  radosgw-admin -c "$ceph_conf" user create --uid=aiplatform --display-name=aiplatform \
+    --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >/dev/null
+  # radosgw wants the payload hash header, which curl's SigV4 does not add by itself.
+  wait_for 30 curl -sf -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+    "http://127.0.0.1:$S3_PORT/aiplatform"
+  echo "s3: started"
+}
+
+stop_s3() {
+  local pids=() f
+  for f in "$ceph_dir"/run/ceph-*.pid; do [ -f "$f" ] && pids+=("$(cat "$f")"); done
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 1 40); do
+      local alive=0 p; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+      [ $alive = 0 ] && break; sleep 0.25
+    done
+    kill -9 "${pids[@]}" 2>/dev/null || true
+  fi
+  rm -rf "$ceph_dir"
+}
+
+# ---------------------------------------------------------------- settings for apps and tests
+write_env() {
+  cat > "$state/services.env" <<ENV
+RabbitMq__Host=127.0.0.1
+RabbitMq__Port=$RABBIT_PORT
+RabbitMq__Username=aip
+RabbitMq__Password=$RABBIT_PASSWORD
+RabbitMq__ManagementUrl=http://127.0.0.1:$RABBIT_MGMT_PORT
+ConnectionStrings__Platform=Host=127.0.0.1;Port=$PG_PORT;Database=aiplatform;Username=aip;Password=$PG_PASSWORD
+S3__ServiceUrl=http://127.0.0.1:$S3_PORT
+S3__AccessKey=$S3_ACCESS_KEY
+S3__SecretKey=$S3_SECRET_KEY
+S3__Bucket=aiplatform
+S3__Region=us-east-1
+ENV
+}
+
+status() {
+  local ok=0
+  if rabbit_running; then echo "rabbitmq: up (amqp 127.0.0.1:$RABBIT_PORT, management http://127.0.0.1:$RABBIT_MGMT_PORT)"; else echo "rabbitmq: down"; ok=1; fi
+  if pg_running; then echo "postgres: up (127.0.0.1:$PG_PORT)"; else echo "postgres: down"; ok=1; fi
+  if s3_running; then echo "s3: up (http://127.0.0.1:$S3_PORT)"; else echo "s3: down"; ok=1; fi
+  return $ok
+}
+
+case "${1:-}" in
+  start)
+    # The three start independently; run them side by side.
+    start_rabbit >"$logs/start-rabbit.out" 2>&1 & r=$!
+    start_pg >"$logs/start-pg.out" 2>&1 & p=$!
+    start_s3 >"$logs/start-s3.out" 2>&1 & s=$!
+    failed=0
+    wait $r || { echo "rabbitmq failed to start:"; tail -5 "$logs/start-rabbit.out"; failed=1; }
+    wait $p || { echo "postgres failed to start:"; tail -5 "$logs/start-pg.out"; failed=1; }
+    wait $s || { echo "s3 failed to start:"; tail -5 "$logs/start-s3.out"; failed=1; }
+    cat "$logs"/start-{rabbit,pg,s3}.out | grep -E '^(rabbitmq|postgres|s3):' || true
+    write_env
+    exit $failed ;;
+  stop) stop_rabbit; stop_pg; stop_s3; echo "stopped" ;;
+  status) status ;;
+  env) write_env; cat "$state/services.env" ;;
+  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+esac
