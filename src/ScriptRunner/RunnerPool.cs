@@ -1,8 +1,9 @@
 namespace AiPlatform.ScriptRunner;
 
 /// <summary>
-/// Keeps script-runner processes warm so a task starts without paying process and runtime start-up. A runner is reused
-/// after a clean end (like a prefork pool's max-tasks-per-child) and replaced after a crash, a kill or a serving run.
+/// Keeps script-runner processes warm so a task starts without paying process and runtime start-up. A runner goes
+/// back to the pool after a clean end (like a prefork pool's max-tasks-per-child) and is replaced after a crash, a
+/// kill or too many tasks, so the pool never spawns a process on the hot path of a healthy worker.
 /// </summary>
 public sealed class RunnerPool(RunnerLaunch launch, int warmRunners, int maxTasksPerRunner) : IAsyncDisposable
 {
@@ -12,10 +13,11 @@ public sealed class RunnerPool(RunnerLaunch launch, int warmRunners, int maxTask
     private readonly Queue<Task<RunnerProcess>> _idle = new();
     private bool _disposed;
 
+    /// <summary>Starts runners until <c>warmRunners</c> are idle.</summary>
     public void Warm()
     {
         lock (_lock)
-            while (_idle.Count < warmRunners) _idle.Enqueue(RunnerProcess.StartAsync(launch, StartTimeout));
+            while (!_disposed && _idle.Count < warmRunners) _idle.Enqueue(RunnerProcess.StartAsync(launch, StartTimeout));
     }
 
     public async Task<RunnerProcess> AcquireAsync()
@@ -29,7 +31,6 @@ public sealed class RunnerPool(RunnerLaunch launch, int warmRunners, int maxTask
                 _idle.TryDequeue(out next);
             }
             var runner = await (next ?? RunnerProcess.StartAsync(launch, StartTimeout));
-            Warm();
             if (!runner.HasExited) return runner;
             await runner.DisposeAsync();
         }
@@ -42,7 +43,7 @@ public sealed class RunnerPool(RunnerLaunch launch, int warmRunners, int maxTask
         {
             lock (_lock)
             {
-                if (!_disposed && _idle.Count < warmRunners)
+                if (!_disposed)
                 {
                     _idle.Enqueue(Task.FromResult(runner));
                     return;
@@ -50,6 +51,7 @@ public sealed class RunnerPool(RunnerLaunch launch, int warmRunners, int maxTask
             }
         }
         await runner.DisposeAsync();
+        Warm();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using AiPlatform.Fleet;
 using AiPlatform.Platform.Tests.Infrastructure;
 using Xunit;
 

@@ -1,4 +1,4 @@
-namespace AiPlatform.Platform.Tests.Infrastructure;
+namespace AiPlatform.Fleet;
 
 public static class RepoPaths
 {

@@ -1,4 +1,4 @@
-namespace AiPlatform.Platform.Tests.Infrastructure;
+namespace AiPlatform.Fleet;
 
 /// <summary>The connection settings eng/services.sh wrote for the local RabbitMQ, PostgreSQL and S3.</summary>
 public static class ServicesEnvironment

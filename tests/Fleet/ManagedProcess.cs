@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace AiPlatform.Platform.Tests.Infrastructure;
+namespace AiPlatform.Fleet;
 
 /// <summary>A gateway or worker started as a real process, its output kept in a log file for when a test fails.</summary>
 public sealed partial class ManagedProcess : IAsyncDisposable

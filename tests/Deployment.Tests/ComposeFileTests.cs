@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using AiPlatform.Fleet;
+using Xunit;
+
+namespace AiPlatform.Deployment.Tests;
+
+/// <summary>The compose file users run with Docker: validated by docker-compose itself (no engine is needed for that).</summary>
+public sealed class ComposeFileTests
+{
+    private static readonly Dictionary<string, string> Secrets = new()
+    {
+        ["RABBITMQ_PASSWORD"] = "test-rabbit-secret", ["POSTGRES_PASSWORD"] = "test-pg-secret", ["MINIO_ROOT_PASSWORD"] = "test-minio-secret",
+    };
+
+    [Fact]
+    public void Compose_file_is_valid_and_has_every_service()
+    {
+        var (exitCode, output) = Compose(Secrets, "config", "--services");
+        Assert.True(exitCode == 0, output);
+        var services = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var expected in new[] { "rabbitmq", "postgres", "minio", "minio-init", "gateway", "worker-ingest", "worker-train", "worker-serve" })
+            Assert.Contains(expected, services);
+    }
+
+    [Fact]
+    public void Published_ports_bind_to_loopback_only_and_images_are_the_documented_ones()
+    {
+        var (exitCode, config) = Compose(Secrets, "config");
+        Assert.True(exitCode == 0, config);
+        Assert.Contains("rabbitmq:3.13-management", config);
+        Assert.Contains("postgres:16", config);
+        Assert.Contains("minio/minio", config);
+        Assert.Contains("dockerfile: deploy/Dockerfile", config);
+        // docker-compose 1.29 prints each published port as "- HOST_IP:HOST_PORT:CONTAINER_PORT/tcp".
+        var published = Regex.Matches(config, @"^\s*- (?:([\d.]+):)?\d+:\d+/(?:tcp|udp)\s*$", RegexOptions.Multiline);
+        Assert.NotEmpty(published);
+        Assert.All(published, port => Assert.Equal("127.0.0.1", port.Groups[1].Value));
+    }
+
+    [Fact]
+    public void Compose_refuses_to_start_without_secrets()
+    {
+        var (exitCode, output) = Compose(new Dictionary<string, string>(), "config", "-q");
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("PASSWORD", output);
+    }
+
+    [Fact]
+    public void Every_deployable_has_a_dockerfile_stage()
+    {
+        var dockerfile = File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "Dockerfile"));
+        Assert.Contains("AS gateway", dockerfile);
+        Assert.Contains("AS worker", dockerfile);
+        foreach (var project in new[] { "Gateway", "Workers.Ingest", "Workers.Train", "Workers.Serve" })
+            Assert.True(File.Exists(Path.Combine(RepoPaths.Root, "src", project, $"{project}.csproj")), project);
+    }
+
+    private static (int ExitCode, string Output) Compose(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("docker-compose")
+        {
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.ArgumentList.Add("-f");
+        info.ArgumentList.Add("docker-compose.yml");
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        foreach (var key in Secrets.Keys) info.Environment.Remove(key);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, output.Result + errors.Result);
+    }
+}

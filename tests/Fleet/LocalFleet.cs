@@ -1,0 +1,185 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using Npgsql;
+
+namespace AiPlatform.Fleet;
+
+public sealed record FleetOptions
+{
+    /// <summary>Worker projects to start, e.g. "Workers.Train" twice for two train workers.</summary>
+    public IReadOnlyList<string> Workers { get; init; } = ["Workers.Ingest", "Workers.Train", "Workers.Train", "Workers.Serve"];
+
+    /// <summary>Settings for every process (gateway and workers), in .NET configuration env-var form.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    public string LogDirectory { get; init; } = Path.Combine(RepoPaths.Root, "artifacts", "test-logs");
+}
+
+/// <summary>
+/// A whole fleet on the real local services: a gateway and workers as separate processes, on a RabbitMQ virtual host
+/// and a PostgreSQL database of its own, so runs never see each other's messages or rows.
+/// </summary>
+public sealed class LocalFleet : IAsyncDisposable
+{
+    private readonly FleetOptions _options;
+    private readonly string _runId = DateTime.UtcNow.ToString("MMddHHmmss") + "_" + Guid.NewGuid().ToString("N")[..6];
+    private readonly List<ManagedProcess> _processes = [];
+
+    private LocalFleet(FleetOptions options) => _options = options;
+
+    public HttpClient Http { get; private set; } = null!;
+    public string DatabaseConnectionString { get; private set; } = "";
+    public string VirtualHost => $"aip-test-{_runId}";
+    public string LakeRoot { get; } = Path.Combine(Path.GetTempPath(), "aiplatform-tests", "lake-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public static async Task<LocalFleet> StartAsync(FleetOptions options)
+    {
+        Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
+        var fleet = new LocalFleet(options);
+        await fleet.CreateVirtualHostAsync();
+        fleet.DatabaseConnectionString = await fleet.CreateDatabaseAsync();
+        var port = FreePort();
+        fleet.StartProcess("gateway", "Gateway", new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
+        fleet.Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(120) };
+        await fleet.WaitForGatewayAsync();
+        foreach (var worker in options.Workers) fleet.StartWorker(worker);
+        await fleet.WaitForWorkersAsync(options.Workers.Count);
+        return fleet;
+    }
+
+    public ManagedProcess StartWorker(string project, IReadOnlyDictionary<string, string>? extra = null) =>
+        StartProcess(project.ToLowerInvariant(), project, extra ?? new Dictionary<string, string>());
+
+    /// <summary>The settings a process of this fleet runs with: the local services, this run's vhost and database, and the options' settings.</summary>
+    public Dictionary<string, string> ProcessEnvironment()
+    {
+        var environment = new Dictionary<string, string>(ServicesEnvironment.Values)
+        {
+            ["RabbitMq__VirtualHost"] = VirtualHost,
+            ["ConnectionStrings__Platform"] = DatabaseConnectionString,
+            ["Scripts__Roots__0"] = Path.Combine(RepoPaths.Root, "tests", "Platform.Tests", "scripts"),
+            ["Scripts__Roots__1"] = Path.Combine(RepoPaths.Root, "scripts"),
+            ["Worker__ScriptCacheDirectory"] = Path.Combine(Path.GetTempPath(), "aiplatform-tests", "script-cache"),
+            ["Lake__Root"] = LakeRoot,
+            ["MASSTRANSIT_USAGE_TELEMETRY"] = "false",
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        };
+        foreach (var (key, value) in _options.Settings) environment[key] = value;
+        return environment;
+    }
+
+    private ManagedProcess StartProcess(string name, string project, IReadOnlyDictionary<string, string> extra)
+    {
+        var environment = ProcessEnvironment();
+        foreach (var (key, value) in extra) environment[key] = value;
+        var process = ManagedProcess.Start(name, RepoPaths.ProjectOutput(project), environment, _options.LogDirectory);
+        lock (_processes) _processes.Add(process);
+        return process;
+    }
+
+    public async Task<int> LiveWorkerCountAsync(string? kind = null)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """SELECT count(*) FROM workers WHERE (@kind::text IS NULL OR "Kind" = @kind) AND "StoppedAt" IS NULL AND "LastHeartbeatAt" > now() - interval '5 seconds'""",
+            connection);
+        command.Parameters.AddWithValue("kind", (object?)kind ?? DBNull.Value);
+        return Convert.ToInt32(await command.ExecuteScalarAsync());
+    }
+
+    private async Task WaitForWorkersAsync(int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await LiveWorkerCountAsync() >= count) return;
+            await Task.Delay(250);
+        }
+        throw new InvalidOperationException($"fewer than {count} workers sent heartbeats within 90 s; see {_options.LogDirectory}");
+    }
+
+    private async Task WaitForGatewayAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await Http.GetAsync("/healthz");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        throw new InvalidOperationException($"the gateway did not answer /healthz within 60 s; see {_options.LogDirectory}");
+    }
+
+    public static HttpClient ManagementClient()
+    {
+        var client = new HttpClient { BaseAddress = new Uri(ServicesEnvironment.Get("RabbitMq__ManagementUrl").TrimEnd('/') + "/") };
+        var credentials = $"{ServicesEnvironment.Get("RabbitMq__Username")}:{ServicesEnvironment.Get("RabbitMq__Password")}";
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        return client;
+    }
+
+    private async Task CreateVirtualHostAsync()
+    {
+        using var management = ManagementClient();
+        var vhost = Uri.EscapeDataString(VirtualHost);
+        (await management.PutAsync($"api/vhosts/{vhost}", null)).EnsureSuccessStatusCode();
+        (await management.PutAsJsonAsync($"api/permissions/{vhost}/{ServicesEnvironment.Get("RabbitMq__Username")}",
+            new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+    }
+
+    private async Task<string> CreateDatabaseAsync()
+    {
+        var admin = new NpgsqlConnectionStringBuilder(ServicesEnvironment.Get("ConnectionStrings__Platform"));
+        var database = $"aip_test_{_runId}";
+        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        admin.Database = database;
+        return admin.ConnectionString;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<ManagedProcess> processes;
+        lock (_processes) processes = [.. _processes];
+        await Task.WhenAll(processes.Select(p => p.DisposeAsync().AsTask()));
+        Http?.Dispose();
+        try
+        {
+            using var management = ManagementClient();
+            await management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(VirtualHost)}");
+            var admin = new NpgsqlConnectionStringBuilder(ServicesEnvironment.Get("ConnectionStrings__Platform"));
+            await using var connection = new NpgsqlConnection(admin.ConnectionString);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"aip_test_{_runId}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        catch (Exception)
+        {
+            // Leftovers of a run are harmless: every run uses fresh names.
+        }
+        if (Directory.Exists(LakeRoot)) Directory.Delete(LakeRoot, recursive: true);
+    }
+}
