@@ -1,0 +1,397 @@
+// C ABI over libtorch for the managed tensor API (src/Torch). Every export catches C++ exceptions and returns
+// non-zero; the message is kept per thread for aip_last_error, and the managed side raises it as an exception.
+#include <torch/torch.h>
+#include <torch/serialize.h>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#define AIP_EXPORT extern "C" __attribute__((visibility("default")))
+
+using at::Tensor;
+
+namespace {
+thread_local std::string last_error;
+
+template <typename F>
+int guard(F&& body) {
+  try {
+    body();
+    return 0;
+  } catch (const c10::Error& e) {
+    last_error = e.what_without_backtrace();
+  } catch (const std::exception& e) {
+    last_error = e.what();
+  } catch (...) {
+    last_error = "unknown native error";
+  }
+  return 1;
+}
+
+Tensor* wrap(Tensor t) { return new Tensor(std::move(t)); }
+
+at::ScalarType scalar_type(int code) {
+  switch (code) {
+    case 0: return at::kFloat;
+    case 1: return at::kDouble;
+    case 2: return at::kLong;
+    case 3: return at::kBool;
+    case 4: return at::kInt;
+    case 5: return at::kByte;
+  }
+  throw std::invalid_argument("unknown dtype code " + std::to_string(code));
+}
+
+int scalar_code(at::ScalarType type) {
+  switch (type) {
+    case at::kFloat: return 0;
+    case at::kDouble: return 1;
+    case at::kLong: return 2;
+    case at::kBool: return 3;
+    case at::kInt: return 4;
+    case at::kByte: return 5;
+    default: return -1;
+  }
+}
+
+std::vector<Tensor> unwrap(Tensor** tensors, int count) {
+  std::vector<Tensor> result;
+  result.reserve(count);
+  for (int i = 0; i < count; ++i) result.push_back(*tensors[i]);
+  return result;
+}
+
+c10::optional<Tensor> optional(Tensor* t) { return t ? c10::optional<Tensor>(*t) : c10::nullopt; }
+}  // namespace
+
+AIP_EXPORT const char* aip_last_error() { return last_error.c_str(); }
+
+AIP_EXPORT int aip_set_num_threads(int threads) { return guard([&] { at::set_num_threads(threads); }); }
+AIP_EXPORT int aip_get_num_threads() { return at::get_num_threads(); }
+AIP_EXPORT int aip_manual_seed(uint64_t seed) { return guard([&] { torch::manual_seed(seed); }); }
+AIP_EXPORT int aip_set_grad_enabled(int enabled) {
+  bool previous = at::GradMode::is_enabled();
+  at::GradMode::set_enabled(enabled != 0);
+  return previous ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- creation and data
+AIP_EXPORT int aip_tensor_from_data(const void* data, const int64_t* shape, int ndim, int dtype, Tensor** out) {
+  return guard([&] {
+    auto options = at::TensorOptions().dtype(scalar_type(dtype));
+    *out = wrap(torch::from_blob(const_cast<void*>(data), at::IntArrayRef(shape, ndim), options).clone());
+  });
+}
+
+AIP_EXPORT int aip_tensor_new(const int64_t* shape, int ndim, int dtype, int kind, Tensor** out) {
+  return guard([&] {
+    auto options = at::TensorOptions().dtype(scalar_type(dtype));
+    at::IntArrayRef size(shape, ndim);
+    switch (kind) {
+      case 0: *out = wrap(torch::zeros(size, options)); break;
+      case 1: *out = wrap(torch::ones(size, options)); break;
+      case 2: *out = wrap(torch::randn(size, options)); break;
+      case 3: *out = wrap(torch::rand(size, options)); break;
+      case 4: *out = wrap(torch::empty(size, options)); break;
+      default: throw std::invalid_argument("unknown creation kind");
+    }
+  });
+}
+
+AIP_EXPORT int aip_tensor_arange(int64_t start, int64_t end, int dtype, Tensor** out) {
+  return guard([&] { *out = wrap(torch::arange(start, end, at::TensorOptions().dtype(scalar_type(dtype)))); });
+}
+
+AIP_EXPORT int aip_tensor_scalar(double value, int dtype, Tensor** out) {
+  return guard([&] { *out = wrap(torch::scalar_tensor(value, at::TensorOptions().dtype(scalar_type(dtype)))); });
+}
+
+AIP_EXPORT void aip_tensor_free(Tensor* t) { delete t; }
+
+AIP_EXPORT int aip_tensor_info(Tensor* t, int* dtype, int* ndim, int64_t* shape, int max_dims) {
+  return guard([&] {
+    *dtype = scalar_code(t->scalar_type());
+    *ndim = static_cast<int>(t->dim());
+    for (int i = 0; i < *ndim && i < max_dims; ++i) shape[i] = t->size(i);
+  });
+}
+
+AIP_EXPORT int aip_tensor_copy_out(Tensor* t, void* destination, int64_t bytes) {
+  return guard([&] {
+    auto contiguous = t->detach().contiguous();
+    auto needed = static_cast<int64_t>(contiguous.numel() * contiguous.element_size());
+    if (needed != bytes) throw std::invalid_argument("destination holds " + std::to_string(bytes) + " bytes, tensor needs " + std::to_string(needed));
+    std::memcpy(destination, contiguous.data_ptr(), needed);
+  });
+}
+
+AIP_EXPORT int aip_tensor_item(Tensor* t, double* value) {
+  return guard([&] { *value = t->item<double>(); });
+}
+
+AIP_EXPORT int aip_tensor_to_dtype(Tensor* t, int dtype, Tensor** out) {
+  return guard([&] { *out = wrap(t->to(scalar_type(dtype))); });
+}
+
+// ---------------------------------------------------------------- shape
+AIP_EXPORT int aip_tensor_reshape(Tensor* t, const int64_t* shape, int ndim, int view, Tensor** out) {
+  return guard([&] {
+    at::IntArrayRef size(shape, ndim);
+    *out = wrap(view ? t->view(size) : t->reshape(size));
+  });
+}
+
+AIP_EXPORT int aip_tensor_permute(Tensor* t, const int64_t* dims, int ndim, Tensor** out) {
+  return guard([&] { *out = wrap(t->permute(at::IntArrayRef(dims, ndim))); });
+}
+
+AIP_EXPORT int aip_tensor_flatten(Tensor* t, int64_t start, int64_t end, Tensor** out) {
+  return guard([&] { *out = wrap(t->flatten(start, end)); });
+}
+
+AIP_EXPORT int aip_tensor_slice(Tensor* t, int64_t dim, int64_t start, int64_t end, int64_t step, Tensor** out) {
+  return guard([&] { *out = wrap(t->slice(dim, start, end, step)); });
+}
+
+AIP_EXPORT int aip_tensor_select(Tensor* t, int64_t dim, int64_t index, Tensor** out) {
+  return guard([&] { *out = wrap(t->select(dim, index)); });
+}
+
+AIP_EXPORT int aip_tensor_index_select(Tensor* t, int64_t dim, Tensor* index, Tensor** out) {
+  return guard([&] { *out = wrap(t->index_select(dim, *index)); });
+}
+
+AIP_EXPORT int aip_tensor_cat(Tensor** tensors, int count, int64_t dim, int stack, Tensor** out) {
+  return guard([&] {
+    auto list = unwrap(tensors, count);
+    *out = wrap(stack ? torch::stack(list, dim) : torch::cat(list, dim));
+  });
+}
+
+// ---------------------------------------------------------------- arithmetic and elementwise
+AIP_EXPORT int aip_tensor_binary(Tensor* a, Tensor* b, int op, Tensor** out) {
+  return guard([&] {
+    switch (op) {
+      case 0: *out = wrap(*a + *b); break;
+      case 1: *out = wrap(*a - *b); break;
+      case 2: *out = wrap(*a * *b); break;
+      case 3: *out = wrap(*a / *b); break;
+      case 4: *out = wrap(torch::matmul(*a, *b)); break;
+      case 5: *out = wrap(a->eq(*b)); break;
+      case 6: *out = wrap(a->ne(*b)); break;
+      case 7: *out = wrap(a->lt(*b)); break;
+      case 8: *out = wrap(a->le(*b)); break;
+      case 9: *out = wrap(a->gt(*b)); break;
+      case 10: *out = wrap(a->ge(*b)); break;
+      case 11: *out = wrap(torch::pow(*a, *b)); break;
+      case 12: *out = wrap(torch::maximum(*a, *b)); break;
+      case 13: *out = wrap(torch::minimum(*a, *b)); break;
+      default: throw std::invalid_argument("unknown binary op");
+    }
+  });
+}
+
+AIP_EXPORT int aip_tensor_binary_scalar(Tensor* a, double b, int op, Tensor** out) {
+  return guard([&] {
+    switch (op) {
+      case 0: *out = wrap(*a + b); break;
+      case 1: *out = wrap(*a - b); break;
+      case 2: *out = wrap(*a * b); break;
+      case 3: *out = wrap(*a / b); break;
+      case 5: *out = wrap(a->eq(b)); break;
+      case 6: *out = wrap(a->ne(b)); break;
+      case 7: *out = wrap(a->lt(b)); break;
+      case 8: *out = wrap(a->le(b)); break;
+      case 9: *out = wrap(a->gt(b)); break;
+      case 10: *out = wrap(a->ge(b)); break;
+      case 11: *out = wrap(torch::pow(*a, b)); break;
+      default: throw std::invalid_argument("unknown scalar op");
+    }
+  });
+}
+
+AIP_EXPORT int aip_tensor_unary(Tensor* t, int op, Tensor** out) {
+  return guard([&] {
+    switch (op) {
+      case 0: *out = wrap(torch::relu(*t)); break;
+      case 1: *out = wrap(torch::sigmoid(*t)); break;
+      case 2: *out = wrap(torch::tanh(*t)); break;
+      case 3: *out = wrap(torch::gelu(*t)); break;
+      case 4: *out = wrap(-*t); break;
+      case 5: *out = wrap(torch::exp(*t)); break;
+      case 6: *out = wrap(torch::log(*t)); break;
+      case 7: *out = wrap(torch::abs(*t)); break;
+      case 8: *out = wrap(torch::sqrt(*t)); break;
+      case 9: *out = wrap(t->sum()); break;
+      case 10: *out = wrap(t->mean()); break;
+      case 11: *out = wrap(t->max()); break;
+      case 12: *out = wrap(t->min()); break;
+      case 13: *out = wrap(t->detach()); break;
+      case 14: *out = wrap(t->clone()); break;
+      case 15: *out = wrap(t->contiguous()); break;
+      case 16: *out = wrap(t->t()); break;
+      default: throw std::invalid_argument("unknown unary op");
+    }
+  });
+}
+
+// op: 0 softmax, 1 log_softmax, 2 argmax, 3 sum, 4 mean, 5 max (values)
+AIP_EXPORT int aip_tensor_reduce_dim(Tensor* t, int op, int64_t dim, int keepdim, Tensor** out) {
+  return guard([&] {
+    switch (op) {
+      case 0: *out = wrap(torch::softmax(*t, dim)); break;
+      case 1: *out = wrap(torch::log_softmax(*t, dim)); break;
+      case 2: *out = wrap(t->argmax(dim, keepdim != 0)); break;
+      case 3: *out = wrap(t->sum(dim, keepdim != 0)); break;
+      case 4: *out = wrap(t->mean(dim, keepdim != 0)); break;
+      case 5: *out = wrap(std::get<0>(t->max(dim, keepdim != 0))); break;
+      default: throw std::invalid_argument("unknown reduction");
+    }
+  });
+}
+
+// ---------------------------------------------------------------- autograd
+AIP_EXPORT int aip_tensor_set_requires_grad(Tensor* t, int requires) {
+  return guard([&] { t->set_requires_grad(requires != 0); });
+}
+AIP_EXPORT int aip_tensor_requires_grad(Tensor* t) { return t->requires_grad() ? 1 : 0; }
+AIP_EXPORT int aip_tensor_backward(Tensor* t) { return guard([&] { t->backward(); }); }
+AIP_EXPORT int aip_tensor_grad(Tensor* t, Tensor** out) {
+  return guard([&] {
+    auto grad = t->grad();
+    *out = grad.defined() ? wrap(grad) : nullptr;
+  });
+}
+AIP_EXPORT int aip_tensor_zero_grad(Tensor* t) {
+  return guard([&] {
+    if (t->grad().defined()) t->mutable_grad() = Tensor();
+  });
+}
+AIP_EXPORT int aip_tensor_copy_(Tensor* target, Tensor* source) {
+  return guard([&] {
+    at::NoGradGuard no_grad;
+    target->copy_(*source);
+  });
+}
+AIP_EXPORT int aip_tensor_init(Tensor* t, int kind, double a, double b) {
+  return guard([&] {
+    at::NoGradGuard no_grad;
+    switch (kind) {
+      case 0: t->uniform_(a, b); break;
+      case 1: t->normal_(a, b); break;
+      case 2: t->fill_(a); break;
+      default: throw std::invalid_argument("unknown init");
+    }
+  });
+}
+
+// ---------------------------------------------------------------- layers and losses (one call per layer)
+AIP_EXPORT int aip_linear(Tensor* input, Tensor* weight, Tensor* bias, Tensor** out) {
+  return guard([&] { *out = wrap(at::linear(*input, *weight, optional(bias))); });
+}
+
+AIP_EXPORT int aip_conv2d(Tensor* input, Tensor* weight, Tensor* bias, const int64_t* stride, const int64_t* padding,
+                          const int64_t* dilation, int64_t groups, Tensor** out) {
+  return guard([&] {
+    *out = wrap(at::conv2d(*input, *weight, optional(bias), at::IntArrayRef(stride, 2), at::IntArrayRef(padding, 2),
+                           at::IntArrayRef(dilation, 2), groups));
+  });
+}
+
+AIP_EXPORT int aip_pool2d(Tensor* input, int max, const int64_t* kernel, const int64_t* stride, const int64_t* padding, Tensor** out) {
+  return guard([&] {
+    at::IntArrayRef k(kernel, 2), s(stride, 2), p(padding, 2);
+    *out = wrap(max ? at::max_pool2d(*input, k, s, p) : at::avg_pool2d(*input, k, s, p));
+  });
+}
+
+AIP_EXPORT int aip_batch_norm(Tensor* input, Tensor* weight, Tensor* bias, Tensor* running_mean, Tensor* running_var, int training,
+                              double momentum, double eps, Tensor** out) {
+  return guard([&] {
+    *out = wrap(at::batch_norm(*input, optional(weight), optional(bias), optional(running_mean), optional(running_var),
+                               training != 0, momentum, eps, false));
+  });
+}
+
+AIP_EXPORT int aip_dropout(Tensor* input, double p, int training, Tensor** out) {
+  return guard([&] { *out = wrap(at::dropout(*input, p, training != 0)); });
+}
+
+// loss: 0 cross_entropy, 1 nll_loss, 2 mse_loss; reduction: 0 none, 1 mean, 2 sum (as in at::Reduction)
+AIP_EXPORT int aip_loss(Tensor* input, Tensor* target, int loss, int reduction, Tensor** out) {
+  return guard([&] {
+    switch (loss) {
+      case 0: *out = wrap(at::cross_entropy_loss(*input, *target, {}, reduction)); break;
+      case 1: *out = wrap(at::nll_loss(*input, *target, {}, reduction)); break;
+      case 2: *out = wrap(at::mse_loss(*input, *target, reduction)); break;
+      default: throw std::invalid_argument("unknown loss");
+    }
+  });
+}
+
+// ---------------------------------------------------------------- optimizers (one native call per step)
+AIP_EXPORT int aip_optimizer_new(int kind, Tensor** params, int count, double lr, double a, double b, double c, double weight_decay,
+                                 int flag, torch::optim::Optimizer** out) {
+  return guard([&] {
+    auto list = unwrap(params, count);
+    switch (kind) {
+      case 0:  // SGD: a = momentum, b = dampening, flag = nesterov
+        *out = new torch::optim::SGD(list, torch::optim::SGDOptions(lr).momentum(a).dampening(b).weight_decay(weight_decay).nesterov(flag != 0));
+        break;
+      case 1:  // Adam: a, b = betas, c = eps, flag = amsgrad
+        *out = new torch::optim::Adam(list, torch::optim::AdamOptions(lr).betas({a, b}).eps(c).weight_decay(weight_decay).amsgrad(flag != 0));
+        break;
+      case 2:  // AdamW
+        *out = new torch::optim::AdamW(list, torch::optim::AdamWOptions(lr).betas({a, b}).eps(c).weight_decay(weight_decay).amsgrad(flag != 0));
+        break;
+      default: throw std::invalid_argument("unknown optimizer");
+    }
+  });
+}
+
+AIP_EXPORT int aip_optimizer_step(torch::optim::Optimizer* optimizer) { return guard([&] { optimizer->step(); }); }
+AIP_EXPORT int aip_optimizer_zero_grad(torch::optim::Optimizer* optimizer) { return guard([&] { optimizer->zero_grad(); }); }
+AIP_EXPORT int aip_optimizer_set_lr(torch::optim::Optimizer* optimizer, double lr) {
+  return guard([&] {
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+  });
+}
+AIP_EXPORT void aip_optimizer_free(torch::optim::Optimizer* optimizer) { delete optimizer; }
+
+// ---------------------------------------------------------------- state dicts in PyTorch's pickle format
+AIP_EXPORT int aip_state_dict_save(const char** names, Tensor** tensors, int count, char** buffer, int64_t* length) {
+  return guard([&] {
+    c10::Dict<std::string, Tensor> dict;
+    for (int i = 0; i < count; ++i) dict.insert(names[i], tensors[i]->detach());
+    auto bytes = torch::pickle_save(c10::IValue(dict));
+    *buffer = static_cast<char*>(std::malloc(bytes.size()));
+    std::memcpy(*buffer, bytes.data(), bytes.size());
+    *length = static_cast<int64_t>(bytes.size());
+  });
+}
+
+AIP_EXPORT void aip_buffer_free(char* buffer) { std::free(buffer); }
+
+struct LoadedStateDict {
+  std::vector<std::string> names;
+  std::vector<Tensor> tensors;
+};
+
+AIP_EXPORT int aip_state_dict_load(const char* bytes, int64_t length, LoadedStateDict** out, int* count) {
+  return guard([&] {
+    std::vector<char> data(bytes, bytes + length);
+    auto value = torch::pickle_load(data);
+    if (!value.isGenericDict()) throw std::invalid_argument("the state dict is not a dict of tensors");
+    auto loaded = new LoadedStateDict();
+    for (const auto& entry : value.toGenericDict()) {
+      loaded->names.push_back(entry.key().toStringRef());
+      loaded->tensors.push_back(entry.value().toTensor());
+    }
+    *out = loaded;
+    *count = static_cast<int>(loaded->names.size());
+  });
+}
+
+AIP_EXPORT const char* aip_state_dict_name(LoadedStateDict* dict, int index) { return dict->names[index].c_str(); }
+AIP_EXPORT Tensor* aip_state_dict_tensor(LoadedStateDict* dict, int index) { return wrap(dict->tensors[index]); }
+AIP_EXPORT void aip_state_dict_free(LoadedStateDict* dict) { delete dict; }

@@ -1,0 +1,60 @@
+namespace AiPlatform.Torch;
+
+public static partial class torch
+{
+    public static partial class nn
+    {
+        public enum Reduction
+        {
+            None = 0,
+            Mean = 1,
+            Sum = 2,
+        }
+
+        public static unsafe class functional
+        {
+            public static Tensor relu(Tensor x) => x.relu();
+            public static Tensor gelu(Tensor x) => Tensor.From(Native.aip_tensor_unary(x.Handle, 3, out var r), r);
+            public static Tensor sigmoid(Tensor x) => x.sigmoid();
+            public static Tensor tanh(Tensor x) => x.tanh();
+            public static Tensor softmax(Tensor x, long dim) => x.softmax(dim);
+            public static Tensor log_softmax(Tensor x, long dim) => x.log_softmax(dim);
+
+            public static Tensor linear(Tensor input, Tensor weight, Tensor? bias = null) =>
+                Tensor.From(Native.aip_linear(input.Handle, weight.Handle, bias?.Handle ?? IntPtr.Zero, out var r), r);
+
+            public static Tensor conv2d(Tensor input, Tensor weight, Tensor? bias, long[] stride, long[] padding, long[] dilation, long groups = 1)
+            {
+                fixed (long* s = stride)
+                fixed (long* p = padding)
+                fixed (long* d = dilation)
+                    return Tensor.From(Native.aip_conv2d(input.Handle, weight.Handle, bias?.Handle ?? IntPtr.Zero, s, p, d, groups, out var r), r);
+            }
+
+            public static Tensor max_pool2d(Tensor input, long kernelSize, long stride, long padding = 0) => Pool(input, 1, kernelSize, stride, padding);
+
+            public static Tensor avg_pool2d(Tensor input, long kernelSize, long stride, long padding = 0) => Pool(input, 0, kernelSize, stride, padding);
+
+            private static Tensor Pool(Tensor input, int max, long kernelSize, long stride, long padding)
+            {
+                var k = stackalloc long[] { kernelSize, kernelSize };
+                var s = stackalloc long[] { stride, stride };
+                var p = stackalloc long[] { padding, padding };
+                return Tensor.From(Native.aip_pool2d(input.Handle, max, k, s, p, out var r), r);
+            }
+
+            public static Tensor dropout(Tensor input, double p = 0.5, bool training = true) =>
+                Tensor.From(Native.aip_dropout(input.Handle, p, training ? 1 : 0, out var r), r);
+
+            /// <summary>Cross entropy of raw logits [N, C] against class indices [N] (int64).</summary>
+            public static Tensor cross_entropy(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Loss(input, target, 0, reduction);
+
+            public static Tensor nll_loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Loss(input, target, 1, reduction);
+
+            public static Tensor mse_loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Loss(input, target, 2, reduction);
+
+            private static Tensor Loss(Tensor input, Tensor target, int loss, Reduction reduction) =>
+                Tensor.From(Native.aip_loss(input.Handle, target.Handle, loss, (int)reduction, out var r), r);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Runtime.InteropServices;
+
+namespace AiPlatform.Torch;
+
+/// <summary>The entry point, shaped like TorchSharp's: <c>using static AiPlatform.Torch.torch;</c>.</summary>
+public static unsafe partial class torch
+{
+    public static readonly ScalarType float32 = ScalarType.Float32;
+    public static readonly ScalarType float64 = ScalarType.Float64;
+    public static readonly ScalarType int64 = ScalarType.Int64;
+    public static readonly ScalarType @bool = ScalarType.Bool;
+
+    /// <summary>Copies the values once into a new native tensor of the given shape (the span need not outlive the call).</summary>
+    public static Tensor tensor<T>(ReadOnlySpan<T> data, params long[] shape) where T : unmanaged
+    {
+        if (shape.Length == 0) shape = [data.Length];
+        var count = shape.Aggregate(1L, (a, b) => a * b);
+        if (count != data.Length) throw new TorchException($"shape [{string.Join(", ", shape)}] needs {count} values, got {data.Length}");
+        fixed (T* values = data)
+        fixed (long* dims = shape)
+            return Tensor.From(Native.aip_tensor_from_data(values, dims, shape.Length, (int)ScalarTypes.Of<T>(), out var r), r);
+    }
+
+    public static Tensor tensor<T>(T[] data, params long[] shape) where T : unmanaged => tensor((ReadOnlySpan<T>)data, shape);
+
+    public static Tensor tensor(double value, ScalarType dtype = ScalarType.Float32) =>
+        Tensor.From(Native.aip_tensor_scalar(value, (int)dtype, out var r), r);
+
+    public static Tensor zeros(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(shape, dtype, 0);
+    public static Tensor ones(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(shape, dtype, 1);
+    public static Tensor randn(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(shape, dtype, 2);
+    public static Tensor rand(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(shape, dtype, 3);
+    public static Tensor empty(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(shape, dtype, 4);
+
+    public static Tensor arange(long start, long end, ScalarType dtype = ScalarType.Int64) =>
+        Tensor.From(Native.aip_tensor_arange(start, end, (int)dtype, out var r), r);
+
+    private static Tensor Create(long[] shape, ScalarType dtype, int kind)
+    {
+        fixed (long* dims = shape) return Tensor.From(Native.aip_tensor_new(dims, shape.Length, (int)dtype, kind, out var r), r);
+    }
+
+    public static Tensor cat(IReadOnlyList<Tensor> tensors, long dim = 0) => Join(tensors, dim, stack: false);
+    public static Tensor stack(IReadOnlyList<Tensor> tensors, long dim = 0) => Join(tensors, dim, stack: true);
+
+    private static Tensor Join(IReadOnlyList<Tensor> tensors, long dim, bool stack)
+    {
+        var handles = tensors.Select(t => t.Handle).ToArray();
+        fixed (IntPtr* h = handles) return Tensor.From(Native.aip_tensor_cat(h, handles.Length, dim, stack ? 1 : 0, out var r), r);
+    }
+
+    public static Tensor matmul(Tensor a, Tensor b) => a.matmul(b);
+    public static Tensor argmax(Tensor t, long dim) => t.argmax(dim);
+    public static Tensor softmax(Tensor t, long dim) => t.softmax(dim);
+    public static Tensor log_softmax(Tensor t, long dim) => t.log_softmax(dim);
+
+    public static DisposeScope NewDisposeScope() => new();
+
+    /// <summary>Turns autograd off until disposed, as <c>with torch.no_grad():</c>.</summary>
+    public static IDisposable no_grad() => new GradMode(enabled: false);
+
+    public static IDisposable enable_grad() => new GradMode(enabled: true);
+
+    public static void manual_seed(ulong seed) => Native.Check(Native.aip_manual_seed(seed));
+
+    public static void set_num_threads(int threads) => Native.Check(Native.aip_set_num_threads(threads));
+
+    public static int get_num_threads() => Native.aip_get_num_threads();
+
+    private sealed class GradMode : IDisposable
+    {
+        private readonly int _previous;
+        public GradMode(bool enabled) => _previous = Native.aip_set_grad_enabled(enabled ? 1 : 0);
+        public void Dispose() => Native.aip_set_grad_enabled(_previous);
+    }
+
+    /// <summary>Writes a state dict in PyTorch's format: <c>torch.load</c> in Python reads it back as a dict of tensors.</summary>
+    public static byte[] save(IReadOnlyDictionary<string, Tensor> stateDict)
+    {
+        var names = stateDict.Keys.Select(k => Marshal.StringToCoTaskMemUTF8(k)).ToArray();
+        var handles = stateDict.Values.Select(t => t.Handle).ToArray();
+        IntPtr buffer;
+        long length;
+        try
+        {
+            fixed (IntPtr* n = names)
+            fixed (IntPtr* h = handles)
+                Native.Check(Native.aip_state_dict_save(n, h, names.Length, out buffer, out length));
+        }
+        finally
+        {
+            foreach (var name in names) Marshal.FreeCoTaskMem(name);
+        }
+        try
+        {
+            return new ReadOnlySpan<byte>((void*)buffer, checked((int)length)).ToArray();
+        }
+        finally
+        {
+            Native.aip_buffer_free(buffer);
+        }
+    }
+
+    /// <summary>Reads a state dict saved by <see cref="save"/> or by Python's <c>torch.save(dict(model.state_dict()))</c>.</summary>
+    public static Dictionary<string, Tensor> load(ReadOnlySpan<byte> bytes)
+    {
+        IntPtr dict;
+        int count;
+        fixed (byte* data = bytes) Native.Check(Native.aip_state_dict_load(data, bytes.Length, out dict, out count));
+        try
+        {
+            var result = new Dictionary<string, Tensor>(count);
+            for (var i = 0; i < count; i++)
+                result[Marshal.PtrToStringUTF8(Native.aip_state_dict_name(dict, i))!] = new Tensor(Native.aip_state_dict_tensor(dict, i));
+            return result;
+        }
+        finally
+        {
+            Native.aip_state_dict_free(dict);
+        }
+    }
+}
