@@ -1,0 +1,26 @@
+namespace AiPlatform.Lake.ObjectStore;
+
+/// <summary>Where the lake lives: a local folder, or <c>s3://bucket/prefix</c> with the endpoint and keys.</summary>
+public sealed record LakeOptions
+{
+    public string Root { get; init; } = Path.Combine(Environment.CurrentDirectory, ".lake");
+    public string? S3ServiceUrl { get; init; }
+    public string? S3AccessKey { get; init; }
+    public string? S3SecretKey { get; init; }
+    public string S3Region { get; init; } = "us-east-1";
+}
+
+public static class ObjectStores
+{
+    public static IObjectStore Open(LakeOptions options)
+    {
+        if (!options.Root.StartsWith("s3://", StringComparison.Ordinal)) return new LocalObjectStore(options.Root);
+        var rest = options.Root["s3://".Length..];
+        var slash = rest.IndexOf('/');
+        var bucket = slash < 0 ? rest : rest[..slash];
+        var prefix = slash < 0 ? "" : rest[(slash + 1)..];
+        if (options.S3ServiceUrl is null || options.S3AccessKey is null || options.S3SecretKey is null)
+            throw new ArgumentException($"lake root {options.Root} is on S3 but S3 ServiceUrl, AccessKey and SecretKey are not all set");
+        return new S3ObjectStore(bucket, prefix, options.S3ServiceUrl, options.S3AccessKey, options.S3SecretKey, options.S3Region);
+    }
+}
