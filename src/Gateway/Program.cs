@@ -1,5 +1,6 @@
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Inference;
+using AiPlatform.Gateway.Lake;
 using AiPlatform.Gateway.Tasks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,12 +8,14 @@ builder.Services.AddApiErrors();
 builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 builder.AddTasks();
+builder.AddLake();
 
 var app = builder.Build();
 app.UseApiErrors();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapTaskEndpoints();
 app.MapPredictEndpoints();
+app.MapLakeEndpoints();
 app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
 
 await app.MigrateTaskStoreAsync();

@@ -1,3 +1,5 @@
+using AiPlatform.Lake.Catalog;
+
 namespace AiPlatform.ScriptApi;
 
 /// <summary>What a running script may ask of the platform: who it is, cancellation, progress and logs.</summary>
@@ -14,6 +16,12 @@ public abstract class ScriptContext
     /// <param name="fraction">0..1 of the whole task, or null when unknown.</param>
     /// <param name="metrics">Numbers to chart, e.g. <c>new { epoch = 3, loss = 0.41, accuracy = 0.86 }</c>.</param>
     public abstract void Progress(double? fraction, string? message = null, object? metrics = null);
+
+    /// <summary>The data lake: datasets and models under the platform's lake root (a folder or an S3 prefix).</summary>
+    public abstract LakeCatalog Lake { get; }
+
+    /// <summary>A folder or <c>s3://bucket/prefix</c> to read task inputs from, with this worker's S3 credentials.</summary>
+    public abstract ScriptLocation OpenLocation(string uri);
 
     public abstract void Log(string message);
 

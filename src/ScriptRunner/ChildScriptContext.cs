@@ -1,11 +1,18 @@
 using System.Text.Json;
+using AiPlatform.Lake.Catalog;
+using AiPlatform.Lake.ObjectStore;
 using AiPlatform.ScriptApi;
 
 namespace AiPlatform.ScriptRunner;
 
 /// <summary>The context a script sees inside the runner process; every call becomes an event line to the worker.</summary>
-internal sealed class ChildScriptContext(RunScript run, CancellationToken cancellation, Action<RunnerEvent> emit) : ScriptContext
+internal sealed class ChildScriptContext(RunScript run, CancellationToken cancellation, Action<RunnerEvent> emit, Lazy<LakeCatalog> lake)
+    : ScriptContext
 {
+    public override LakeCatalog Lake => lake.Value;
+
+    public override ScriptLocation OpenLocation(string uri) => new(ObjectStores.Open(LakeSettings.ForRoot(uri)), uri);
+
     public override Guid TaskId => run.TaskId;
     public override string TaskName => run.TaskName;
     public override int Attempt => run.Attempt;

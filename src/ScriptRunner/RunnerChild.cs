@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using AiPlatform.Lake.Catalog;
 using AiPlatform.ScriptApi;
 
 namespace AiPlatform.ScriptRunner;
@@ -18,6 +19,7 @@ public sealed class RunnerChild
     private CancellationTokenSource? _running;
     private IPredictor? _predictor;
     private readonly SemaphoreSlim _predictGate = new(1, 1);
+    private readonly Lazy<LakeCatalog> _lake = new(() => new LakeCatalog(LakeSettings.FromEnvironment()));
 
     private RunnerChild(ScriptCompiler compiler, Stream protocolOut)
     {
@@ -67,7 +69,7 @@ public sealed class RunnerChild
         try
         {
             var entry = _compiler.Load(run.ScriptPath, run.ScriptSource);
-            var context = new ChildScriptContext(run, cancellation.Token, Emit);
+            var context = new ChildScriptContext(run, cancellation.Token, Emit, _lake);
             var globals = new ScriptGlobals
             {
                 Input = run.Input, Output = run.Output, Params = ScriptParams.Parse(run.ParamsJson), Context = context,

@@ -9,6 +9,8 @@ internal static class ScriptApiSurface
     public static readonly IReadOnlyList<Assembly> Assemblies =
     [
         typeof(ScriptGlobals).Assembly,
+        typeof(AiPlatform.Lake.Catalog.LakeCatalog).Assembly,
+        typeof(AiPlatform.Torch.torch).Assembly,
         typeof(object).Assembly,
         typeof(Enumerable).Assembly,
         typeof(List<>).Assembly,

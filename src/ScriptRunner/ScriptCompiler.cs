@@ -24,6 +24,7 @@ public sealed class ScriptCompiler
     [
         "System", "System.IO", "System.IO.Compression", "System.Linq", "System.Collections.Generic", "System.Threading",
         "System.Threading.Tasks", "System.Text.Json", "System.Text.Json.Nodes", "AiPlatform.ScriptApi",
+        "AiPlatform.Lake.Batches", "AiPlatform.Lake.Catalog", "AiPlatform.Lake.Dataset", "AiPlatform.Torch", "AiPlatform.Torch.torch",
     ];
 
     private readonly string _cacheDirectory;

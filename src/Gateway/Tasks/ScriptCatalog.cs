@@ -12,7 +12,7 @@ public sealed class ScriptOptions
 }
 
 /// <summary>
-/// Resolves a submitted script path inside the scripts roots and snapshots its source. Paths are relative; anything
+/// Resolves a submitted script path inside the scripts roots and snapshots its source (with <c>#load</c>s inlined). Paths are relative; anything
 /// that could name a file outside a root (absolute paths, <c>..</c>, links out of the root) is refused.
 /// </summary>
 public sealed class ScriptCatalog(IOptions<ScriptOptions> options)
@@ -36,11 +36,45 @@ public sealed class ScriptCatalog(IOptions<ScriptOptions> options)
             if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full)) continue;
             if (ResolvesOutside(full, root))
                 return (null, $"script '{path}' links to a file outside the scripts folder");
-            var source = File.ReadAllText(full, Encoding.UTF8);
+            string source;
+            try
+            {
+                source = Inline(full, root, []);
+            }
+            catch (InvalidOperationException e)
+            {
+                return (null, $"script '{path}': {e.Message}");
+            }
             var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
             return (new TaskScript(normalized, sha, source), null);
         }
         return (null, $"script '{path}' was not found in the scripts folder");
+    }
+
+    /// <summary>
+    /// Replaces <c>#load "other.csx"</c> lines with the loaded file (relative to the loading file, inside the root), so
+    /// scripts can share code and the snapshot the workers receive is still one self-contained source.
+    /// </summary>
+    private static string Inline(string file, string root, HashSet<string> loading)
+    {
+        if (!loading.Add(file)) throw new InvalidOperationException($"#load cycle through {Path.GetRelativePath(root, file)}");
+        var output = new StringBuilder();
+        foreach (var line in File.ReadLines(file, Encoding.UTF8))
+        {
+            var trimmed = line.Trim();
+            if (!trimmed.StartsWith("#load ", StringComparison.Ordinal))
+            {
+                output.AppendLine(line);
+                continue;
+            }
+            var target = trimmed["#load ".Length..].Trim().Trim('"');
+            var full = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, target));
+            if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full) || ResolvesOutside(full, root))
+                throw new InvalidOperationException($"#load \"{target}\" does not name a script inside the scripts folder");
+            output.Append(Inline(full, root, loading));
+        }
+        loading.Remove(file);
+        return output.ToString();
     }
 
     private static bool ResolvesOutside(string full, string root)

@@ -52,7 +52,8 @@ public static class TaskEndpoints
             CurrentState = TaskStatuses.PendingState,
             Type = request.Type,
             Name = request.Name,
-            Input = request.Input,
+            // A serving script's input is the model it serves.
+            Input = request.Type == TaskTypes.Inference ? request.Input ?? request.Model : request.Input,
             Output = request.Output,
             ParamsJson = request.ParamsJson,
             ScriptPath = script.Path,

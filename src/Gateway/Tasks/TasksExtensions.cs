@@ -93,10 +93,26 @@ public static class TasksExtensions
         return builder;
     }
 
-    /// <summary>Brings the database schema up to date before the gateway serves anything.</summary>
+    /// <summary>
+    /// Brings the database schema up to date before the gateway serves anything, waiting for the database for a
+    /// while: under an orchestrator the gateway may start first.
+    /// </summary>
     public static async Task MigrateTaskStoreAsync(this WebApplication app)
     {
-        using var scope = app.Services.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().Database.MigrateAsync();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Migrations");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var scope = app.Services.CreateScope();
+                await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().Database.MigrateAsync();
+                return;
+            }
+            catch (Npgsql.NpgsqlException e) when (attempt < 30)
+            {
+                logger.LogWarning("Database not reachable yet ({Message}); retrying in 2 s", e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+        }
     }
 }

@@ -8,6 +8,9 @@ public interface IObjectStore
 
     Task<byte[]> ReadAsync(string path, CancellationToken ct = default);
 
+    /// <summary>A stream over the whole object, read as it is consumed (large inputs need not fit in memory).</summary>
+    Task<Stream> OpenReadAsync(string path, CancellationToken ct = default);
+
     Task<byte[]> ReadRangeAsync(string path, long offset, int length, CancellationToken ct = default);
 
     Task<long?> SizeAsync(string path, CancellationToken ct = default);

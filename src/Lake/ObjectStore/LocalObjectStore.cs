@@ -11,6 +11,9 @@ public sealed class LocalObjectStore(string root) : IObjectStore
 
     public Task<byte[]> ReadAsync(string path, CancellationToken ct = default) => File.ReadAllBytesAsync(Full(path), ct);
 
+    public Task<Stream> OpenReadAsync(string path, CancellationToken ct = default) =>
+        Task.FromResult<Stream>(new FileStream(Full(path), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
+
     public async Task<byte[]> ReadRangeAsync(string path, long offset, int length, CancellationToken ct = default)
     {
         await using var file = new FileStream(Full(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.RandomAccess);

@@ -45,6 +45,9 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         return memory.ToArray();
     }
 
+    public async Task<Stream> OpenReadAsync(string path, CancellationToken ct = default) =>
+        (await _client.GetObjectAsync(_bucket, Key(path), ct)).ResponseStream;
+
     public async Task<byte[]> ReadRangeAsync(string path, long offset, int length, CancellationToken ct = default)
     {
         if (length == 0) return [];

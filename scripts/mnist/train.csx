@@ -1,0 +1,97 @@
+// Trains the reference CNN on a dataset written by ingest.csx, reading batches from the lake each epoch, and saves
+// the weights (a PyTorch state dict) as a new version of models/<output>.lance with metrics, params and lineage.
+//
+// params: epochs (5), learning_rate (1e-3), batch_size (64), device ("cpu"), seed (1), threads (all cores)
+// result: train_loss, train_accuracy, test_accuracy, epochs, model, model_version
+#load "cnn.csx"
+
+async Task<object> Run(string input, string output, ScriptParams p)
+{
+    var epochs = p.GetInt("epochs", 5);
+    var learningRate = p.GetDouble("learning_rate", 1e-3);
+    var batchSize = p.GetInt("batch_size", 64);
+    var device = p.GetString("device", "cpu");
+    if (device != "cpu") throw new ArgumentException($"device '{device}' is not available on this worker (cpu only)");
+    if (epochs < 1 || batchSize < 1 || learningRate <= 0) throw new ArgumentException("epochs and batch_size must be positive, learning_rate above 0");
+    if (p.Has("threads")) set_num_threads(p.GetInt("threads", Environment.ProcessorCount));
+    manual_seed((ulong)p.GetInt("seed", 1));
+
+    var dataset = await Context.Lake.OpenDatasetAsync(input);
+    Context.Log($"training on {input} version {dataset.Version} ({dataset.CountRows} rows) for {epochs} epochs");
+    using var model = new ReferenceCnn();
+    using var optimizer = optim.Adam(model.parameters(), lr: learningRate);
+    double trainLoss = 0, trainAccuracy = 0, testAccuracy = 0;
+    for (var epoch = 1; epoch <= epochs; epoch++)
+    {
+        model.train();
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        // Chunks stream from the lake; batches are cut from each chunk so the file is read once per epoch.
+        await foreach (var chunk in dataset.ReadBatchesAsync(16_384, ["image", "label", "split"], ct: Context.CancellationToken))
+        {
+            var (images, labels) = Select(chunk, "train");
+            for (var start = 0; start < labels.Length; start += batchSize)
+            {
+                Context.CancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var size = Math.Min(batchSize, labels.Length - start);
+                var x = tensor(images.AsSpan(start * 784, size * 784), size, 784);
+                var y = tensor(labels.AsSpan(start, size), size);
+                optimizer.zero_grad();
+                var logits = model.forward(x);
+                var loss = nn.functional.cross_entropy(logits, y);
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<double>() * size;
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+                seen += size;
+            }
+        }
+        trainLoss = lossSum / seen;
+        trainAccuracy = (double)correct / seen;
+        testAccuracy = await EvaluateAsync(model, dataset);
+        Context.Progress((double)epoch / epochs, $"epoch {epoch}/{epochs}",
+            new { epoch, loss = trainLoss, accuracy = trainAccuracy, test_accuracy = testAccuracy });
+    }
+
+    var version = await Context.Lake.Models.SaveAsync(output, new ModelArtifact(
+        ReferenceCnn.Architecture,
+        model.save_state_dict(),
+        new JsonObject { ["train_loss"] = trainLoss, ["train_accuracy"] = trainAccuracy, ["test_accuracy"] = testAccuracy, ["epochs"] = epochs },
+        JsonNode.Parse(p.ToJson())!.AsObject(),
+        new JsonObject { ["dataset"] = input, ["dataset_version"] = dataset.Version, ["dataset_uri"] = Context.Lake.Store.Uri(dataset.Path), ["task_id"] = Context.TaskId.ToString() }));
+    return new { train_loss = trainLoss, train_accuracy = trainAccuracy, test_accuracy = testAccuracy, epochs, model = output, model_version = version };
+}
+
+async Task<double> EvaluateAsync(ReferenceCnn model, AiPlatform.Lake.Dataset.LanceDataset dataset)
+{
+    model.eval();
+    using var noGrad = no_grad();
+    long correct = 0, seen = 0;
+    await foreach (var chunk in dataset.ReadBatchesAsync(16_384, ["image", "label", "split"], ct: Context.CancellationToken))
+    {
+        var (images, labels) = Select(chunk, "test");
+        for (var start = 0; start < labels.Length; start += 1000)
+        {
+            using var scope = NewDisposeScope();
+            var size = Math.Min(1000, labels.Length - start);
+            var predicted = model.forward(tensor(images.AsSpan(start * 784, size * 784), size, 784)).argmax(1);
+            correct += predicted.eq(tensor(labels.AsSpan(start, size), size)).sum().item<long>();
+            seen += size;
+        }
+    }
+    return seen == 0 ? 0 : (double)correct / seen;
+}
+
+/// <summary>The rows of one split, images row-major and labels as int64; the common all-one-split chunk is not copied.</summary>
+static (float[] Images, long[] Labels) Select(RecordBatch chunk, string split)
+{
+    var splits = chunk.Column<StringColumn>("split");
+    var images = chunk.Column<FixedSizeListFloat32Column>("image").Values;
+    var labels = chunk.Column<Int64Column>("label").Values;
+    var rows = Enumerable.Range(0, chunk.Length).Where(i => splits[i] == split).ToArray();
+    if (rows.Length == chunk.Length) return (images, labels);
+    var selected = new float[rows.Length * 784];
+    for (var k = 0; k < rows.Length; k++) Array.Copy(images, rows[k] * 784, selected, k * 784, 784);
+    return (selected, rows.Select(i => labels[i]).ToArray());
+}

@@ -1,0 +1,25 @@
+using AiPlatform.Gateway.Tasks;
+using AiPlatform.Lake.Catalog;
+using AiPlatform.Lake.ObjectStore;
+
+namespace AiPlatform.Gateway.Lake;
+
+public static class LakeExtensions
+{
+    /// <summary>The lake catalog from <c>Lake:Root</c> (a folder or s3://bucket/prefix) and <c>S3:*</c>.</summary>
+    public static WebApplicationBuilder AddLake(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var options = new LakeOptions
+        {
+            Root = configuration["Lake:Root"] ?? throw new InvalidOperationException("Lake:Root is not set (a folder or s3://bucket/prefix)"),
+            S3ServiceUrl = configuration["S3:ServiceUrl"],
+            S3AccessKey = configuration["S3:AccessKey"],
+            S3SecretKey = configuration["S3:SecretKey"],
+            S3Region = configuration["S3:Region"] ?? "us-east-1",
+        };
+        builder.Services.AddSingleton(new LakeCatalog(options));
+        builder.Services.AddScoped<ITaskAdmissionCheck, ModelExistsCheck>();
+        return builder;
+    }
+}
