@@ -11,6 +11,9 @@ public sealed class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed fee
 {
     private static readonly string Kind = KindOf(typeof(TEvent));
 
+    // The timeline's data uses the API's own naming (snake_case).
+    private static readonly JsonSerializerOptions DataJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public async Task Consume(ConsumeContext<TEvent> context)
     {
         var message = context.Message;
@@ -21,7 +24,7 @@ public sealed class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed fee
             Kind = Kind,
             WorkerId = message.WorkerId,
             Timestamp = message.Timestamp,
-            DataJson = JsonSerializer.Serialize(message, JsonSerializerOptions.Web),
+            DataJson = JsonSerializer.Serialize(message, DataJson),
         });
         await db.SaveChangesAsync(context.CancellationToken);
         feed.Publish(new TaskFeedItem(message.TaskId, Kind, message.Timestamp));
