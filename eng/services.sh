@@ -81,7 +81,9 @@ stop_rabbit() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_dir="$state/postgres"
+# PostgreSQL runs as the postgres user, who may not be able to enter the checkout (a private temp folder, say):
+# its cluster lives in a folder of its own, one per checkout.
+pg_dir=${AIP_PG_DIR:-/var/tmp/aiplatform-postgres-$(printf '%s' "$repo" | md5sum | cut -c1-12)}
 pg_bin=/usr/lib/postgresql/15/bin
 as_postgres() { su postgres -s /bin/sh -c "$*"; }
 pg_running() { [ -f "$pg_dir/data/postmaster.pid" ] && as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' status" >/dev/null 2>&1; }
@@ -90,9 +92,10 @@ start_pg() {
   if pg_running; then echo "postgres: running"; return; fi
   if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
     rm -rf "$pg_dir"; mkdir -p "$pg_dir/data" "$pg_dir/socket"
-    chown -R postgres:postgres "$pg_dir"
+    chown -R postgres:postgres "$pg_dir"; chmod 700 "$pg_dir"
     as_postgres "$pg_bin/initdb -D '$pg_dir/data' -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8" \
       >"$logs/postgres-initdb.log" 2>&1
+    # A fresh cluster needs the role and database again, with this checkout's password.
     cat >> "$pg_dir/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
@@ -102,8 +105,7 @@ fsync = on
 CONF
   fi
   chown -R postgres:postgres "$pg_dir"
-  touch "$logs/postgres.log"; chown postgres "$logs/postgres.log"
-  as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -l '$logs/postgres.log' -w -t 60 start" >/dev/null
+  as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -l '$pg_dir/postgres.log' -w -t 60 start" >/dev/null
   local psql="$pg_bin/psql -h '$pg_dir/socket' -p $PG_PORT -U postgres -v ON_ERROR_STOP=1 -qtA"
   if [ "$(as_postgres "$psql -c \"SELECT 1 FROM pg_roles WHERE rolname = 'aip'\"")" != 1 ]; then
     as_postgres "$psql -c \"CREATE ROLE aip LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
