@@ -1,6 +1,7 @@
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Lake;
+using AiPlatform.Gateway.Monitoring;
 using AiPlatform.Gateway.Tasks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,8 @@ builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 builder.AddTasks();
 builder.AddLake();
+builder.Services.AddHttpClient();
+builder.Services.AddSingleton<QueueMonitor>();
 
 var app = builder.Build();
 app.UseApiErrors();
@@ -16,6 +19,10 @@ app.MapOpenApi("/openapi/{documentName}.json");
 app.MapTaskEndpoints();
 app.MapPredictEndpoints();
 app.MapLakeEndpoints();
+app.MapMonitoringEndpoints();
+// The monitoring page: static files built into the gateway, no CDN.
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
 
 await app.MigrateTaskStoreAsync();

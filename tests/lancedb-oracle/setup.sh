@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ -f node_modules/@lancedb/lancedb/package.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then exit 0; fi
-npm ci --no-audit --no-fund --loglevel=error
+# npm install, not npm ci: the lock file holds only this platform's native LanceDB package, which npm ci rejects.
+npm install --no-audit --no-fund --loglevel=error

@@ -1,0 +1,98 @@
+// Lake benchmark against LanceDB (the reference implementation) on the same data in the same run:
+// 70,000 rows of fixed_size_list<float32, 784>, int64 and utf8; write and full read, local disk and S3.
+// usage: dotnet run -c Release --project bench/Lake.Bench [-- --rows 70000 --repeats 3]   (S3 needs eng/services.sh start)
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using AiPlatform.Fleet;
+using AiPlatform.Lake.Batches;
+using AiPlatform.Lake.Catalog;
+using AiPlatform.Lake.Dataset;
+using AiPlatform.Lake.ObjectStore;
+
+var rows = Option("--rows", 70_000);
+var repeats = Option("--repeats", 3);
+const int Dimension = 784;
+var schema = new Schema(new Field("image", LanceType.FixedSizeListFloat32(Dimension)), new Field("id", LanceType.Int64), new Field("text", LanceType.Utf8));
+var batches = Enumerable.Range(0, (rows + 9_999) / 10_000).Select(b => Batch(b * 10_000, Math.Min(10_000, rows - b * 10_000))).ToList();
+var megabytes = batches.Sum(b => b.Length * (Dimension * 4.0 + 8 + 12)) / 1e6;
+Console.WriteLine($"Lake benchmark: {rows} rows x (vector[{Dimension}] float32, int64, utf8) = {megabytes:0} MB; median of {repeats}");
+
+foreach (var kind in new[] { "local", "s3" })
+{
+    var options = kind == "s3"
+        ? new LakeOptions
+        {
+            Root = $"s3://{ServicesEnvironment.Get("S3__Bucket")}/bench/{Guid.NewGuid():N}", S3ServiceUrl = ServicesEnvironment.Get("S3__ServiceUrl"),
+            S3AccessKey = ServicesEnvironment.Get("S3__AccessKey"), S3SecretKey = ServicesEnvironment.Get("S3__SecretKey"),
+        }
+        : new LakeOptions { Root = Path.Combine(Path.GetTempPath(), "aiplatform-lake-bench", Guid.NewGuid().ToString("N")) };
+    var catalog = new LakeCatalog(options);
+    var datasets = options.Root.StartsWith("s3://") ? options.Root + "/datasets" : Path.Combine(options.Root, "datasets");
+
+    var oursWrite = Median(repeats, async () =>
+    {
+        await using var writer = catalog.CreateDatasetWriter("ours", schema, WriteMode.Overwrite);
+        foreach (var batch in batches) await writer.WriteAsync(batch);
+        await writer.CommitAsync();
+    });
+    var oursRead = Median(repeats, async () =>
+    {
+        var dataset = await catalog.OpenDatasetAsync("ours");
+        var read = await dataset.ReadAsync();
+        if (read.Length != rows) throw new InvalidOperationException($"read {read.Length} rows");
+    });
+    var theirsWrite = MedianOf(repeats, () => Oracle("bench-write", datasets, "theirs", rows.ToString(), Dimension.ToString()));
+    var theirsRead = MedianOf(repeats, () => Oracle("bench-read", datasets, "theirs"));
+
+    Console.WriteLine($"{kind,-5} write: this library {megabytes / await oursWrite:0} MB/s ({await oursWrite:0.000} s), LanceDB {megabytes / theirsWrite:0} MB/s ({theirsWrite:0.000} s), ratio {await oursWrite / theirsWrite:0.00} (goal <= 1.0)");
+    Console.WriteLine($"{kind,-5} read:  this library {megabytes / await oursRead:0} MB/s ({await oursRead:0.000} s), LanceDB {megabytes / theirsRead:0} MB/s ({theirsRead:0.000} s), ratio {await oursRead / theirsRead:0.00} (goal <= 1.0)");
+}
+
+RecordBatch Batch(int first, int count)
+{
+    var values = new float[count * Dimension];
+    for (var i = 0; i < count; i++)
+    for (var j = 0; j < Dimension; j++)
+        values[i * Dimension + j] = ((first + i) * 31 + j * 17) % 255 / 255f;
+    return new RecordBatch(schema, [
+        new FixedSizeListFloat32Column(Dimension, values),
+        new Int64Column(Enumerable.Range(first, count).Select(i => (long)i).ToArray()),
+        StringColumn.From(Enumerable.Range(first, count).Select(i => (string?)$"item-{i}").ToList()),
+    ]);
+}
+
+static async Task<double> Median(int repeats, Func<Task> run)
+{
+    var times = new List<double>();
+    for (var i = 0; i < repeats; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        await run();
+        times.Add(clock.Elapsed.TotalSeconds);
+    }
+    return times.Order().ElementAt(times.Count / 2);
+}
+
+static double MedianOf(int repeats, Func<double> run) => Enumerable.Range(0, repeats).Select(_ => run()).Order().ElementAt(repeats / 2);
+
+static double Oracle(params string[] arguments)
+{
+    var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+    info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "tests", "lancedb-oracle", "oracle.mjs"));
+    foreach (var argument in arguments) info.ArgumentList.Add(argument);
+    info.Environment["AIP_S3_ENDPOINT"] = ServicesEnvironment.Get("S3__ServiceUrl");
+    info.Environment["AIP_S3_ACCESS_KEY"] = ServicesEnvironment.Get("S3__AccessKey");
+    info.Environment["AIP_S3_SECRET_KEY"] = ServicesEnvironment.Get("S3__SecretKey");
+    using var process = Process.Start(info)!;
+    var output = process.StandardOutput.ReadToEnd();
+    var errors = process.StandardError.ReadToEnd();
+    process.WaitForExit();
+    if (process.ExitCode != 0) throw new InvalidOperationException("LanceDB failed: " + errors);
+    return JsonNode.Parse(output.Trim().Split('\n')[^1])!["seconds"]!.GetValue<double>();
+}
+
+int Option(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1]) : fallback;
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Tasks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AiPlatform.Gateway.Monitoring;
+
+public sealed record WorkerView(
+    [property: JsonPropertyName("worker_id")] string WorkerId,
+    string Kind,
+    string Host,
+    int Concurrency,
+    [property: JsonPropertyName("running_task_ids")] IReadOnlyList<Guid> RunningTaskIds,
+    [property: JsonPropertyName("started_at")] DateTimeOffset StartedAt,
+    [property: JsonPropertyName("last_heartbeat_at")] DateTimeOffset LastHeartbeatAt,
+    bool Stale);
+
+/// <summary>What the monitoring page shows: queues, workers, and a live stream of changes (server-sent events).</summary>
+public static class MonitoringEndpoints
+{
+    private static readonly TimeSpan SnapshotInterval = TimeSpan.FromSeconds(2);
+
+    public static void MapMonitoringEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1").WithTags("Monitoring");
+        group.MapGet("/queues", async (QueueMonitor queues, CancellationToken ct) => Results.Ok(await queues.GetQueuesAsync(ct)))
+            .Produces<IReadOnlyList<QueueView>>();
+        group.MapGet("/workers", async (PlatformDbContext db, IOptions<TaskOptions> options, CancellationToken ct) =>
+            Results.Ok(await WorkersAsync(db, options.Value, ct))).Produces<IReadOnlyList<WorkerView>>();
+        group.MapGet("/stream", StreamAsync).ExcludeFromDescription();
+    }
+
+    /// <summary>
+    /// One connection per page: "task" events as they happen (the page refetches what changed) and a "snapshot" of
+    /// queues and workers every two seconds, so pages never poll.
+    /// </summary>
+    private static async Task StreamAsync(HttpContext http, TaskFeed feed, QueueMonitor queues, IServiceScopeFactory scopes,
+        IOptions<TaskOptions> options, CancellationToken ct)
+    {
+        http.Response.Headers.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        var writeLock = new SemaphoreSlim(1, 1);
+        async Task SendAsync(string name, object data)
+        {
+            await writeLock.WaitAsync(ct);
+            try
+            {
+                await http.Response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(data, JsonOptions)}\n\n", ct);
+                await http.Response.Body.FlushAsync(ct);
+            }
+            finally
+            {
+                writeLock.Release();
+            }
+        }
+
+        var snapshots = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(SnapshotInterval);
+            do
+            {
+                using var scope = scopes.CreateScope();
+                var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+                IReadOnlyList<QueueView> queueList;
+                try
+                {
+                    queueList = await queues.GetQueuesAsync(ct);
+                }
+                catch (HttpRequestException)
+                {
+                    queueList = [];
+                }
+                await SendAsync("snapshot", new { queues = queueList, workers = await WorkersAsync(db, options.Value, ct) });
+            } while (await timer.WaitForNextTickAsync(ct));
+        }, ct);
+
+        try
+        {
+            await foreach (var item in feed.SubscribeAsync(ct))
+                await SendAsync("task", new { id = item.TaskId, kind = item.Kind, timestamp = item.Timestamp });
+        }
+        catch (OperationCanceledException)
+        {
+            // The page went away.
+        }
+        try
+        {
+            await snapshots;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private static async Task<IReadOnlyList<WorkerView>> WorkersAsync(PlatformDbContext db, TaskOptions options, CancellationToken ct)
+    {
+        var recent = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(10);
+        var staleBefore = DateTimeOffset.UtcNow - options.HeartbeatTimeout;
+        var workers = await db.Workers.AsNoTracking().Where(w => w.StoppedAt == null && w.LastHeartbeatAt > recent)
+            .OrderBy(w => w.Kind).ThenBy(w => w.WorkerId).ToListAsync(ct);
+        return workers.Select(w => new WorkerView(w.WorkerId, w.Kind, w.Host, w.Concurrency, w.RunningTaskIds, w.StartedAt, w.LastHeartbeatAt,
+            w.LastHeartbeatAt < staleBefore)).ToList();
+    }
+}
