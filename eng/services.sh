@@ -189,7 +189,7 @@ start_s3() {
   ceph-mon -c "$ceph_conf" -i a
   wait_for 30 timeout 5 ceph -c "$ceph_conf" mon stat
   local uuid; uuid=$(cat /proc/sys/kernel/random/uuid)
-  printf 'osd new %s 0\nosd crush add osd.0 1 root=default host=localhost\n' "$uuid" | ceph >/dev/null 2>&1
+  printf 'osd new %s 0\nosd crush add osd.0 1 root=default host=localhost\n' "$uuid" | ceph >>"$logs/ceph-setup.log" 2>&1 || true
   ceph-osd -c "$ceph_conf" -i 0 --mkfs --osd-uuid "$uuid" 2>>"$logs/ceph-osd.stderr"
   ceph-osd -c "$ceph_conf" -i 0 2>>"$logs/ceph-osd.stderr"
   wait_for 60 sh -c "timeout 5 ceph -c '$ceph_conf' osd stat | grep -q '1 up'"
@@ -197,8 +197,8 @@ start_s3() {
   for p in .rgw.root default.rgw.control default.rgw.meta default.rgw.log \
            default.rgw.buckets.index default.rgw.buckets.data default.rgw.buckets.non-ec; do
     printf 'osd pool create %s 8 8\nosd pool application enable %s rgw\n' "$p" "$p"
-  done | ceph >/dev/null 2>&1
-  radosgw -c "$ceph_conf" -n client.rgw.a
+  done | ceph >>"$logs/ceph-setup.log" 2>&1 || true  # an existing pool is fine; radosgw creates any that is missing
+  radosgw -c "$ceph_conf" -n client.rgw.a || { echo "radosgw did not start; see $logs/ceph-client.rgw.a.log"; return 1; }
   wait_for 120 s3_running
   radosgw-admin -c "$ceph_conf" user create --uid=aiplatform --display-name=aiplatform \
     --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >/dev/null

@@ -1,0 +1,194 @@
+// The monitoring page: one server-sent-event stream keeps it live (task changes as they happen, queue and worker
+// snapshots every two seconds); the page fetches only what changed.
+"use strict";
+const CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+const $ = (id) => document.getElementById(id);
+let selectedTask = null;
+let refreshTimer = null;
+
+function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+async function api(path, options) {
+  const response = await fetch(path, options);
+  const text = await response.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error(body?.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`);
+  return body;
+}
+function ago(time) {
+  const seconds = Math.max(0, (Date.now() - new Date(time).getTime()) / 1000);
+  return seconds < 60 ? `${seconds.toFixed(0)} s ago` : `${(seconds / 60).toFixed(0)} min ago`;
+}
+function bytes(n) { return n > 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`; }
+
+// ---------------------------------------------------------------- live stream
+function connect() {
+  const stream = new EventSource("/api/v1/stream");
+  stream.onopen = () => { $("connection").textContent = "live"; };
+  stream.onerror = () => { $("connection").textContent = "reconnecting…"; };
+  stream.addEventListener("snapshot", (e) => {
+    const snapshot = JSON.parse(e.data);
+    renderQueues(snapshot.queues);
+    renderWorkers(snapshot.workers);
+  });
+  stream.addEventListener("task", (e) => {
+    const item = JSON.parse(e.data);
+    scheduleRefresh();
+    if (selectedTask === item.id) showDetail(item.id);
+  });
+}
+function scheduleRefresh() {
+  if (refreshTimer) return;
+  refreshTimer = setTimeout(() => { refreshTimer = null; loadTasks(); }, 250);
+}
+
+function renderQueues(queues) {
+  $("queue-rows").innerHTML = queues.length === 0 ? `<tr><td colspan="6" class="muted">no queues</td></tr>` : queues.map((q) =>
+    `<tr class="${q.is_error_queue ? "error-queue" : ""}" data-queue="${esc(q.name)}"><td>${esc(q.name)}${q.is_error_queue ? " ⚠" : ""}</td>
+     <td class="ready">${q.messages_ready}</td><td>${q.messages_unacked}</td><td>${q.consumers}</td>
+     <td>${q.publish_rate.toFixed(1)}</td><td>${q.deliver_rate.toFixed(1)}</td></tr>`).join("");
+}
+function renderWorkers(workers) {
+  $("worker-rows").innerHTML = workers.length === 0 ? `<tr><td colspan="6" class="muted">no workers</td></tr>` : workers.map((w) =>
+    `<tr class="${w.stale ? "stale" : ""}"><td>${esc(w.worker_id)}${w.stale ? " (stale)" : ""}</td><td>${esc(w.kind)}</td><td>${esc(w.host)}</td>
+     <td>${w.running_task_ids.length}/${w.concurrency}</td><td>${w.running_task_ids.map((id) => esc(id.slice(0, 8))).join(", ")}</td>
+     <td>${ago(w.last_heartbeat_at)}</td></tr>`).join("");
+}
+
+// ---------------------------------------------------------------- tasks
+async function loadTasks() {
+  const query = new URLSearchParams({ limit: "100" });
+  if ($("filter-type").value) query.set("type", $("filter-type").value);
+  if ($("filter-status").value) query.set("status", $("filter-status").value);
+  const page = await api(`/api/v1/tasks?${query}`);
+  $("task-rows").innerHTML = page.items.map((t) => {
+    const fraction = t.progress?.fraction ?? (t.status === "completed" ? 1 : 0);
+    const active = t.status === "pending" || t.status === "running";
+    return `<tr class="selectable" data-task="${t.id}" data-status="${t.status}" data-name="${esc(t.name)}">
+      <td><span class="status ${t.status}">${t.status}</span></td><td>${esc(t.type)}</td><td>${esc(t.name)}</td>
+      <td><span class="bar" title="${esc(t.progress?.message ?? "")}"><span style="width:${(fraction * 100).toFixed(0)}%"></span></span>
+          <span class="muted">${(fraction * 100).toFixed(0)}% ${esc(t.progress?.message ?? "")}</span></td>
+      <td>${t.duration_seconds != null ? t.duration_seconds.toFixed(1) + " s" : ""}</td><td>${esc(t.worker_id ?? "")}</td>
+      <td>${active ? `<button type="button" class="cancel" data-cancel="${t.id}">Cancel</button>` : ""}</td></tr>`;
+  }).join("");
+  const services = page.items.filter((t) => t.type === "inference" && t.status === "running");
+  const current = $("service").value;
+  $("service").innerHTML = services.length === 0 ? `<option value="">no running inference task</option>`
+    : services.map((s) => `<option value="${s.id}" ${s.id === current ? "selected" : ""}>${esc(s.name)} (${esc(s.model)})</option>`).join("");
+}
+
+$("task-rows").addEventListener("click", async (e) => {
+  const cancel = e.target.closest("[data-cancel]");
+  if (cancel) {
+    e.stopPropagation();
+    try { await api(`/api/v1/tasks/${cancel.dataset.cancel}/cancel`, { method: "POST" }); } catch (error) { alert(error.message); }
+    return;
+  }
+  const row = e.target.closest("[data-task]");
+  if (row) showDetail(row.dataset.task);
+});
+$("filter-type").addEventListener("change", loadTasks);
+$("filter-status").addEventListener("change", loadTasks);
+$("show-submit").addEventListener("click", () => $("submit-form").classList.toggle("hidden"));
+$("close-detail").addEventListener("click", () => { selectedTask = null; $("detail").classList.add("hidden"); });
+
+$("submit-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = new FormData(e.target);
+  const body = { type: form.get("type"), name: form.get("name") };
+  for (const field of ["script", "input", "output", "model"]) if (form.get(field)) body[field] = form.get(field);
+  try {
+    body.params = JSON.parse(form.get("params") || "{}");
+    const created = await api("/api/v1/tasks", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    $("submit-result").textContent = `submitted ${created.name} (${created.id})`;
+    loadTasks();
+  } catch (error) {
+    $("submit-result").textContent = error.message;
+  }
+});
+
+async function showDetail(id) {
+  selectedTask = id;
+  const [task, events] = await Promise.all([api(`/api/v1/tasks/${id}`), api(`/api/v1/tasks/${id}/events`)]);
+  $("detail").classList.remove("hidden");
+  $("detail-name").textContent = `${task.name} · ${task.status}`;
+  const overview = { id: task.id, type: task.type, status: task.status, script: task.script, input: task.input, output: task.output,
+    model: task.model, params: task.params, result: task.result, error: task.error, worker: task.worker_id, attempts: task.attempts,
+    created_at: task.created_at, started_at: task.started_at, finished_at: task.finished_at, endpoint: task.endpoint };
+  $("detail-overview").textContent = JSON.stringify(overview, null, 2);
+  $("detail-events").innerHTML = events.map((e) => `<li>${new Date(e.timestamp).toLocaleTimeString()} <b>${esc(e.kind)}</b>
+      ${esc(e.data.message ?? e.data.error ?? e.data.reason ?? "")} ${e.data.metrics_json ? esc(e.data.metrics_json) : ""}</li>`).join("");
+  const epochs = events.filter((e) => e.kind === "progressed" && e.data.metrics_json)
+    .map((e) => JSON.parse(e.data.metrics_json)).filter((m) => m.epoch != null);
+  drawCurves(epochs);
+}
+
+function drawCurves(epochs) {
+  const svg = $("detail-chart");
+  if (epochs.length === 0) { svg.innerHTML = `<text x="10" y="80" fill="#8b98a5">no per-epoch metrics</text>`; $("detail-legend").textContent = ""; return; }
+  const series = [["loss", "#f85149"], ["accuracy", "#3fb950"], ["test_accuracy", "#4aa3ff"]].filter(([k]) => epochs.some((m) => m[k] != null));
+  const maxLoss = Math.max(...epochs.map((m) => m.loss ?? 0), 1);
+  const x = (i) => 20 + (epochs.length === 1 ? 140 : (i * 280) / (epochs.length - 1));
+  const y = (key, v) => 150 - (key === "loss" ? v / maxLoss : v) * 140;
+  svg.innerHTML = series.map(([key, color]) => {
+    const points = epochs.map((m, i) => m[key] == null ? null : `${x(i)},${y(key, m[key])}`).filter(Boolean).join(" ");
+    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/>` +
+      epochs.map((m, i) => m[key] == null ? "" : `<circle cx="${x(i)}" cy="${y(key, m[key])}" r="3" fill="${color}"/>`).join("");
+  }).join("");
+  $("detail-legend").innerHTML = series.map(([key, color]) => `<span style="color:${color}">■ ${key}</span>`).join(" ") +
+    ` · epoch ${epochs.at(-1).epoch}: ` + series.map(([key]) => `${key} ${Number(epochs.at(-1)[key]).toFixed(4)}`).join(", ");
+}
+
+// ---------------------------------------------------------------- lake
+async function loadLake() {
+  const [datasets, models] = await Promise.all([api("/api/v1/datasets"), api("/api/v1/models")]);
+  $("dataset-rows").innerHTML = datasets.map((d) => `<tr><td>${esc(d.id)}</td><td>${d.num_rows}</td><td>${bytes(d.size_bytes)}</td>
+    <td>${d.versions}</td><td class="muted">${esc(Object.entries(d.schema).map(([k, v]) => `${k}: ${v}`).join(", "))}</td></tr>`).join("")
+    || `<tr><td colspan="5" class="muted">no datasets</td></tr>`;
+  $("model-rows").innerHTML = models.map((m) => `<tr><td>${esc(m.id)}</td><td>${esc(m.architecture)}</td><td>${m.versions}</td>
+    <td>${esc(JSON.stringify(m.metrics))}</td><td class="muted">${esc(JSON.stringify(m.lineage))}</td></tr>`).join("")
+    || `<tr><td colspan="5" class="muted">no models</td></tr>`;
+}
+
+// ---------------------------------------------------------------- playground
+const canvas = $("canvas");
+const pen = canvas.getContext("2d");
+function clearCanvas() { pen.fillStyle = "#000"; pen.fillRect(0, 0, canvas.width, canvas.height); }
+clearCanvas();
+let drawing = false;
+function point(e) { const r = canvas.getBoundingClientRect(); return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height]; }
+canvas.addEventListener("pointerdown", (e) => { drawing = true; pen.beginPath(); pen.moveTo(...point(e)); });
+canvas.addEventListener("pointermove", (e) => {
+  if (!drawing) return;
+  pen.strokeStyle = "#fff"; pen.lineWidth = 22; pen.lineCap = "round"; pen.lineJoin = "round";
+  pen.lineTo(...point(e)); pen.stroke();
+});
+window.addEventListener("pointerup", () => { drawing = false; });
+$("clear-canvas").addEventListener("click", clearCanvas);
+$("upload").addEventListener("change", (e) => {
+  const file = e.target.files[0];
+  if (!file) return;
+  const image = new Image();
+  image.onload = () => { clearCanvas(); pen.drawImage(image, 0, 0, canvas.width, canvas.height); };
+  image.src = URL.createObjectURL(file);
+});
+$("predict").addEventListener("click", async () => {
+  const service = $("service").value;
+  if (!service) { $("prediction").textContent = "start an inference task first"; return; }
+  const png = canvas.toDataURL("image/png").split(",")[1];
+  try {
+    const result = await api(`/api/v1/tasks/${service}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ image: png }) });
+    $("prediction").textContent = `prediction: ${result.prediction} ${CLASSES[result.prediction] ?? ""} (${(result.confidence * 100).toFixed(1)} %)`;
+    $("probabilities").innerHTML = result.probabilities.map((p, i) =>
+      `<rect x="${10 + i * 31}" y="${170 - p * 150}" width="24" height="${p * 150}" fill="${i === result.prediction ? "#3fb950" : "#4aa3ff"}"><title>${CLASSES[i]} ${(p * 100).toFixed(1)} %</title></rect>
+       <text x="${14 + i * 31}" y="190" fill="#8b98a5" font-size="11">${i}</text>`).join("");
+  } catch (error) {
+    $("prediction").textContent = error.message;
+  }
+});
+
+connect();
+loadTasks();
+loadLake();
+setInterval(loadLake, 30000);
