@@ -2,8 +2,10 @@ using AiPlatform.Torch;
 using static AiPlatform.Torch.torch;
 
 /// <summary>The reference CNN, with the same attribute names as reference.py so state dicts are interchangeable.</summary>
-internal sealed class ReferenceCnn : nn.Module
+public sealed class ReferenceCnn : nn.Module
 {
+    public const string Architecture = "ReferenceCnn";
+
     private readonly nn.Conv2d conv1 = new(1, 32, 3, padding: 1);
     private readonly nn.Conv2d conv2 = new(32, 64, 3, padding: 1);
     private readonly nn.Linear fc1 = new(3136, 128);

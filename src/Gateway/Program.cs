@@ -4,7 +4,8 @@ using AiPlatform.Gateway.Lake;
 using AiPlatform.Gateway.Monitoring;
 using AiPlatform.Gateway.Tasks;
 
-var builder = WebApplication.CreateBuilder(args);
+// Content (the monitoring page in wwwroot) is found beside the binaries, whatever directory the gateway starts in.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddApiErrors();
 builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

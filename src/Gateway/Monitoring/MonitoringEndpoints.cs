@@ -41,6 +41,8 @@ public static class MonitoringEndpoints
     {
         http.Response.Headers.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
+        // Headers go out at once, so the page knows it is connected before the first event.
+        await http.Response.Body.FlushAsync(ct);
         var writeLock = new SemaphoreSlim(1, 1);
         async Task SendAsync(string name, object data)
         {

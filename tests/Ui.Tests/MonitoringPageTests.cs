@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using AiPlatform.Lake.Catalog;
+using AiPlatform.Lake.ObjectStore;
+using Microsoft.Playwright;
+using Xunit;
+
+namespace AiPlatform.Ui.Tests;
+
+[Collection(UiCollection.Name)]
+public sealed class MonitoringPageTests(UiFixture ui)
+{
+    private const float Timeout = 60_000;
+
+    [Fact]
+    public async Task A_task_submitted_from_the_page_shows_progress_and_completes()
+    {
+        var page = await ui.OpenAsync();
+        var name = $"ui-{Guid.NewGuid():N}"[..16];
+        await page.ClickAsync("#show-submit");
+        await page.SelectOptionAsync("#submit-form select[name=type]", "ingestion");
+        await page.FillAsync("#submit-form input[name=name]", name);
+        await page.FillAsync("#submit-form input[name=script]", "sleep.csx");
+        await page.FillAsync("#submit-form textarea[name=params]", """{"seconds": 4}""");
+        var clock = Stopwatch.StartNew();
+        await page.ClickAsync("#submit-form button[type=submit]");
+        var row = page.Locator($"tr[data-name='{name}']");
+        await row.WaitForAsync(new LocatorWaitForOptions { Timeout = Timeout });
+        var shownAfter = clock.Elapsed;
+        await File.WriteAllTextAsync(Path.Combine(UiFixture.Screenshots, "new-task-latency.txt"),
+            $"a task submitted from the page appeared in the task table {shownAfter.TotalMilliseconds:0} ms after the click\n");
+
+        await page.WaitForSelectorAsync($"tr[data-name='{name}'][data-status='running']", new PageWaitForSelectorOptions { Timeout = Timeout });
+        await page.WaitForFunctionAsync($"() => parseFloat(document.querySelector(\"tr[data-name='{name}'] .bar > span\")?.style.width) > 0",
+            null, new PageWaitForFunctionOptions { Timeout = Timeout });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(UiFixture.Screenshots, "task-running.png"), FullPage = true });
+        await page.WaitForSelectorAsync($"tr[data-name='{name}'][data-status='completed']", new PageWaitForSelectorOptions { Timeout = Timeout });
+
+        await row.ClickAsync();
+        await page.WaitForSelectorAsync("#detail-events li:has-text('completed')", new PageWaitForSelectorOptions { Timeout = Timeout });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(UiFixture.Screenshots, "task-detail.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task A_running_task_is_cancelled_from_the_page()
+    {
+        var page = await ui.OpenAsync();
+        var name = $"ui-cancel-{Guid.NewGuid():N}"[..20];
+        await ui.SubmitAsync(new { type = "ingestion", name, script = "sleep.csx", @params = new { seconds = 120 } });
+        await page.WaitForSelectorAsync($"tr[data-name='{name}'][data-status='running']", new PageWaitForSelectorOptions { Timeout = Timeout });
+        await page.ClickAsync($"tr[data-name='{name}'] button.cancel");
+        await page.WaitForSelectorAsync($"tr[data-name='{name}'][data-status='cancelled']", new PageWaitForSelectorOptions { Timeout = Timeout });
+    }
+
+    [Fact]
+    public async Task Queue_depth_rises_while_tasks_pile_up()
+    {
+        var page = await ui.OpenAsync();
+        await page.WaitForSelectorAsync("tr[data-queue='ingest-tasks']", new PageWaitForSelectorOptions { Timeout = Timeout });
+        for (var i = 0; i < 5; i++)
+            await ui.SubmitAsync(new { type = "ingestion", name = $"pile-{i}-{Guid.NewGuid():N}"[..20], script = "sleep.csx", @params = new { seconds = 3 } });
+        await page.WaitForFunctionAsync("() => parseInt(document.querySelector(\"tr[data-queue='ingest-tasks'] .ready\")?.textContent) >= 2",
+            null, new PageWaitForFunctionOptions { Timeout = Timeout });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(UiFixture.Screenshots, "queues-piling-up.png"), FullPage = true });
+        await page.WaitForFunctionAsync("() => parseInt(document.querySelector(\"tr[data-queue='ingest-tasks'] .ready\")?.textContent) === 0",
+            null, new PageWaitForFunctionOptions { Timeout = 120_000 });
+    }
+
+    [Fact]
+    public async Task A_drawn_image_gets_a_prediction_with_probabilities()
+    {
+        using (var model = new ReferenceCnn())
+            await new LakeCatalog(new LakeOptions { Root = ui.Fleet.LakeRoot }).Models.SaveAsync("ui-cnn", new ModelArtifact(
+                ReferenceCnn.Architecture, model.save_state_dict(), new() { ["test_accuracy"] = 0.1 }, [], []));
+        var service = await ui.SubmitAsync(new { type = "inference", name = "ui-service", model = "ui-cnn" });
+
+        var page = await ui.OpenAsync();
+        await page.WaitForSelectorAsync($"#service option[value='{service}']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = Timeout });
+        await page.SelectOptionAsync("#service", service.ToString());
+        var box = (await page.Locator("#canvas").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + box.Width * 0.5f, box.Y + box.Height * 0.2f);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(box.X + box.Width * 0.5f, box.Y + box.Height * 0.8f, new MouseMoveOptions { Steps = 12 });
+        await page.Mouse.UpAsync();
+        await page.ClickAsync("#predict");
+        await page.WaitForSelectorAsync("#prediction:has-text('prediction:')", new PageWaitForSelectorOptions { Timeout = Timeout });
+        Assert.Equal(10, await page.Locator("#probabilities rect").CountAsync());
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(UiFixture.Screenshots, "playground.png"), FullPage = true });
+
+        var narrow = await ui.OpenAsync(width: 420, height: 900);
+        await narrow.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(UiFixture.Screenshots, "narrow-window.png"), FullPage = true });
+    }
+}
