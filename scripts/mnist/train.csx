@@ -24,6 +24,7 @@ async Task<object> Run(string input, string output, ScriptParams p)
     for (var epoch = 1; epoch <= epochs; epoch++)
     {
         model.train();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         double lossSum = 0;
         long correct = 0, seen = 0;
         // Chunks stream from the lake; batches are cut from each chunk so the file is read once per epoch.
@@ -47,11 +48,12 @@ async Task<object> Run(string input, string output, ScriptParams p)
                 seen += size;
             }
         }
+        var epochSeconds = clock.Elapsed.TotalSeconds;
         trainLoss = lossSum / seen;
         trainAccuracy = (double)correct / seen;
         testAccuracy = await EvaluateAsync(model, dataset);
         Context.Progress((double)epoch / epochs, $"epoch {epoch}/{epochs}",
-            new { epoch, loss = trainLoss, accuracy = trainAccuracy, test_accuracy = testAccuracy });
+            new { epoch, loss = trainLoss, accuracy = trainAccuracy, test_accuracy = testAccuracy, seconds = epochSeconds });
     }
 
     var version = await Context.Lake.Models.SaveAsync(output, new ModelArtifact(
@@ -66,21 +68,29 @@ async Task<object> Run(string input, string output, ScriptParams p)
 async Task<double> EvaluateAsync(ReferenceCnn model, AiPlatform.Lake.Dataset.LanceDataset dataset)
 {
     model.eval();
-    using var noGrad = no_grad();
     long correct = 0, seen = 0;
     await foreach (var chunk in dataset.ReadBatchesAsync(16_384, ["image", "label", "split"], ct: Context.CancellationToken))
     {
         var (images, labels) = Select(chunk, "test");
-        for (var start = 0; start < labels.Length; start += 1000)
-        {
-            using var scope = NewDisposeScope();
-            var size = Math.Min(1000, labels.Length - start);
-            var predicted = model.forward(tensor(images.AsSpan(start * 784, size * 784), size, 784)).argmax(1);
-            correct += predicted.eq(tensor(labels.AsSpan(start, size), size)).sum().item<long>();
-            seen += size;
-        }
+        correct += CountCorrect(model, images, labels);
+        seen += labels.Length;
     }
     return seen == 0 ? 0 : (double)correct / seen;
+}
+
+/// <summary>Synchronous on purpose: autograd's on/off switch belongs to a thread, and an await could change thread.</summary>
+static long CountCorrect(ReferenceCnn model, float[] images, long[] labels)
+{
+    using var noGrad = no_grad();
+    long correct = 0;
+    for (var start = 0; start < labels.Length; start += 1000)
+    {
+        using var scope = NewDisposeScope();
+        var size = Math.Min(1000, labels.Length - start);
+        var predicted = model.forward(tensor(images.AsSpan(start * 784, size * 784), size, 784)).argmax(1);
+        correct += predicted.eq(tensor(labels.AsSpan(start, size), size)).sum().item<long>();
+    }
+    return correct;
 }
 
 /// <summary>The rows of one split, images row-major and labels as int64; the common all-one-split chunk is not copied.</summary>

@@ -67,11 +67,23 @@ public static unsafe partial class torch
 
     public static int get_num_threads() => Native.aip_get_num_threads();
 
+    /// <summary>
+    /// libtorch's grad mode belongs to a thread. A scope that ends on another thread (an await inside it) would leave
+    /// the first thread without autograd, so that is an error, reported where it happens.
+    /// </summary>
     private sealed class GradMode : IDisposable
     {
         private readonly int _previous;
+        private readonly int _thread = Environment.CurrentManagedThreadId;
+
         public GradMode(bool enabled) => _previous = Native.aip_set_grad_enabled(enabled ? 1 : 0);
-        public void Dispose() => Native.aip_set_grad_enabled(_previous);
+
+        public void Dispose()
+        {
+            if (Environment.CurrentManagedThreadId != _thread)
+                throw new InvalidOperationException("a no_grad()/enable_grad() scope must end on the thread it began on: do not await inside it");
+            Native.aip_set_grad_enabled(_previous);
+        }
     }
 
     /// <summary>Writes a state dict in PyTorch's format: <c>torch.load</c> in Python reads it back as a dict of tensors.</summary>

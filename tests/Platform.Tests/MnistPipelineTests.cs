@@ -31,7 +31,7 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
         Assert.Equal("fixed_size_list<float32, 784>", dataset["schema"]!["image"]!.GetValue<string>());
 
         var train = await platform.SubmitAsync(new { type = "training", name = "pipeline-train", script = "mnist/train.csx", input = "pipeline", output = "pipeline-cnn",
-            @params = new { epochs = 1, batch_size = 64, learning_rate = 0.001, seed = 1 } });
+            @params = new { epochs = 2, batch_size = 64, learning_rate = 0.001, seed = 1 } });
         // A dataset a running task reads cannot be deleted from under it.
         await platform.WaitForStatusAsync(train, Patience, "running");
         using (var delete = await platform.Http.DeleteAsync("/api/v1/datasets/pipeline"))
@@ -42,9 +42,11 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
         var trained = await platform.WaitForStatusAsync(train, Patience, "completed", "failed");
         Assert.True(trained["status"]!.GetValue<string>() == "completed", trained.ToJsonString());
         var accuracy = trained["result"]!["test_accuracy"]!.GetValue<double>();
-        Assert.True(accuracy >= 0.80, $"test accuracy after one epoch was {accuracy}");
-        Assert.Contains(await platform.GetEventsAsync(train), e => e!["kind"]!.GetValue<string>() == "progressed"
-                                                                   && e["data"]!["metrics_json"]?.GetValue<string>()?.Contains("\"epoch\":1") == true);
+        Assert.True(accuracy >= 0.84, $"test accuracy after two epochs was {accuracy}");
+        var epochs = (await platform.GetEventsAsync(train)).Where(e => e!["kind"]!.GetValue<string>() == "progressed")
+            .Select(e => e!["data"]!["metrics_json"]?.GetValue<string>()).OfType<string>().ToList();
+        Assert.Contains(epochs, m => m.Contains("\"epoch\":1"));
+        Assert.Contains(epochs, m => m.Contains("\"epoch\":2"));
 
         var model = await GetJsonAsync("/api/v1/models/pipeline-cnn");
         Assert.Equal("ReferenceCnn", model["architecture"]!.GetValue<string>());

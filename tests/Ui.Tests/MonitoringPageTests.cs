@@ -76,11 +76,15 @@ public sealed class MonitoringPageTests(UiFixture ui)
         var page = await ui.OpenAsync();
         await page.WaitForSelectorAsync($"#service option[value='{service}']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = Timeout });
         await page.SelectOptionAsync("#service", service.ToString());
+        await page.Locator("#canvas").ScrollIntoViewIfNeededAsync();
         var box = (await page.Locator("#canvas").BoundingBoxAsync())!;
         await page.Mouse.MoveAsync(box.X + box.Width * 0.5f, box.Y + box.Height * 0.2f);
         await page.Mouse.DownAsync();
         await page.Mouse.MoveAsync(box.X + box.Width * 0.5f, box.Y + box.Height * 0.8f, new MouseMoveOptions { Steps = 12 });
         await page.Mouse.UpAsync();
+        var inked = await page.EvaluateAsync<int>(
+            "() => { const c = document.getElementById('canvas'); return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((v, i) => i % 4 === 0 && v > 128).length; }");
+        Assert.True(inked > 100, $"the stroke left {inked} white pixels");
         await page.ClickAsync("#predict");
         await page.WaitForSelectorAsync("#prediction:has-text('prediction:')", new PageWaitForSelectorOptions { Timeout = Timeout });
         Assert.Equal(10, await page.Locator("#probabilities rect").CountAsync());

@@ -52,7 +52,7 @@ function renderQueues(queues) {
 function renderWorkers(workers) {
   $("worker-rows").innerHTML = workers.length === 0 ? `<tr><td colspan="6" class="muted">no workers</td></tr>` : workers.map((w) =>
     `<tr class="${w.stale ? "stale" : ""}"><td>${esc(w.worker_id)}${w.stale ? " (stale)" : ""}</td><td>${esc(w.kind)}</td><td>${esc(w.host)}</td>
-     <td>${w.running_task_ids.length}/${w.concurrency}</td><td>${w.running_task_ids.map((id) => esc(id.slice(0, 8))).join(", ")}</td>
+     <td>${w.running_task_ids.length}/${w.concurrency}</td><td>${w.running_task_ids.map((id) => esc(id.slice(-8))).join(", ")}</td>
      <td>${ago(w.last_heartbeat_at)}</td></tr>`).join("");
 }
 
