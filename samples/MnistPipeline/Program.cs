@@ -13,23 +13,26 @@ var epochs = int.Parse(Option("--epochs", "5"));
 var input = Option("--input", "/usr/share/datasets/fashion-mnist");
 var name = Option("--name", "fashion");
 var samples = int.Parse(Option("--samples", "2000"));
+// Task names carry the run, so a rerun after an interrupted one is not refused as a duplicate; datasets and models
+// keep their names and gain versions.
+var run = DateTime.UtcNow.ToString("MMddHHmmss");
 string[] classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
 using var http = new HttpClient { BaseAddress = new Uri(gateway), Timeout = TimeSpan.FromMinutes(5) };
 var clock = Stopwatch.StartNew();
 
 Step("1/4 ingest", $"{input} -> datasets/{name}.lance");
-var ingest = await RunTaskAsync(new { type = "ingestion", name = $"{name}-ingest", script = "mnist/ingest.csx", input, output = name,
+var ingest = await RunTaskAsync(new { type = "ingestion", name = $"{name}-ingest-{run}", script = "mnist/ingest.csx", input, output = name,
     @params = new { normalize = true, flatten = true } });
 Console.WriteLine($"    {ingest["result"]!.ToJsonString()}  ({ingest["duration_seconds"]:0.0} s)");
 
 Step("2/4 train", $"reference CNN, {epochs} epochs -> models/{name}-cnn.lance");
-var train = await RunTaskAsync(new { type = "training", name = $"{name}-train", script = "mnist/train.csx", input = name,
+var train = await RunTaskAsync(new { type = "training", name = $"{name}-train-{run}", script = "mnist/train.csx", input = name,
     output = $"{name}-cnn", @params = new { epochs, learning_rate = 0.001, batch_size = 64, seed = 1 } });
 Console.WriteLine($"    {train["result"]!.ToJsonString()}  ({train["duration_seconds"]:0.0} s)");
 
 Step("3/4 serve", $"inference task for models/{name}-cnn.lance");
-var service = await SubmitAsync(new { type = "inference", name = $"{name}-service", model = $"{name}-cnn", device = "cpu" });
+var service = await SubmitAsync(new { type = "inference", name = $"{name}-service-{run}", model = $"{name}-cnn", device = "cpu" });
 var running = await WaitAsync(service, "running");
 Console.WriteLine($"    endpoint {running["endpoint"]}");
 

@@ -73,7 +73,7 @@ public static class TaskEndpoints
         {
             return request.Type == TaskTypes.Inference
                 ? ApiError.Result(409, ErrorCodes.ServiceAlreadyExists, $"an inference service named '{request.Name}' is already running")
-                : ApiError.Result(409, ErrorCodes.TaskAlreadyRunning, $"a {request.Type} task named '{request.Name}' is already pending or running");
+                : ApiError.Result(409, ErrorCodes.TaskAlreadyRunning, $"{(request.Type == TaskTypes.Training ? "a" : "an")} {request.Type} task named '{request.Name}' is already pending or running");
         }
 
         // If this publish is lost, the task monitor dispatches the task later: it is stored, so it is not lost.
