@@ -29,13 +29,13 @@ foreach (var kind in new[] { "local", "s3" })
     var catalog = new LakeCatalog(options);
     var datasets = options.Root.StartsWith("s3://") ? options.Root + "/datasets" : Path.Combine(options.Root, "datasets");
 
-    var oursWrite = Median(repeats, async () =>
+    var oursWrite = await Median(repeats, async () =>
     {
         await using var writer = catalog.CreateDatasetWriter("ours", schema, WriteMode.Overwrite);
         foreach (var batch in batches) await writer.WriteAsync(batch);
         await writer.CommitAsync();
     });
-    var oursRead = Median(repeats, async () =>
+    var oursRead = await Median(repeats, async () =>
     {
         var dataset = await catalog.OpenDatasetAsync("ours");
         var read = await dataset.ReadAsync();
@@ -44,8 +44,11 @@ foreach (var kind in new[] { "local", "s3" })
     var theirsWrite = MedianOf(repeats, () => Oracle("bench-write", datasets, "theirs", rows.ToString(), Dimension.ToString()));
     var theirsRead = MedianOf(repeats, () => Oracle("bench-read", datasets, "theirs"));
 
-    Console.WriteLine($"{kind,-5} write: this library {megabytes / await oursWrite:0} MB/s ({await oursWrite:0.000} s), LanceDB {megabytes / theirsWrite:0} MB/s ({theirsWrite:0.000} s), ratio {await oursWrite / theirsWrite:0.00} (goal <= 1.0)");
-    Console.WriteLine($"{kind,-5} read:  this library {megabytes / await oursRead:0} MB/s ({await oursRead:0.000} s), LanceDB {megabytes / theirsRead:0} MB/s ({theirsRead:0.000} s), ratio {await oursRead / theirsRead:0.00} (goal <= 1.0)");
+    Console.WriteLine($"{kind,-5} write: this library {megabytes / oursWrite:0} MB/s ({oursWrite:0.000} s), LanceDB {megabytes / theirsWrite:0} MB/s ({theirsWrite:0.000} s), ratio {oursWrite / theirsWrite:0.00} (goal <= 1.0)");
+    Console.WriteLine($"{kind,-5} read:  this library {megabytes / oursRead:0} MB/s ({oursRead:0.000} s), LanceDB {megabytes / theirsRead:0} MB/s ({theirsRead:0.000} s), ratio {oursRead / theirsRead:0.00} (goal <= 1.0)");
+    await catalog.DeleteDatasetAsync("ours");
+    await catalog.DeleteDatasetAsync("theirs");
+    if (kind == "local") Directory.Delete(options.Root, recursive: true);
 }
 
 RecordBatch Batch(int first, int count)

@@ -11,28 +11,30 @@ public static class ColumnConcat
             : null;
         return type.Kind switch
         {
-            TypeKind.Int32 => new Int32Column(Join<Int32Column, int>(parts), validity),
-            TypeKind.Int64 => new Int64Column(Join<Int64Column, long>(parts), validity),
-            TypeKind.TimestampMicros => new TimestampColumn(Join<TimestampColumn, long>(parts), validity),
-            TypeKind.Float32 => new Float32Column(Join<Float32Column, float>(parts), validity),
-            TypeKind.Float64 => new Float64Column(Join<Float64Column, double>(parts), validity),
-            TypeKind.Bool => new BoolColumn(parts.Cast<BoolColumn>().SelectMany(p => p.Values).ToArray(), validity),
+            TypeKind.Int32 => new Int32Column(Join(parts.Cast<Int32Column>().Select(p => p.Values)), validity),
+            TypeKind.Int64 => new Int64Column(Join(parts.Cast<Int64Column>().Select(p => p.Values)), validity),
+            TypeKind.TimestampMicros => new TimestampColumn(Join(parts.Cast<TimestampColumn>().Select(p => p.Values)), validity),
+            TypeKind.Float32 => new Float32Column(Join(parts.Cast<Float32Column>().Select(p => p.Values)), validity),
+            TypeKind.Float64 => new Float64Column(Join(parts.Cast<Float64Column>().Select(p => p.Values)), validity),
+            TypeKind.Bool => new BoolColumn(Join(parts.Cast<BoolColumn>().Select(p => p.Values)), validity),
             TypeKind.FixedSizeListFloat32 => new FixedSizeListFloat32Column(type.Dimension,
-                parts.Cast<FixedSizeListFloat32Column>().SelectMany(p => p.Values).ToArray(), validity),
+                Join(parts.Cast<FixedSizeListFloat32Column>().Select(p => p.Values)), validity),
             TypeKind.Utf8 => JoinVariable(parts, validity, (data, ends, v) => new StringColumn(data, ends, v)),
             TypeKind.Binary => JoinVariable(parts, validity, (data, ends, v) => new BinaryColumn(data, ends, v)),
             _ => throw new NotSupportedException(type.ToString()),
         };
     }
 
-    private static T[] Join<TColumn, T>(IReadOnlyList<Column> parts) where TColumn : PrimitiveColumn<T> where T : unmanaged
+    // Block copies: element-wise enumeration of 55 million floats (a 70,000 x 784 read) costs more than the disk read.
+    private static T[] Join<T>(IEnumerable<T[]> arrays)
     {
-        var result = new T[parts.Sum(p => p.Length)];
-        var offset = 0;
-        foreach (var part in parts.Cast<TColumn>())
+        var list = arrays.ToList();
+        var result = new T[list.Sum(a => (long)a.Length)];
+        long offset = 0;
+        foreach (var array in list)
         {
-            part.Values.CopyTo(result, offset);
-            offset += part.Length;
+            Array.Copy(array, 0, result, offset, array.Length);
+            offset += array.Length;
         }
         return result;
     }
