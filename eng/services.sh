@@ -77,7 +77,7 @@ stop_rabbit() {
   rabbit_env
   rabbit_running && rabbitmqctl stop >/dev/null 2>&1 || true
   # epmd was started for our port only; nothing else uses it.
-  pkill -f "epmd.*-port $EPMD_PORT" 2>/dev/null || true
+  epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true
 }
 
 # ---------------------------------------------------------------- PostgreSQL
