@@ -45,6 +45,8 @@ rabbit_env() {
   export RABBITMQ_MNESIA_BASE="$rabbit_dir/mnesia" RABBITMQ_LOG_BASE="$logs/rabbitmq"
   export RABBITMQ_CONFIG_FILE="$rabbit_dir/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$rabbit_dir/enabled_plugins"
   export RABBITMQ_PID_FILE="$rabbit_dir/rabbit.pid" HOME="$rabbit_dir"
+  # Erlang writes its crash dumps to the working directory otherwise, i.e. into the checkout.
+  export ERL_CRASH_DUMP="$logs/rabbitmq/erl_crash.dump"
 }
 rabbitmqctl() { /usr/lib/rabbitmq/bin/rabbitmqctl -n aiplatform@localhost "$@"; }
 rabbit_running() { rabbit_env; rabbitmqctl status >/dev/null 2>&1; }
