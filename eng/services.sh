@@ -42,6 +42,8 @@ rabbit_dir="$state/rabbitmq"
 rabbit_env() {
   export RABBITMQ_NODENAME=aiplatform@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$RABBIT_PORT
   export RABBITMQ_DIST_PORT=$RABBIT_DIST_PORT ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT=$EPMD_PORT
+  # Erlang distribution listens on every interface unless told otherwise.
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
   export RABBITMQ_MNESIA_BASE="$rabbit_dir/mnesia" RABBITMQ_LOG_BASE="$logs/rabbitmq"
   export RABBITMQ_CONFIG_FILE="$rabbit_dir/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$rabbit_dir/enabled_plugins"
   export RABBITMQ_PID_FILE="$rabbit_dir/rabbit.pid" HOME="$rabbit_dir"

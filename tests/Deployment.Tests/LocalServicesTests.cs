@@ -8,7 +8,7 @@ namespace AiPlatform.Deployment.Tests;
 public sealed class LocalServicesTests
 {
     [Fact]
-    public void Status_reports_every_service_up()
+    public async Task Status_reports_every_service_up()
     {
         var info = new ProcessStartInfo("bash")
         {
@@ -20,10 +20,10 @@ public sealed class LocalServicesTests
         info.ArgumentList.Add("status");
         using var process = Process.Start(info)!;
         var errors = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
 
-        Assert.True(process.ExitCode == 0, output + errors.Result);
+        Assert.True(process.ExitCode == 0, output + await errors);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         foreach (var service in new[] { "rabbitmq", "postgres", "s3" })
             Assert.Contains(lines, line => line.StartsWith($"{service}: up"));
