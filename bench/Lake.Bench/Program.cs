@@ -78,21 +78,7 @@ static async Task<double> Median(int repeats, Func<Task> run)
 
 static double MedianOf(int repeats, Func<double> run) => Enumerable.Range(0, repeats).Select(_ => run()).Order().ElementAt(repeats / 2);
 
-static double Oracle(params string[] arguments)
-{
-    var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
-    info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "tests", "lancedb-oracle", "oracle.mjs"));
-    foreach (var argument in arguments) info.ArgumentList.Add(argument);
-    info.Environment["AIP_S3_ENDPOINT"] = ServicesEnvironment.Get("S3__ServiceUrl");
-    info.Environment["AIP_S3_ACCESS_KEY"] = ServicesEnvironment.Get("S3__AccessKey");
-    info.Environment["AIP_S3_SECRET_KEY"] = ServicesEnvironment.Get("S3__SecretKey");
-    using var process = Process.Start(info)!;
-    var output = process.StandardOutput.ReadToEnd();
-    var errors = process.StandardError.ReadToEnd();
-    process.WaitForExit();
-    if (process.ExitCode != 0) throw new InvalidOperationException("LanceDB failed: " + errors);
-    return JsonNode.Parse(output.Trim().Split('\n')[^1])!["seconds"]!.GetValue<double>();
-}
+static double Oracle(params string[] arguments) => LanceDbProcess.Run(arguments)["seconds"]!.GetValue<double>();
 
 int Option(string name, int fallback)
 {
