@@ -45,7 +45,10 @@ public sealed class RunnerChild
             switch (command)
             {
                 case RunScript run:
-                    pending.Add(Task.Run(() => child.RunScriptAsync(run)));
+                    // The token exists before the next command is read, so a cancel right behind the run is never lost.
+                    var cancellation = new CancellationTokenSource();
+                    child._running = cancellation;
+                    pending.Add(Task.Run(() => child.RunScriptAsync(run, cancellation)));
                     break;
                 case CancelScript:
                     child._running?.Cancel();
@@ -62,10 +65,8 @@ public sealed class RunnerChild
         return 0;
     }
 
-    private async Task RunScriptAsync(RunScript run)
+    private async Task RunScriptAsync(RunScript run, CancellationTokenSource cancellation)
     {
-        using var cancellation = new CancellationTokenSource();
-        _running = cancellation;
         try
         {
             var entry = _compiler.Load(run.ScriptPath, run.ScriptSource);
@@ -93,7 +94,8 @@ public sealed class RunnerChild
         }
         finally
         {
-            _running = null;
+            // Not disposed: a cancel arriving as the script ends may still hold it, and a plain source owns nothing.
+            Interlocked.CompareExchange(ref _running, null, cancellation);
         }
     }
 

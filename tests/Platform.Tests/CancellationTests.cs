@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using AiPlatform.Platform.Tests.Infrastructure;
+using Npgsql;
 using Xunit;
 
 namespace AiPlatform.Platform.Tests;
@@ -48,6 +49,24 @@ public sealed class CancellationTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         var task = await platform.WaitForStatusAsync(id, PromptStop, "cancelled");
         Assert.True(clock.Elapsed < PromptStop, $"took {clock.Elapsed}");
+        Assert.NotNull(task["finished_at"]);
+    }
+
+    [Fact]
+    public async Task A_cancel_the_worker_never_heard_is_sent_again_until_the_task_stops()
+    {
+        var id = await platform.SubmitAsync(new { type = "training", name = UniqueName("deaf"), script = "sleep.csx", @params = new { seconds = 120 } });
+        await platform.WaitForStatusAsync(id, Patience, "running");
+        // Recorded as requested, but no message published: as if the worker's cancel queue was down when it was.
+        await using (var connection = new NpgsqlConnection(platform.DatabaseConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var update = new NpgsqlCommand("""UPDATE tasks SET "CancelRequestedAt" = now() WHERE id = @id""", connection);
+            update.Parameters.AddWithValue("id", id);
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+        }
+        Assert.Equal("running", (await platform.GetTaskAsync(id))["status"]!.GetValue<string>());
+        var task = await platform.WaitForStatusAsync(id, PlatformFixture.CancelResendInterval + TimeSpan.FromSeconds(15), "cancelled");
         Assert.NotNull(task["finished_at"]);
     }
 

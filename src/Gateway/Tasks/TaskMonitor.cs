@@ -8,7 +8,8 @@ namespace AiPlatform.Gateway.Tasks;
 
 /// <summary>
 /// Finds tasks nobody is working on: running tasks whose worker stopped listing them in heartbeats (killed, hung,
-/// partitioned), and pending tasks whose dispatch was never published. The saga decides what happens to them.
+/// partitioned), and pending tasks whose dispatch was never published; and running tasks that outlive their cancel.
+/// The saga decides what happens to them.
 /// </summary>
 public sealed class TaskMonitor(IServiceScopeFactory scopes, IBus bus, IOptions<TaskOptions> options, ILogger<TaskMonitor> logger)
     : BackgroundService
@@ -56,5 +57,15 @@ public sealed class TaskMonitor(IServiceScopeFactory scopes, IBus bus, IOptions<
             .Where(t => t.CurrentState == TaskStatuses.PendingState && t.Attempts == 0 && t.CreatedAt < undispatchedBefore)
             .Select(t => t.CorrelationId).Take(500).ToListAsync(ct);
         foreach (var id in undispatched) await bus.Publish(new TaskSubmitted(id), ct);
+
+        var cancelledBefore = now - options.Value.CancelResendInterval;
+        var unheeded = await db.Tasks.AsNoTracking()
+            .Where(t => t.CurrentState == TaskStatuses.RunningState && t.CancelRequestedAt < cancelledBefore)
+            .Select(t => t.CorrelationId).Take(500).ToListAsync(ct);
+        foreach (var id in unheeded)
+        {
+            logger.LogWarning("Task {TaskId} is still running after its cancel; cancelling it again", id);
+            await bus.Publish(new CancelTask(id, "cancel repeated: the task outlived the first one"), ct);
+        }
     }
 }

@@ -14,6 +14,12 @@ public sealed class TaskOptions
     /// <summary>A pending task never dispatched after this long (its submit message was lost) is dispatched again.</summary>
     public TimeSpan UndispatchedTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A running task still running this long after its cancel was requested gets the cancel again: a worker whose
+    /// cancel queue was down when the first one was published must still hear it.
+    /// </summary>
+    public TimeSpan CancelResendInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The script an inference task runs when the request names none.</summary>
     public string DefaultInferenceScript { get; set; } = "mnist/serve.csx";
 }

@@ -15,6 +15,7 @@ namespace AiPlatform.Platform.Tests.Infrastructure;
 public sealed class PlatformFixture : IAsyncLifetime
 {
     public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(6);
+    public static readonly TimeSpan CancelResendInterval = TimeSpan.FromSeconds(3);
 
     private LocalFleet _fleet = null!;
     private IBusControl? _bus;
@@ -32,6 +33,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             {
                 ["Tasks__HeartbeatTimeout"] = HeartbeatTimeout.ToString(),
                 ["Tasks__MonitorInterval"] = "00:00:01",
+                ["Tasks__CancelResendInterval"] = CancelResendInterval.ToString(),
                 ["Worker__HeartbeatInterval"] = "00:00:01",
             },
         });
