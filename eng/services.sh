@@ -92,32 +92,46 @@ pg_bin=/usr/lib/postgresql/15/bin
 as_postgres() { su postgres -s /bin/sh -c "$*"; }
 pg_running() { [ -f "$pg_dir/data/postmaster.pid" ] && as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' status" >/dev/null 2>&1; }
 
-start_pg() {
-  if pg_running; then echo "postgres: running"; return; fi
-  if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
-    rm -rf "$pg_dir"; mkdir -p "$pg_dir/data" "$pg_dir/socket"
-    chown -R postgres:postgres "$pg_dir"; chmod 700 "$pg_dir"
-    as_postgres "$pg_bin/initdb -D '$pg_dir/data' -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8" \
-      >"$logs/postgres-initdb.log" 2>&1
-    # A fresh cluster needs the role and database again, with this checkout's password.
-    cat >> "$pg_dir/data/postgresql.conf" <<CONF
+init_pg_cluster() {
+  rm -rf "$pg_dir"; mkdir -p "$pg_dir/data" "$pg_dir/socket"
+  cp "$state/pg-cluster-id" "$pg_dir/owner"
+  chown -R postgres:postgres "$pg_dir"; chmod 700 "$pg_dir"
+  as_postgres "$pg_bin/initdb -D '$pg_dir/data' -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8" \
+    >"$logs/postgres-initdb.log" 2>&1
+  cat >> "$pg_dir/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$pg_dir/socket'
 max_connections = 200
 fsync = on
 CONF
+}
+
+start_pg() {
+  # The cluster lives outside the checkout, so a new clone at the same path finds the cluster of an earlier one, with
+  # another password and that clone's data. Each checkout marks its cluster; a cluster marked by another is replaced.
+  local owner="$state/pg-cluster-id" was=running
+  [ -f "$owner" ] || head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$owner"
+  if [ "$(cat "$pg_dir/owner" 2>/dev/null)" != "$(cat "$owner")" ]; then
+    if pg_running; then as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -m immediate -w stop" >/dev/null; fi
+    rm -rf "$pg_dir"
   fi
-  chown -R postgres:postgres "$pg_dir"
-  as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -l '$pg_dir/postgres.log' -w -t 60 start" >/dev/null
+  if ! pg_running; then
+    was=started
+    [ -f "$pg_dir/data/PG_VERSION" ] || init_pg_cluster
+    chown -R postgres:postgres "$pg_dir"
+    as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -l '$pg_dir/postgres.log' -w -t 60 start" >/dev/null
+  fi
   local psql="$pg_bin/psql -h '$pg_dir/socket' -p $PG_PORT -U postgres -v ON_ERROR_STOP=1 -qtA"
   if [ "$(as_postgres "$psql -c \"SELECT 1 FROM pg_roles WHERE rolname = 'aip'\"")" != 1 ]; then
-    as_postgres "$psql -c \"CREATE ROLE aip LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
+    as_postgres "$psql -c \"CREATE ROLE aip LOGIN CREATEDB\""
   fi
+  # Set on every start: the password in .state/secrets.env is the one that counts.
+  as_postgres "$psql -c \"ALTER ROLE aip PASSWORD '$PG_PASSWORD'\""
   if [ "$(as_postgres "$psql -c \"SELECT 1 FROM pg_database WHERE datname = 'aiplatform'\"")" != 1 ]; then
     as_postgres "$psql -c 'CREATE DATABASE aiplatform OWNER aip'"
   fi
-  echo "postgres: started"
+  echo "postgres: $was"
 }
 
 stop_pg() {
