@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "max_pool.h"
+
 #define AIP_EXPORT extern "C" __attribute__((visibility("default")))
 
 using at::Tensor;
@@ -301,7 +303,9 @@ AIP_EXPORT int aip_conv2d(Tensor* input, Tensor* weight, Tensor* bias, const int
 AIP_EXPORT int aip_pool2d(Tensor* input, int max, const int64_t* kernel, const int64_t* stride, const int64_t* padding, Tensor** out) {
   return guard([&] {
     at::IntArrayRef k(kernel, 2), s(stride, 2), p(padding, 2);
-    *out = wrap(max ? at::max_pool2d(*input, k, s, p) : at::avg_pool2d(*input, k, s, p));
+    if (!max) *out = wrap(at::avg_pool2d(*input, k, s, p));
+    else if (aip::fast_max_pool_applies(*input, k, s, p)) *out = wrap(aip::max_pool2d(*input, k, s, p));
+    else *out = wrap(at::max_pool2d(*input, k, s, p));
   });
 }
 
