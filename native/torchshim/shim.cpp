@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "adam.h"
 #include "max_pool.h"
 
 #define AIP_EXPORT extern "C" __attribute__((visibility("default")))
@@ -343,10 +344,8 @@ AIP_EXPORT int aip_optimizer_new(int kind, Tensor** params, int count, double lr
         *out = new torch::optim::SGD(list, torch::optim::SGDOptions(lr).momentum(a).dampening(b).weight_decay(weight_decay).nesterov(flag != 0));
         break;
       case 1:  // Adam: a, b = betas, c = eps, flag = amsgrad
-        *out = new torch::optim::Adam(list, torch::optim::AdamOptions(lr).betas({a, b}).eps(c).weight_decay(weight_decay).amsgrad(flag != 0));
-        break;
       case 2:  // AdamW
-        *out = new torch::optim::AdamW(list, torch::optim::AdamWOptions(lr).betas({a, b}).eps(c).weight_decay(weight_decay).amsgrad(flag != 0));
+        *out = new aip::Adam(list, torch::optim::AdamOptions(lr).betas({a, b}).eps(c).weight_decay(weight_decay).amsgrad(flag != 0), kind == 2);
         break;
       default: throw std::invalid_argument("unknown optimizer");
     }
@@ -354,7 +353,14 @@ AIP_EXPORT int aip_optimizer_new(int kind, Tensor** params, int count, double lr
 }
 
 AIP_EXPORT int aip_optimizer_step(torch::optim::Optimizer* optimizer) { return guard([&] { optimizer->step(); }); }
-AIP_EXPORT int aip_optimizer_zero_grad(torch::optim::Optimizer* optimizer) { return guard([&] { optimizer->zero_grad(); }); }
+// Gradients are dropped rather than zeroed (PyTorch 2's set_to_none): the next backward writes them fresh instead of
+// adding into a zeroed buffer, which saves a pass over every parameter.
+AIP_EXPORT int aip_optimizer_zero_grad(torch::optim::Optimizer* optimizer) {
+  return guard([&] {
+    for (auto& group : optimizer->param_groups())
+      for (auto& param : group.params()) param.mutable_grad().reset();
+  });
+}
 AIP_EXPORT int aip_optimizer_set_lr(torch::optim::Optimizer* optimizer, double lr) {
   return guard([&] {
     for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);

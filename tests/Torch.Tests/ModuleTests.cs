@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
 using AiPlatform.Torch;
 using Xunit;
 using static AiPlatform.Torch.torch;
@@ -138,18 +136,8 @@ public sealed class ModuleTests
         Assert.Equal(python, model.forward(input).ToArray<float>(), new Tolerance(1e-4f));
     }
 
-    private static float[] Python(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "python", "interop.py"));
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, errors);
-        return JsonNode.Parse(output)!.AsArray().Select(v => (float)v!.GetValue<double>()).ToArray();
-    }
+    private static float[] Python(params string[] arguments) =>
+        PyTorchScript.Run("interop.py", arguments).Select(v => (float)v).ToArray();
 
     private sealed class Tolerance(float tolerance) : IEqualityComparer<float>
     {

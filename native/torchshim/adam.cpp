@@ -1,0 +1,95 @@
+#include "adam.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+
+namespace aip {
+namespace {
+
+struct Rule {
+  double lr, beta1, beta2, eps, weight_decay, step_size, bias_correction2_sqrt;
+  bool decoupled, amsgrad;
+};
+
+bool fusable(const at::Tensor& param, const at::Tensor& grad) {
+  return param.device().is_cpu() && param.scalar_type() == at::kFloat && param.is_contiguous() && !grad.is_sparse() &&
+         grad.scalar_type() == at::kFloat && grad.is_contiguous();
+}
+
+void fused_update(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                  float* __restrict v_max, int64_t n, const Rule& r) {
+  const float beta1 = r.beta1, beta2 = r.beta2, eps = r.eps, step_size = r.step_size, bc2_sqrt = r.bias_correction2_sqrt;
+  const float decay = r.decoupled ? 0.0f : r.weight_decay, shrink = r.decoupled ? 1.0f - r.lr * r.weight_decay : 1.0f;
+  const bool amsgrad = r.amsgrad;
+  at::parallel_for(0, n, 32768, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float param = p[i] * shrink;
+      float grad = g[i] + decay * param;
+      m[i] = beta1 * m[i] + (1.0f - beta1) * grad;
+      v[i] = beta2 * v[i] + (1.0f - beta2) * grad * grad;
+      float second = v[i];
+      if (amsgrad) second = v_max[i] = std::max(v_max[i], second);
+      p[i] = param - step_size * m[i] / (std::sqrt(second) / bc2_sqrt + eps);
+    }
+  });
+}
+
+void tensor_update(at::Tensor& p, at::Tensor grad, at::Tensor& m, at::Tensor& v, at::Tensor& v_max, const Rule& r) {
+  if (r.decoupled) p.mul_(1.0 - r.lr * r.weight_decay);
+  else if (r.weight_decay != 0) grad = grad.add(p, r.weight_decay);
+  m.mul_(r.beta1).add_(grad, 1.0 - r.beta1);
+  v.mul_(r.beta2).addcmul_(grad, grad, 1.0 - r.beta2);
+  at::Tensor second = v;
+  if (r.amsgrad) second = at::maximum_out(v_max, v_max, v);
+  p.addcdiv_(m, second.sqrt().div_(r.bias_correction2_sqrt).add_(r.eps), -r.step_size);
+}
+
+}  // namespace
+
+Adam::Adam(std::vector<at::Tensor> params, torch::optim::AdamOptions options, bool decoupled_weight_decay)
+    : Optimizer({torch::optim::OptimizerParamGroup(std::move(params))}, std::make_unique<torch::optim::AdamOptions>(options)),
+      decoupled_(decoupled_weight_decay) {
+  auto [beta1, beta2] = options.betas();
+  TORCH_CHECK(options.lr() >= 0, "Invalid learning rate: ", options.lr());
+  TORCH_CHECK(options.eps() >= 0, "Invalid epsilon value: ", options.eps());
+  TORCH_CHECK(0 <= beta1 && beta1 < 1, "Invalid beta parameter at index 0: ", beta1);
+  TORCH_CHECK(0 <= beta2 && beta2 < 1, "Invalid beta parameter at index 1: ", beta2);
+  TORCH_CHECK(options.weight_decay() >= 0, "Invalid weight_decay value: ", options.weight_decay());
+}
+
+at::Tensor Adam::step(LossClosure closure) {
+  at::Tensor loss;
+  if (closure) {
+    at::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  at::NoGradGuard no_grad;
+  for (auto& group : param_groups_) {
+    auto& options = static_cast<torch::optim::AdamOptions&>(group.options());
+    auto [beta1, beta2] = options.betas();
+    for (auto& param : group.params()) {
+      const auto& grad = param.grad();
+      if (!grad.defined()) continue;
+      auto& state = moments_[param.unsafeGetTensorImpl()];
+      if (state.step++ == 0) {
+        state.exp_avg = at::zeros_like(param, at::MemoryFormat::Contiguous);
+        state.exp_avg_sq = at::zeros_like(param, at::MemoryFormat::Contiguous);
+        if (options.amsgrad()) state.max_exp_avg_sq = at::zeros_like(param, at::MemoryFormat::Contiguous);
+      }
+      double bias_correction1 = 1 - std::pow(beta1, state.step), bias_correction2 = 1 - std::pow(beta2, state.step);
+      Rule rule{options.lr(), beta1, beta2, options.eps(), options.weight_decay(), options.lr() / bias_correction1,
+                std::sqrt(bias_correction2), decoupled_, options.amsgrad()};
+      if (fusable(param, grad)) {
+        fused_update(param.data_ptr<float>(), grad.data_ptr<float>(), state.exp_avg.data_ptr<float>(),
+                     state.exp_avg_sq.data_ptr<float>(), rule.amsgrad ? state.max_exp_avg_sq.data_ptr<float>() : nullptr,
+                     param.numel(), rule);
+      } else {
+        tensor_update(param, grad, state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq, rule);
+      }
+    }
+  }
+  return loss;
+}
+
+}  // namespace aip
