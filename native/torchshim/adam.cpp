@@ -17,21 +17,30 @@ bool fusable(const at::Tensor& param, const at::Tensor& grad) {
          grad.scalar_type() == at::kFloat && grad.is_contiguous();
 }
 
-void fused_update(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
-                  float* __restrict v_max, int64_t n, const Rule& r) {
-  const float beta1 = r.beta1, beta2 = r.beta2, eps = r.eps, step_size = r.step_size, bc2_sqrt = r.bias_correction2_sqrt;
+// A free function with restrict pointers, not a lambda over captured ones: only then does the compiler know the
+// arrays do not overlap and vectorise the loop.
+template <bool Amsgrad>
+__attribute__((target_clones("avx2", "default")))
+void update_range(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                  float* __restrict v_max, int64_t begin, int64_t end, float beta1, float beta2, float eps, float step_size,
+                  float bc2_sqrt, float decay, float shrink) {
+  for (int64_t i = begin; i < end; ++i) {
+    float param = p[i] * shrink;
+    float grad = g[i] + decay * param;
+    float first = beta1 * m[i] + (1.0f - beta1) * grad;
+    float second = beta2 * v[i] + (1.0f - beta2) * grad * grad;
+    m[i] = first;
+    v[i] = second;
+    if constexpr (Amsgrad) second = v_max[i] = std::max(v_max[i], second);
+    p[i] = param - step_size * first / (std::sqrt(second) / bc2_sqrt + eps);
+  }
+}
+
+void fused_update(float* p, const float* g, float* m, float* v, float* v_max, int64_t n, const Rule& r) {
   const float decay = r.decoupled ? 0.0f : r.weight_decay, shrink = r.decoupled ? 1.0f - r.lr * r.weight_decay : 1.0f;
-  const bool amsgrad = r.amsgrad;
   at::parallel_for(0, n, 32768, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      float param = p[i] * shrink;
-      float grad = g[i] + decay * param;
-      m[i] = beta1 * m[i] + (1.0f - beta1) * grad;
-      v[i] = beta2 * v[i] + (1.0f - beta2) * grad * grad;
-      float second = v[i];
-      if (amsgrad) second = v_max[i] = std::max(v_max[i], second);
-      p[i] = param - step_size * m[i] / (std::sqrt(second) / bc2_sqrt + eps);
-    }
+    auto update = r.amsgrad ? update_range<true> : update_range<false>;
+    update(p, g, m, v, v_max, begin, end, r.beta1, r.beta2, r.eps, r.step_size, r.bias_correction2_sqrt, decay, shrink);
   });
 }
 
