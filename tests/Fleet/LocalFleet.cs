@@ -27,6 +27,8 @@ public sealed class LocalFleet : IAsyncDisposable
     private readonly FleetOptions _options;
     private readonly string _runId = DateTime.UtcNow.ToString("MMddHHmmss") + "_" + Guid.NewGuid().ToString("N")[..6];
     private readonly List<ManagedProcess> _processes = [];
+    private ManagedProcess _gateway = null!;
+    private string _gatewayUrl = "";
 
     private LocalFleet(FleetOptions options) => _options = options;
 
@@ -41,13 +43,26 @@ public sealed class LocalFleet : IAsyncDisposable
         var fleet = new LocalFleet(options);
         await fleet.CreateVirtualHostAsync();
         fleet.DatabaseConnectionString = await fleet.CreateDatabaseAsync();
-        var port = FreePort();
-        fleet.StartProcess("gateway", "Gateway", new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
-        fleet.Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(120) };
-        await fleet.WaitForGatewayAsync();
+        fleet._gatewayUrl = $"http://127.0.0.1:{FreePort()}";
+        fleet.Http = new HttpClient { BaseAddress = new Uri(fleet._gatewayUrl), Timeout = TimeSpan.FromSeconds(120) };
+        await fleet.StartGatewayAsync();
         foreach (var worker in options.Workers) fleet.StartWorker(worker);
         await fleet.WaitForWorkersAsync(options.Workers.Count);
         return fleet;
+    }
+
+    /// <summary>kill -9 of the gateway, then a new one on the same address after <paramref name="downtime"/>.</summary>
+    public async Task RestartGatewayAsync(TimeSpan downtime)
+    {
+        _gateway.KillHard();
+        await Task.Delay(downtime);
+        await StartGatewayAsync();
+    }
+
+    private async Task StartGatewayAsync()
+    {
+        _gateway = StartProcess("gateway", "Gateway", new Dictionary<string, string> { ["ASPNETCORE_URLS"] = _gatewayUrl });
+        await WaitForGatewayAsync();
     }
 
     public ManagedProcess StartWorker(string project, IReadOnlyDictionary<string, string>? extra = null) =>

@@ -42,4 +42,21 @@ public sealed class FaultToleranceTests(PlatformFixture platform)
         Assert.Equal(2, done["attempts"]!.GetValue<int>());
         Assert.Contains(await platform.GetEventsAsync(id), e => e!["kind"]!.GetValue<string>() == "released");
     }
+
+    [Fact]
+    public async Task A_task_that_ends_while_the_gateway_is_down_is_recorded_when_it_returns()
+    {
+        var id = await platform.SubmitAsync(new { type = "training", name = UniqueName("gwdown"), script = "sleep.csx", @params = new { seconds = 3 } });
+        await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "running");
+        // Down for longer than the heartbeat timeout: on its return the gateway must not take the silence for a dead
+        // worker, and the completion queued meanwhile must land.
+        await platform.RestartGatewayAsync(PlatformFixture.HeartbeatTimeout + TimeSpan.FromSeconds(4));
+        var pending = await platform.SubmitAsync(new { type = "training", name = UniqueName("gwback"), script = "echo.csx", @params = new { message = "back" } });
+
+        var done = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "completed", "failed");
+        Assert.Equal("completed", done["status"]!.GetValue<string>());
+        Assert.Equal(1, done["attempts"]!.GetValue<int>());
+        Assert.Equal(3, done["result"]!["slept"]!.GetValue<double>());
+        Assert.Equal("completed", (await platform.WaitForStatusAsync(pending, TimeSpan.FromSeconds(60), "completed", "failed"))["status"]!.GetValue<string>());
+    }
 }

@@ -48,6 +48,8 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public ManagedProcess StartWorker(string project) => _fleet.StartWorker(project);
 
+    public Task RestartGatewayAsync(TimeSpan downtime) => _fleet.RestartGatewayAsync(downtime);
+
     public async Task<HttpResponseMessage> PostJsonAsync(string path, object body) =>
         await Http.PostAsync(path, new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"));
 

@@ -4,22 +4,8 @@
 import json, sys
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-
-class ReferenceCnn(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 3, padding=1)
-        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
-        self.fc1 = nn.Linear(3136, 128)
-        self.fc2 = nn.Linear(128, 10)
-        self.dropout = nn.Dropout(0.25)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x.reshape(-1, 1, 28, 28))), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return self.fc2(self.dropout(F.relu(self.fc1(x.flatten(1)))))
+from reference_cnn import ReferenceCnn
 
 weights, images, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 model = ReferenceCnn()
