@@ -3,8 +3,8 @@
 import gzip, json, struct, sys, time
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from reference_cnn import ReferenceCnn
 
 threads, epochs = int(sys.argv[1]), int(sys.argv[2])
 torch.set_num_threads(threads)
@@ -20,21 +20,6 @@ def images(split):
 def labels(split):
     with gzip.open(f"{FOLDER}/{split}-labels-idx1-ubyte.gz") as f:
         return torch.from_numpy(np.frombuffer(f.read(), np.uint8, -1, 8).astype(np.int64))
-
-class ReferenceCnn(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 3, padding=1)
-        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
-        self.fc1 = nn.Linear(3136, 128)
-        self.fc2 = nn.Linear(128, 10)
-        self.dropout = nn.Dropout(0.25)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x.reshape(-1, 1, 28, 28))), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = self.dropout(F.relu(self.fc1(x.flatten(1))))
-        return self.fc2(x)
 
 train_x, train_y, test_x, test_y = images("train"), labels("train"), images("t10k"), labels("t10k")
 model = ReferenceCnn()
