@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local services for development and tests, without Docker, all on 127.0.0.1 with generated credentials:
 #   RabbitMQ (AMQP 5673, management 15673), PostgreSQL (5433), S3 = Ceph radosgw on a one-node cluster (7480).
-# usage: eng/services.sh start|stop|status|env
+# usage: eng/services.sh start|stop|status|env|restart-rabbitmq
 # start is idempotent: what already runs is left alone, so a second start takes a moment.
 # Connection settings are written to .state/services.env (KEY=VALUE, .NET configuration names).
 set -euo pipefail
@@ -280,7 +280,9 @@ case "${1:-}" in
     write_env
     exit $failed ;;
   stop) stop_rabbit; stop_pg; stop_s3; echo "stopped" ;;
+  # A broker restart, for fault tests: durable queues and persistent messages must come back with it.
+  restart-rabbitmq) stop_rabbit; start_rabbit ;;
   status) status ;;
   env) write_env; cat "$state/services.env" ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq" >&2; exit 2 ;;
 esac

@@ -8,6 +8,19 @@ public static class ServicesEnvironment
     public static string Get(string key) =>
         Values.TryGetValue(key, out var value) ? value : throw new InvalidOperationException($"{key} is missing from .state/services.env");
 
+    /// <summary>Stops and starts the RabbitMQ node (eng/services.sh restart-rabbitmq); returns once it accepts connections.</summary>
+    public static async Task RestartRabbitMqAsync()
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "eng", "services.sh"));
+        info.ArgumentList.Add("restart-rabbitmq");
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"restarting RabbitMQ failed: {output}{await errors}");
+    }
+
     private static Dictionary<string, string> Load()
     {
         var path = Path.Combine(RepoPaths.Root, ".state", "services.env");
