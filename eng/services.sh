@@ -196,6 +196,11 @@ rgw_enable_ops_log = false
 CONF
 }
 
+register_osd() { # uuid
+  printf 'osd new %s 0\nosd crush add osd.0 1 root=default host=localhost\n' "$1" | ceph >>"$logs/ceph-setup.log" 2>&1
+  ceph osd ls 2>/dev/null | grep -qx 0
+}
+
 start_s3() {
   if s3_running; then echo "s3: running"; return; fi
   stop_s3 # a half-started cluster from an earlier run (memstore keeps nothing worth saving)
@@ -207,7 +212,9 @@ start_s3() {
   ceph-mon -c "$ceph_conf" -i a
   wait_for 30 timeout 5 ceph -c "$ceph_conf" mon stat
   local uuid; uuid=$(cat /proc/sys/kernel/random/uuid)
-  printf 'osd new %s 0\nosd crush add osd.0 1 root=default host=localhost\n' "$uuid" | ceph >>"$logs/ceph-setup.log" 2>&1 || true
+  # Retried: a monitor that just answered `mon stat` can still refuse commands for a moment (EPERM), and an OSD that
+  # was never registered waits for its map forever. Both commands are idempotent.
+  wait_for 30 register_osd "$uuid"
   ceph-osd -c "$ceph_conf" -i 0 --mkfs --osd-uuid "$uuid" 2>>"$logs/ceph-osd.stderr"
   ceph-osd -c "$ceph_conf" -i 0 2>>"$logs/ceph-osd.stderr"
   wait_for 60 sh -c "timeout 5 ceph -c '$ceph_conf' osd stat | grep -q '1 up'"
