@@ -1,5 +1,5 @@
-// C ABI over libtorch for the managed tensor API (src/Torch). Every export catches C++ exceptions and returns
-// non-zero; the message is kept per thread for aip_last_error, and the managed side raises it as an exception.
+// C ABI over libtorch for the managed tensor API (src/Torch): creation, data, shape, arithmetic, autograd, the first
+// layers, optimizers and state dicts. exports.h holds the error convention every export of the shim follows.
 #include <torch/torch.h>
 #include <torch/serialize.h>
 #include <cstring>
@@ -8,32 +8,16 @@
 #include <vector>
 
 #include "adam.h"
+#include "exports.h"
 #include "max_pool.h"
 
-#define AIP_EXPORT extern "C" __attribute__((visibility("default")))
-
 using at::Tensor;
+using aip::guard;
+using aip::optional;
+using aip::unwrap;
+using aip::wrap;
 
 namespace {
-thread_local std::string last_error;
-
-template <typename F>
-int guard(F&& body) {
-  try {
-    body();
-    return 0;
-  } catch (const c10::Error& e) {
-    last_error = e.what_without_backtrace();
-  } catch (const std::exception& e) {
-    last_error = e.what();
-  } catch (...) {
-    last_error = "unknown native error";
-  }
-  return 1;
-}
-
-Tensor* wrap(Tensor t) { return new Tensor(std::move(t)); }
-
 at::ScalarType scalar_type(int code) {
   switch (code) {
     case 0: return at::kFloat;
@@ -58,14 +42,6 @@ int scalar_code(at::ScalarType type) {
   }
 }
 
-std::vector<Tensor> unwrap(Tensor** tensors, int count) {
-  std::vector<Tensor> result;
-  result.reserve(count);
-  for (int i = 0; i < count; ++i) result.push_back(*tensors[i]);
-  return result;
-}
-
-c10::optional<Tensor> optional(Tensor* t) { return t ? c10::optional<Tensor>(*t) : c10::nullopt; }
 }  // namespace
 
 // Training allocates and frees the same large activation buffers every step. glibc gives freed memory above its trim
@@ -76,7 +52,7 @@ __attribute__((constructor)) static void keep_freed_memory_for_reuse() {
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
 
-AIP_EXPORT const char* aip_last_error() { return last_error.c_str(); }
+AIP_EXPORT const char* aip_last_error() { return aip::last_error.c_str(); }
 
 AIP_EXPORT int aip_set_num_threads(int threads) { return guard([&] { at::set_num_threads(threads); }); }
 AIP_EXPORT int aip_get_num_threads() { return at::get_num_threads(); }
@@ -331,33 +307,28 @@ AIP_EXPORT int aip_dropout(Tensor* input, double p, int training, Tensor** out) 
   return guard([&] { *out = wrap(at::dropout(*input, p, training != 0)); });
 }
 
-// loss: 0 cross_entropy, 1 nll_loss, 2 mse_loss; reduction: 0 none, 1 mean, 2 sum (as in at::Reduction)
-AIP_EXPORT int aip_loss(Tensor* input, Tensor* target, int loss, int reduction, Tensor** out) {
+// ---------------------------------------------------------------- optimizers (one native call per step)
+AIP_EXPORT int aip_sgd_new(Tensor** params, int count, double lr, double momentum, double dampening, double weight_decay, int nesterov,
+                           torch::optim::Optimizer** out) {
   return guard([&] {
-    switch (loss) {
-      case 0: *out = wrap(at::cross_entropy_loss(*input, *target, {}, reduction)); break;
-      case 1: *out = wrap(at::nll_loss(*input, *target, {}, reduction)); break;
-      case 2: *out = wrap(at::mse_loss(*input, *target, reduction)); break;
-      default: throw std::invalid_argument("unknown loss");
-    }
+    *out = new torch::optim::SGD(unwrap(params, count), torch::optim::SGDOptions(lr).momentum(momentum).dampening(dampening)
+                                                          .weight_decay(weight_decay).nesterov(nesterov != 0));
   });
 }
 
-// ---------------------------------------------------------------- optimizers (one native call per step)
-AIP_EXPORT int aip_optimizer_new(int kind, Tensor** params, int count, double lr, double a, double b, double c, double weight_decay,
-                                 int flag, torch::optim::Optimizer** out) {
+AIP_EXPORT int aip_adam_new(Tensor** params, int count, double lr, double beta1, double beta2, double eps, double weight_decay,
+                            int amsgrad, torch::optim::Optimizer** out) {
   return guard([&] {
-    auto list = unwrap(params, count);
-    switch (kind) {
-      case 0:  // SGD: a = momentum, b = dampening, flag = nesterov
-        *out = new torch::optim::SGD(list, torch::optim::SGDOptions(lr).momentum(a).dampening(b).weight_decay(weight_decay).nesterov(flag != 0));
-        break;
-      case 1:  // Adam: a, b = betas, c = eps, flag = amsgrad
-      case 2:  // AdamW
-        *out = new aip::Adam(list, torch::optim::AdamOptions(lr).betas({a, b}).eps(c).weight_decay(weight_decay).amsgrad(flag != 0), kind == 2);
-        break;
-      default: throw std::invalid_argument("unknown optimizer");
-    }
+    auto options = torch::optim::AdamOptions(lr).betas({beta1, beta2}).eps(eps).weight_decay(weight_decay).amsgrad(amsgrad != 0);
+    *out = new aip::Adam(unwrap(params, count), options, /*decoupled_weight_decay=*/false);
+  });
+}
+
+AIP_EXPORT int aip_adamw_new(Tensor** params, int count, double lr, double beta1, double beta2, double eps, double weight_decay,
+                             int amsgrad, torch::optim::Optimizer** out) {
+  return guard([&] {
+    auto options = torch::optim::AdamOptions(lr).betas({beta1, beta2}).eps(eps).weight_decay(weight_decay).amsgrad(amsgrad != 0);
+    *out = new aip::Adam(unwrap(params, count), options, /*decoupled_weight_decay=*/true);
   });
 }
 
@@ -375,6 +346,28 @@ AIP_EXPORT int aip_optimizer_set_lr(torch::optim::Optimizer* optimizer, double l
     for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
   });
 }
+// torch.optim.RMSprop; libtorch's update rule is Python's (square average, optional centring and momentum).
+AIP_EXPORT int aip_rmsprop_new(Tensor** params, int count, double lr, double alpha, double eps, double weight_decay, double momentum,
+                               int centered, torch::optim::Optimizer** out) {
+  return guard([&] {
+    *out = new torch::optim::RMSprop(unwrap(params, count), torch::optim::RMSpropOptions(lr).alpha(alpha).eps(eps).weight_decay(weight_decay)
+                                                               .momentum(momentum).centered(centered != 0));
+  });
+}
+
+// What a one-cycle schedule cycles: SGD's and RMSprop's momentum, Adam's first beta.
+AIP_EXPORT int aip_optimizer_set_momentum(torch::optim::Optimizer* optimizer, double momentum) {
+  return guard([&] {
+    for (auto& group : optimizer->param_groups()) {
+      auto& options = group.options();
+      if (auto* sgd = dynamic_cast<torch::optim::SGDOptions*>(&options)) sgd->momentum(momentum);
+      else if (auto* rmsprop = dynamic_cast<torch::optim::RMSpropOptions*>(&options)) rmsprop->momentum(momentum);
+      else if (auto* adam = dynamic_cast<torch::optim::AdamOptions*>(&options)) adam->betas({momentum, std::get<1>(adam->betas())});
+      else throw std::invalid_argument("this optimizer has no momentum to set");
+    }
+  });
+}
+
 AIP_EXPORT void aip_optimizer_free(torch::optim::Optimizer* optimizer) { delete optimizer; }
 
 // ---------------------------------------------------------------- state dicts in PyTorch's pickle format

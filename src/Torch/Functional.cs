@@ -9,9 +9,12 @@ public static partial class torch
             None = 0,
             Mean = 1,
             Sum = 2,
+
+            /// <summary>The sum divided by the batch size: KL divergence's true value (kl_div only).</summary>
+            BatchMean = 3,
         }
 
-        public static unsafe class functional
+        public static unsafe partial class functional
         {
             public static Tensor relu(Tensor x) => x.relu();
             public static Tensor gelu(Tensor x) => Tensor.From(Native.aip_tensor_unary(x.Handle, 3, out var r), r);
@@ -46,15 +49,26 @@ public static partial class torch
             public static Tensor dropout(Tensor input, double p = 0.5, bool training = true) =>
                 Tensor.From(Native.aip_dropout(input.Handle, p, training ? 1 : 0, out var r), r);
 
-            /// <summary>Cross entropy of raw logits [N, C] against class indices [N] (int64).</summary>
-            public static Tensor cross_entropy(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Loss(input, target, 0, reduction);
+            /// <summary>
+            /// Cross entropy of raw logits [N, C] (or [N, C, d...]) against class indices (int64) or class probabilities;
+            /// targets equal to <paramref name="ignore_index"/> count for nothing, <paramref name="label_smoothing"/> mixes
+            /// the target with the uniform distribution.
+            /// </summary>
+            public static Tensor cross_entropy(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, long ignore_index = -100,
+                double label_smoothing = 0, Tensor? weight = null) =>
+                Tensor.From(Native.aip_cross_entropy(input.Handle, target.Handle, weight?.Handle ?? IntPtr.Zero, ReductionCode(reduction), ignore_index,
+                    label_smoothing, out var r), r);
 
-            public static Tensor nll_loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Loss(input, target, 1, reduction);
+            public static Tensor nll_loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, long ignore_index = -100, Tensor? weight = null) =>
+                Tensor.From(Native.aip_nll_loss(input.Handle, target.Handle, weight?.Handle ?? IntPtr.Zero, ReductionCode(reduction), ignore_index, out var r), r);
 
-            public static Tensor mse_loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) => Loss(input, target, 2, reduction);
+            public static Tensor mse_loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
+                Tensor.From(Native.aip_mse_loss(input.Handle, target.Handle, ReductionCode(reduction), out var r), r);
 
-            private static Tensor Loss(Tensor input, Tensor target, int loss, Reduction reduction) =>
-                Tensor.From(Native.aip_loss(input.Handle, target.Handle, loss, (int)reduction, out var r), r);
+            /// <summary>The reduction as libtorch numbers it; batch-mean belongs to <see cref="kl_div"/> alone.</summary>
+            internal static int ReductionCode(Reduction reduction) => reduction == Reduction.BatchMean
+                ? throw new TorchException("Reduction.BatchMean applies to kl_div only")
+                : (int)reduction;
         }
     }
 }

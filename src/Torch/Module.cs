@@ -131,6 +131,16 @@ public static partial class torch
 
             public Module eval() => train(false);
 
+            /// <summary>
+            /// Freezes (false) or unfreezes this module's parameters, submodules included: frozen parameters get no
+            /// gradient, so optimizers leave them as they are. Freeze a layer with <c>model.encoder.requires_grad_(false)</c>.
+            /// </summary>
+            public Module requires_grad_(bool requires = true)
+            {
+                foreach (var parameter in parameters()) parameter.requires_grad = requires;
+                return this;
+            }
+
             public void zero_grad()
             {
                 foreach (var parameter in parameters()) parameter.ZeroGrad();

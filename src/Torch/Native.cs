@@ -79,9 +79,10 @@ internal static unsafe partial class Native
     [LibraryImport(Library)] public static partial int aip_pool2d(IntPtr input, int max, long* kernel, long* stride, long* padding, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_batch_norm(IntPtr input, IntPtr weight, IntPtr bias, IntPtr runningMean, IntPtr runningVar, int training, double momentum, double eps, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_dropout(IntPtr input, double p, int training, out IntPtr result);
-    [LibraryImport(Library)] public static partial int aip_loss(IntPtr input, IntPtr target, int loss, int reduction, out IntPtr result);
 
-    [LibraryImport(Library)] public static partial int aip_optimizer_new(int kind, IntPtr* parameters, int count, double lr, double a, double b, double c, double weightDecay, int flag, out IntPtr result);
+    [LibraryImport(Library)] public static partial int aip_sgd_new(IntPtr* parameters, int count, double lr, double momentum, double dampening, double weightDecay, int nesterov, out IntPtr result);
+    [LibraryImport(Library)] public static partial int aip_adam_new(IntPtr* parameters, int count, double lr, double beta1, double beta2, double eps, double weightDecay, int amsgrad, out IntPtr result);
+    [LibraryImport(Library)] public static partial int aip_adamw_new(IntPtr* parameters, int count, double lr, double beta1, double beta2, double eps, double weightDecay, int amsgrad, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_optimizer_step(IntPtr optimizer);
     [LibraryImport(Library)] public static partial int aip_optimizer_zero_grad(IntPtr optimizer);
     [LibraryImport(Library)] public static partial int aip_optimizer_set_lr(IntPtr optimizer, double lr);

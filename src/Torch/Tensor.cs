@@ -6,7 +6,7 @@ namespace AiPlatform.Torch;
 /// A libtorch tensor. Its native memory is freed by <see cref="Dispose"/>, by the enclosing <see cref="DisposeScope"/>,
 /// or, as a last resort, by the finalizer.
 /// </summary>
-public sealed unsafe class Tensor : IDisposable
+public sealed unsafe partial class Tensor : IDisposable
 {
     private static long _live;
     private IntPtr _handle;
