@@ -1,6 +1,6 @@
-// Tensor-engine benchmark: the reference CNN on Fashion-MNIST through this engine and through Python PyTorch
-// (Debian's python3-torch), same threads, data order and batch size, in one run.
-// usage: dotnet run -c Release --project bench/Torch.Bench [-- --epochs 1 --threads 2 --skip-python]
+// Tensor-engine benchmark: the reference CNN on Fashion-MNIST and a transformer encoder block, through this engine and
+// through Python PyTorch (Debian's python3-torch), same threads, data and shapes, in one run.
+// usage: dotnet run -c Release --project bench/Torch.Bench [-- --epochs 1 --threads 2 --iterations 20 --only cnn|transformer --skip-python]
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using AiPlatform.Torch;
@@ -9,54 +9,61 @@ using static AiPlatform.Torch.torch;
 var epochs = Option("--epochs", 1);
 var threads = Option("--threads", Environment.ProcessorCount);
 var withPython = !args.Contains("--skip-python");
+var only = OptionText("--only");
+if (only is not (null or "cnn" or "transformer")) throw new ArgumentException($"--only takes cnn or transformer, not '{only}'");
 set_num_threads(threads);
-manual_seed(1);
+if (only != "transformer") ReferenceCnnBenchmark(epochs, threads, withPython);
+if (only != "cnn") TransformerBlock.Run(threads, Option("--iterations", 20), withPython);
 
-var train = FashionMnist.Load("train");
-var test = FashionMnist.Load("t10k");
-Console.WriteLine($"Reference CNN on Fashion-MNIST: {train.Count} train / {test.Count} test images, batch 64, Adam 1e-3, {threads} threads");
-
-using var model = new ReferenceCnn();
-using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
-var ours = new List<(double Seconds, double Accuracy, double RssMb)>();
-for (var epoch = 1; epoch <= epochs; epoch++)
+static void ReferenceCnnBenchmark(int epochs, int threads, bool withPython)
 {
-    model.train();
-    var clock = Stopwatch.StartNew();
-    for (var start = 0; start < train.Count; start += 64)
+    manual_seed(1);
+    var train = FashionMnist.Load("train");
+    var test = FashionMnist.Load("t10k");
+    Console.WriteLine($"Reference CNN on Fashion-MNIST: {train.Count} train / {test.Count} test images, batch 64, Adam 1e-3, {threads} threads");
+
+    using var model = new ReferenceCnn();
+    using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
+    var ours = new List<(double Seconds, double Accuracy, double RssMb)>();
+    for (var epoch = 1; epoch <= epochs; epoch++)
     {
-        using var scope = NewDisposeScope();
-        var size = Math.Min(64, train.Count - start);
-        var x = tensor(train.Images.AsSpan(start * 784, size * 784), size, 784);
-        var y = tensor(train.Labels.AsSpan(start, size), size);
-        optimizer.zero_grad();
-        var loss = nn.functional.cross_entropy(model.forward(x), y);
-        loss.backward();
-        optimizer.step();
+        model.train();
+        var clock = Stopwatch.StartNew();
+        for (var start = 0; start < train.Count; start += 64)
+        {
+            using var scope = NewDisposeScope();
+            var size = Math.Min(64, train.Count - start);
+            var x = tensor(train.Images.AsSpan(start * 784, size * 784), size, 784);
+            var y = tensor(train.Labels.AsSpan(start, size), size);
+            optimizer.zero_grad();
+            var loss = nn.functional.cross_entropy(model.forward(x), y);
+            loss.backward();
+            optimizer.step();
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        var accuracy = Evaluate(model, test);
+        var rss = PeakRssMb();
+        ours.Add((seconds, accuracy, rss));
+        Console.WriteLine($"  engine  epoch {epoch}: {seconds:0.00} s, test accuracy {accuracy:P2}, peak RSS {rss:0} MB, live tensors {Tensor.LiveCount}");
     }
-    var seconds = clock.Elapsed.TotalSeconds;
-    var accuracy = Evaluate(model, test);
-    var rss = PeakRssMb();
-    ours.Add((seconds, accuracy, rss));
-    Console.WriteLine($"  engine  epoch {epoch}: {seconds:0.00} s, test accuracy {accuracy:P2}, peak RSS {rss:0} MB, live tensors {Tensor.LiveCount}");
-}
-var (latency, throughput) = MeasureInference(model, test);
-Console.WriteLine($"  engine  inference: single-image median {latency:0.000} ms, batch-256 {throughput:0} images/s");
+    var (latency, throughput) = MeasureInference(model, test);
+    Console.WriteLine($"  engine  inference: single-image median {latency:0.000} ms, batch-256 {throughput:0} images/s");
 
-if (withPython)
-{
-    var python = RunPython(threads, epochs);
-    var pyEpochs = python.Where(j => j["epoch"] is not null).ToList();
-    foreach (var e in pyEpochs)
-        Console.WriteLine($"  pytorch epoch {e["epoch"]}: {e["seconds"]!.GetValue<double>():0.00} s, test accuracy {e["accuracy"]!.GetValue<double>():P2}");
-    var pyInference = python.Last();
-    var pyLatency = pyInference["latency_ms"]!.GetValue<double>();
-    var pyThroughput = pyInference["throughput"]!.GetValue<double>();
-    Console.WriteLine($"  pytorch inference: single-image median {pyLatency:0.000} ms, batch-256 {pyThroughput:0} images/s");
-    var pyFirst = pyEpochs[0]["seconds"]!.GetValue<double>();
-    Console.WriteLine($"ratio engine/pytorch: epoch time {ours[0].Seconds / pyFirst:0.00} (goal <= 0.9), " +
-                      $"latency {latency / pyLatency:0.00} (goal <= 0.9), batch throughput {throughput / pyThroughput:0.00} (higher is better), " +
-                      $"accuracy difference {(ours[^1].Accuracy - pyEpochs[^1]["accuracy"]!.GetValue<double>()) * 100:+0.00;-0.00} points");
+    if (withPython)
+    {
+        var python = RunPython(threads, epochs);
+        var pyEpochs = python.Where(j => j["epoch"] is not null).ToList();
+        foreach (var e in pyEpochs)
+            Console.WriteLine($"  pytorch epoch {e["epoch"]}: {e["seconds"]!.GetValue<double>():0.00} s, test accuracy {e["accuracy"]!.GetValue<double>():P2}");
+        var pyInference = python.Last();
+        var pyLatency = pyInference["latency_ms"]!.GetValue<double>();
+        var pyThroughput = pyInference["throughput"]!.GetValue<double>();
+        Console.WriteLine($"  pytorch inference: single-image median {pyLatency:0.000} ms, batch-256 {pyThroughput:0} images/s");
+        var pyFirst = pyEpochs[0]["seconds"]!.GetValue<double>();
+        Console.WriteLine($"ratio engine/pytorch: epoch time {ours[0].Seconds / pyFirst:0.00} (goal <= 0.9), " +
+                          $"latency {latency / pyLatency:0.00} (goal <= 0.9), batch throughput {throughput / pyThroughput:0.00} (higher is better), " +
+                          $"accuracy difference {(ours[^1].Accuracy - pyEpochs[^1]["accuracy"]!.GetValue<double>()) * 100:+0.00;-0.00} points");
+    }
 }
 
 static double Evaluate(ReferenceCnn model, FashionMnist data)
@@ -119,8 +126,10 @@ static List<JsonNode> RunPython(int threads, int epochs)
     return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
 }
 
-int Option(string name, int fallback)
+int Option(string name, int fallback) => OptionText(name) is { } value ? int.Parse(value) : fallback;
+
+string? OptionText(string name)
 {
     var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1]) : fallback;
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }
