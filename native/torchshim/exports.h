@@ -38,6 +38,19 @@ inline std::vector<at::Tensor> unwrap(at::Tensor** tensors, int count) {
 
 inline c10::optional<at::Tensor> optional(at::Tensor* t) { return t ? c10::optional<at::Tensor>(*t) : c10::nullopt; }
 
+// The managed ScalarType's numbers (src/Torch/ScalarType.cs).
+inline at::ScalarType scalar_type(int code) {
+  switch (code) {
+    case 0: return at::kFloat;
+    case 1: return at::kDouble;
+    case 2: return at::kLong;
+    case 3: return at::kBool;
+    case 4: return at::kInt;
+    case 5: return at::kByte;
+  }
+  throw std::invalid_argument("unknown dtype code " + std::to_string(code));
+}
+
 // A scale factor the managed side passes as zero or less when the caller gave an output size instead.
 inline c10::optional<double> optional_scale(double scale) { return scale > 0 ? c10::optional<double>(scale) : c10::nullopt; }
 

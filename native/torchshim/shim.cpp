@@ -18,18 +18,6 @@ using aip::unwrap;
 using aip::wrap;
 
 namespace {
-at::ScalarType scalar_type(int code) {
-  switch (code) {
-    case 0: return at::kFloat;
-    case 1: return at::kDouble;
-    case 2: return at::kLong;
-    case 3: return at::kBool;
-    case 4: return at::kInt;
-    case 5: return at::kByte;
-  }
-  throw std::invalid_argument("unknown dtype code " + std::to_string(code));
-}
-
 int scalar_code(at::ScalarType type) {
   switch (type) {
     case at::kFloat: return 0;
@@ -66,32 +54,17 @@ AIP_EXPORT int aip_set_grad_enabled(int enabled) {
 // ---------------------------------------------------------------- creation and data
 AIP_EXPORT int aip_tensor_from_data(const void* data, const int64_t* shape, int ndim, int dtype, Tensor** out) {
   return guard([&] {
-    auto options = at::TensorOptions().dtype(scalar_type(dtype));
+    auto options = at::TensorOptions().dtype(aip::scalar_type(dtype));
     *out = wrap(torch::from_blob(const_cast<void*>(data), at::IntArrayRef(shape, ndim), options).clone());
   });
 }
 
-AIP_EXPORT int aip_tensor_new(const int64_t* shape, int ndim, int dtype, int kind, Tensor** out) {
-  return guard([&] {
-    auto options = at::TensorOptions().dtype(scalar_type(dtype));
-    at::IntArrayRef size(shape, ndim);
-    switch (kind) {
-      case 0: *out = wrap(torch::zeros(size, options)); break;
-      case 1: *out = wrap(torch::ones(size, options)); break;
-      case 2: *out = wrap(torch::randn(size, options)); break;
-      case 3: *out = wrap(torch::rand(size, options)); break;
-      case 4: *out = wrap(torch::empty(size, options)); break;
-      default: throw std::invalid_argument("unknown creation kind");
-    }
-  });
-}
-
 AIP_EXPORT int aip_tensor_arange(int64_t start, int64_t end, int dtype, Tensor** out) {
-  return guard([&] { *out = wrap(torch::arange(start, end, at::TensorOptions().dtype(scalar_type(dtype)))); });
+  return guard([&] { *out = wrap(torch::arange(start, end, at::TensorOptions().dtype(aip::scalar_type(dtype)))); });
 }
 
 AIP_EXPORT int aip_tensor_scalar(double value, int dtype, Tensor** out) {
-  return guard([&] { *out = wrap(torch::scalar_tensor(value, at::TensorOptions().dtype(scalar_type(dtype)))); });
+  return guard([&] { *out = wrap(torch::scalar_tensor(value, at::TensorOptions().dtype(aip::scalar_type(dtype)))); });
 }
 
 AIP_EXPORT void aip_tensor_free(Tensor* t) { delete t; }
@@ -118,15 +91,16 @@ AIP_EXPORT int aip_tensor_item(Tensor* t, double* value) {
 }
 
 AIP_EXPORT int aip_tensor_to_dtype(Tensor* t, int dtype, Tensor** out) {
-  return guard([&] { *out = wrap(t->to(scalar_type(dtype))); });
+  return guard([&] { *out = wrap(t->to(aip::scalar_type(dtype))); });
 }
 
 // ---------------------------------------------------------------- shape
-AIP_EXPORT int aip_tensor_reshape(Tensor* t, const int64_t* shape, int ndim, int view, Tensor** out) {
-  return guard([&] {
-    at::IntArrayRef size(shape, ndim);
-    *out = wrap(view ? t->view(size) : t->reshape(size));
-  });
+AIP_EXPORT int aip_reshape(Tensor* t, const int64_t* shape, int ndim, Tensor** out) {
+  return guard([&] { *out = wrap(t->reshape(at::IntArrayRef(shape, ndim))); });
+}
+
+AIP_EXPORT int aip_view(Tensor* t, const int64_t* shape, int ndim, Tensor** out) {
+  return guard([&] { *out = wrap(t->view(at::IntArrayRef(shape, ndim))); });
 }
 
 AIP_EXPORT int aip_tensor_permute(Tensor* t, const int64_t* dims, int ndim, Tensor** out) {
@@ -149,93 +123,12 @@ AIP_EXPORT int aip_tensor_index_select(Tensor* t, int64_t dim, Tensor* index, Te
   return guard([&] { *out = wrap(t->index_select(dim, *index)); });
 }
 
-AIP_EXPORT int aip_tensor_cat(Tensor** tensors, int count, int64_t dim, int stack, Tensor** out) {
-  return guard([&] {
-    auto list = unwrap(tensors, count);
-    *out = wrap(stack ? torch::stack(list, dim) : torch::cat(list, dim));
-  });
+AIP_EXPORT int aip_cat(Tensor** tensors, int count, int64_t dim, Tensor** out) {
+  return guard([&] { *out = wrap(at::cat(unwrap(tensors, count), dim)); });
 }
 
-// ---------------------------------------------------------------- arithmetic and elementwise
-AIP_EXPORT int aip_tensor_binary(Tensor* a, Tensor* b, int op, Tensor** out) {
-  return guard([&] {
-    switch (op) {
-      case 0: *out = wrap(*a + *b); break;
-      case 1: *out = wrap(*a - *b); break;
-      case 2: *out = wrap(*a * *b); break;
-      case 3: *out = wrap(*a / *b); break;
-      case 4: *out = wrap(torch::matmul(*a, *b)); break;
-      case 5: *out = wrap(a->eq(*b)); break;
-      case 6: *out = wrap(a->ne(*b)); break;
-      case 7: *out = wrap(a->lt(*b)); break;
-      case 8: *out = wrap(a->le(*b)); break;
-      case 9: *out = wrap(a->gt(*b)); break;
-      case 10: *out = wrap(a->ge(*b)); break;
-      case 11: *out = wrap(torch::pow(*a, *b)); break;
-      case 12: *out = wrap(torch::maximum(*a, *b)); break;
-      case 13: *out = wrap(torch::minimum(*a, *b)); break;
-      default: throw std::invalid_argument("unknown binary op");
-    }
-  });
-}
-
-AIP_EXPORT int aip_tensor_binary_scalar(Tensor* a, double b, int op, Tensor** out) {
-  return guard([&] {
-    switch (op) {
-      case 0: *out = wrap(*a + b); break;
-      case 1: *out = wrap(*a - b); break;
-      case 2: *out = wrap(*a * b); break;
-      case 3: *out = wrap(*a / b); break;
-      case 5: *out = wrap(a->eq(b)); break;
-      case 6: *out = wrap(a->ne(b)); break;
-      case 7: *out = wrap(a->lt(b)); break;
-      case 8: *out = wrap(a->le(b)); break;
-      case 9: *out = wrap(a->gt(b)); break;
-      case 10: *out = wrap(a->ge(b)); break;
-      case 11: *out = wrap(torch::pow(*a, b)); break;
-      default: throw std::invalid_argument("unknown scalar op");
-    }
-  });
-}
-
-AIP_EXPORT int aip_tensor_unary(Tensor* t, int op, Tensor** out) {
-  return guard([&] {
-    switch (op) {
-      case 0: *out = wrap(torch::relu(*t)); break;
-      case 1: *out = wrap(torch::sigmoid(*t)); break;
-      case 2: *out = wrap(torch::tanh(*t)); break;
-      case 3: *out = wrap(torch::gelu(*t)); break;
-      case 4: *out = wrap(-*t); break;
-      case 5: *out = wrap(torch::exp(*t)); break;
-      case 6: *out = wrap(torch::log(*t)); break;
-      case 7: *out = wrap(torch::abs(*t)); break;
-      case 8: *out = wrap(torch::sqrt(*t)); break;
-      case 9: *out = wrap(t->sum()); break;
-      case 10: *out = wrap(t->mean()); break;
-      case 11: *out = wrap(t->max()); break;
-      case 12: *out = wrap(t->min()); break;
-      case 13: *out = wrap(t->detach()); break;
-      case 14: *out = wrap(t->clone()); break;
-      case 15: *out = wrap(t->contiguous()); break;
-      case 16: *out = wrap(t->t()); break;
-      default: throw std::invalid_argument("unknown unary op");
-    }
-  });
-}
-
-// op: 0 softmax, 1 log_softmax, 2 argmax, 3 sum, 4 mean, 5 max (values)
-AIP_EXPORT int aip_tensor_reduce_dim(Tensor* t, int op, int64_t dim, int keepdim, Tensor** out) {
-  return guard([&] {
-    switch (op) {
-      case 0: *out = wrap(torch::softmax(*t, dim)); break;
-      case 1: *out = wrap(torch::log_softmax(*t, dim)); break;
-      case 2: *out = wrap(t->argmax(dim, keepdim != 0)); break;
-      case 3: *out = wrap(t->sum(dim, keepdim != 0)); break;
-      case 4: *out = wrap(t->mean(dim, keepdim != 0)); break;
-      case 5: *out = wrap(std::get<0>(t->max(dim, keepdim != 0))); break;
-      default: throw std::invalid_argument("unknown reduction");
-    }
-  });
+AIP_EXPORT int aip_stack(Tensor** tensors, int count, int64_t dim, Tensor** out) {
+  return guard([&] { *out = wrap(at::stack(unwrap(tensors, count), dim)); });
 }
 
 // ---------------------------------------------------------------- autograd
@@ -261,18 +154,6 @@ AIP_EXPORT int aip_tensor_copy_(Tensor* target, Tensor* source) {
     target->copy_(*source);
   });
 }
-AIP_EXPORT int aip_tensor_init(Tensor* t, int kind, double a, double b) {
-  return guard([&] {
-    at::NoGradGuard no_grad;
-    switch (kind) {
-      case 0: t->uniform_(a, b); break;
-      case 1: t->normal_(a, b); break;
-      case 2: t->fill_(a); break;
-      default: throw std::invalid_argument("unknown init");
-    }
-  });
-}
-
 // ---------------------------------------------------------------- layers and losses (one call per layer)
 AIP_EXPORT int aip_linear(Tensor* input, Tensor* weight, Tensor* bias, Tensor** out) {
   return guard([&] { *out = wrap(at::linear(*input, *weight, optional(bias))); });
@@ -286,13 +167,15 @@ AIP_EXPORT int aip_conv2d(Tensor* input, Tensor* weight, Tensor* bias, const int
   });
 }
 
-AIP_EXPORT int aip_pool2d(Tensor* input, int max, const int64_t* kernel, const int64_t* stride, const int64_t* padding, Tensor** out) {
+AIP_EXPORT int aip_max_pool2d(Tensor* input, const int64_t* kernel, const int64_t* stride, const int64_t* padding, Tensor** out) {
   return guard([&] {
     at::IntArrayRef k(kernel, 2), s(stride, 2), p(padding, 2);
-    if (!max) *out = wrap(at::avg_pool2d(*input, k, s, p));
-    else if (aip::fast_max_pool_applies(*input, k, s, p)) *out = wrap(aip::max_pool2d(*input, k, s, p));
-    else *out = wrap(at::max_pool2d(*input, k, s, p));
+    *out = wrap(aip::fast_max_pool_applies(*input, k, s, p) ? aip::max_pool2d(*input, k, s, p) : at::max_pool2d(*input, k, s, p));
   });
+}
+
+AIP_EXPORT int aip_avg_pool2d(Tensor* input, const int64_t* kernel, const int64_t* stride, const int64_t* padding, Tensor** out) {
+  return guard([&] { *out = wrap(at::avg_pool2d(*input, at::IntArrayRef(kernel, 2), at::IntArrayRef(stride, 2), at::IntArrayRef(padding, 2))); });
 }
 
 AIP_EXPORT int aip_batch_norm(Tensor* input, Tensor* weight, Tensor* bias, Tensor* running_mean, Tensor* running_var, int training,

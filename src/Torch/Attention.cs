@@ -26,7 +26,7 @@ public static partial class torch
                 in_proj_weight = register_parameter("in_proj_weight", Uniform([3 * embed_dim, embed_dim], Math.Sqrt(6.0 / (4 * embed_dim))));
                 if (bias) in_proj_bias = register_parameter("in_proj_bias", zeros([3 * embed_dim]));
                 out_proj = register_module("out_proj", new Linear(embed_dim, embed_dim, bias));
-                out_proj.bias?.Init(2, 0, 0);
+                out_proj.bias?.fill_(0);
             }
 
             /// <summary>Self-attention without masks; the output only.</summary>

@@ -17,7 +17,7 @@ public static partial class torch
         public static unsafe partial class functional
         {
             public static Tensor relu(Tensor x) => x.relu();
-            public static Tensor gelu(Tensor x) => Tensor.From(Native.aip_tensor_unary(x.Handle, 3, out var r), r);
+            public static Tensor gelu(Tensor x) => Tensor.From(Native.aip_gelu(x.Handle, out var r), r);
             public static Tensor sigmoid(Tensor x) => x.sigmoid();
             public static Tensor tanh(Tensor x) => x.tanh();
             public static Tensor softmax(Tensor x, long dim) => x.softmax(dim);
@@ -34,16 +34,16 @@ public static partial class torch
                     return Tensor.From(Native.aip_conv2d(input.Handle, weight.Handle, bias?.Handle ?? IntPtr.Zero, s, p, d, groups, out var r), r);
             }
 
-            public static Tensor max_pool2d(Tensor input, long kernelSize, long stride, long padding = 0) => Pool(input, 1, kernelSize, stride, padding);
+            public static Tensor max_pool2d(Tensor input, long kernelSize, long stride, long padding = 0) => Pool(&Native.aip_max_pool2d, input, kernelSize, stride, padding);
 
-            public static Tensor avg_pool2d(Tensor input, long kernelSize, long stride, long padding = 0) => Pool(input, 0, kernelSize, stride, padding);
+            public static Tensor avg_pool2d(Tensor input, long kernelSize, long stride, long padding = 0) => Pool(&Native.aip_avg_pool2d, input, kernelSize, stride, padding);
 
-            private static Tensor Pool(Tensor input, int max, long kernelSize, long stride, long padding)
+            private static Tensor Pool(delegate*<IntPtr, long*, long*, long*, out IntPtr, int> pool, Tensor input, long kernelSize, long stride, long padding)
             {
                 var k = stackalloc long[] { kernelSize, kernelSize };
                 var s = stackalloc long[] { stride, stride };
                 var p = stackalloc long[] { padding, padding };
-                return Tensor.From(Native.aip_pool2d(input.Handle, max, k, s, p, out var r), r);
+                return Tensor.From(pool(input.Handle, k, s, p, out var r), r);
             }
 
             public static Tensor dropout(Tensor input, double p = 0.5, bool training = true) =>

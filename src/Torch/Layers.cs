@@ -90,7 +90,7 @@ public static partial class torch
 
         public sealed class GELU : Module
         {
-            public override Tensor forward(Tensor input) => Tensor.From(Native.aip_tensor_unary(input.Handle, 3, out var r), r);
+            public override Tensor forward(Tensor input) => Tensor.From(Native.aip_gelu(input.Handle, out var r), r);
         }
 
         public sealed class Sigmoid : Module
@@ -134,7 +134,7 @@ public static partial class torch
         private static Tensor Uniform(long[] shape, double bound)
         {
             var t = empty(shape);
-            t.Init(0, -bound, bound);
+            t.uniform_(-bound, bound);
             return t;
         }
     }

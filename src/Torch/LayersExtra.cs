@@ -15,10 +15,10 @@ public static partial class torch
                 if (padding_idx < 0) padding_idx += num_embeddings;
                 _paddingIdx = padding_idx;
                 var initial = empty([num_embeddings, embedding_dim]);
-                initial.Init(1, 0, 1);
+                initial.normal_();
                 if (padding_idx is { } row)
                     using (var padding = initial[row])
-                        padding.Init(2, 0, 0);
+                        padding.fill_(0);
                 weight = register_parameter("weight", initial);
             }
 

@@ -44,7 +44,6 @@ internal static unsafe partial class Native
     [LibraryImport(Library)] public static partial int aip_set_grad_enabled(int enabled);
 
     [LibraryImport(Library)] public static partial int aip_tensor_from_data(void* data, long* shape, int ndim, int dtype, out IntPtr result);
-    [LibraryImport(Library)] public static partial int aip_tensor_new(long* shape, int ndim, int dtype, int kind, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_tensor_arange(long start, long end, int dtype, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_tensor_scalar(double value, int dtype, out IntPtr result);
     [LibraryImport(Library)] public static partial void aip_tensor_free(IntPtr tensor);
@@ -53,18 +52,17 @@ internal static unsafe partial class Native
     [LibraryImport(Library)] public static partial int aip_tensor_item(IntPtr tensor, out double value);
     [LibraryImport(Library)] public static partial int aip_tensor_to_dtype(IntPtr tensor, int dtype, out IntPtr result);
 
-    [LibraryImport(Library)] public static partial int aip_tensor_reshape(IntPtr tensor, long* shape, int ndim, int view, out IntPtr result);
+    [LibraryImport(Library)] public static partial int aip_reshape(IntPtr tensor, long* shape, int ndim, out IntPtr result);
+    [LibraryImport(Library)] public static partial int aip_view(IntPtr tensor, long* shape, int ndim, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_tensor_permute(IntPtr tensor, long* dims, int ndim, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_tensor_flatten(IntPtr tensor, long start, long end, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_tensor_slice(IntPtr tensor, long dim, long start, long end, long step, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_tensor_select(IntPtr tensor, long dim, long index, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_tensor_index_select(IntPtr tensor, long dim, IntPtr index, out IntPtr result);
-    [LibraryImport(Library)] public static partial int aip_tensor_cat(IntPtr* tensors, int count, long dim, int stack, out IntPtr result);
 
-    [LibraryImport(Library)] public static partial int aip_tensor_binary(IntPtr a, IntPtr b, int op, out IntPtr result);
-    [LibraryImport(Library)] public static partial int aip_tensor_binary_scalar(IntPtr a, double b, int op, out IntPtr result);
-    [LibraryImport(Library)] public static partial int aip_tensor_unary(IntPtr tensor, int op, out IntPtr result);
-    [LibraryImport(Library)] public static partial int aip_tensor_reduce_dim(IntPtr tensor, int op, long dim, int keepdim, out IntPtr result);
+
+    [LibraryImport(Library)] public static partial int aip_cat(IntPtr* tensors, int count, long dim, out IntPtr result);
+    [LibraryImport(Library)] public static partial int aip_stack(IntPtr* tensors, int count, long dim, out IntPtr result);
 
     [LibraryImport(Library)] public static partial int aip_tensor_set_requires_grad(IntPtr tensor, int requires);
     [LibraryImport(Library)] public static partial int aip_tensor_requires_grad(IntPtr tensor);
@@ -72,11 +70,11 @@ internal static unsafe partial class Native
     [LibraryImport(Library)] public static partial int aip_tensor_grad(IntPtr tensor, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_tensor_zero_grad(IntPtr tensor);
     [LibraryImport(Library)] public static partial int aip_tensor_copy_(IntPtr target, IntPtr source);
-    [LibraryImport(Library)] public static partial int aip_tensor_init(IntPtr tensor, int kind, double a, double b);
 
     [LibraryImport(Library)] public static partial int aip_linear(IntPtr input, IntPtr weight, IntPtr bias, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_conv2d(IntPtr input, IntPtr weight, IntPtr bias, long* stride, long* padding, long* dilation, long groups, out IntPtr result);
-    [LibraryImport(Library)] public static partial int aip_pool2d(IntPtr input, int max, long* kernel, long* stride, long* padding, out IntPtr result);
+    [LibraryImport(Library)] public static partial int aip_max_pool2d(IntPtr input, long* kernel, long* stride, long* padding, out IntPtr result);
+    [LibraryImport(Library)] public static partial int aip_avg_pool2d(IntPtr input, long* kernel, long* stride, long* padding, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_batch_norm(IntPtr input, IntPtr weight, IntPtr bias, IntPtr runningMean, IntPtr runningVar, int training, double momentum, double eps, out IntPtr result);
     [LibraryImport(Library)] public static partial int aip_dropout(IntPtr input, double p, int training, out IntPtr result);
 

@@ -74,12 +74,12 @@ public sealed unsafe partial class Tensor : IDisposable
     // ------------------------------------------------------------ shape
     public Tensor reshape(params long[] newShape)
     {
-        fixed (long* s = newShape) return From(Native.aip_tensor_reshape(Handle, s, newShape.Length, 0, out var r), r);
+        fixed (long* s = newShape) return From(Native.aip_reshape(Handle, s, newShape.Length, out var r), r);
     }
 
     public Tensor view(params long[] newShape)
     {
-        fixed (long* s = newShape) return From(Native.aip_tensor_reshape(Handle, s, newShape.Length, 1, out var r), r);
+        fixed (long* s = newShape) return From(Native.aip_view(Handle, s, newShape.Length, out var r), r);
     }
 
     public Tensor permute(params long[] dims)
@@ -97,62 +97,63 @@ public sealed unsafe partial class Tensor : IDisposable
 
     public Tensor index_select(long dimension, Tensor index) => From(Native.aip_tensor_index_select(Handle, dimension, index.Handle, out var r), r);
 
-    public Tensor t() => Unary(16);
-    public Tensor contiguous() => Unary(15);
-    public Tensor clone() => Unary(14);
-    public Tensor detach() => Unary(13);
+    public Tensor t() => Unary(&Native.aip_t);
+    public Tensor contiguous() => Unary(&Native.aip_contiguous);
+    public Tensor clone() => Unary(&Native.aip_clone);
+    public Tensor detach() => Unary(&Native.aip_detach);
 
     // ------------------------------------------------------------ math
-    public Tensor matmul(Tensor other) => Binary(other, 4);
-    public Tensor add(Tensor other) => Binary(other, 0);
-    public Tensor sub(Tensor other) => Binary(other, 1);
-    public Tensor mul(Tensor other) => Binary(other, 2);
-    public Tensor div(Tensor other) => Binary(other, 3);
-    public Tensor pow(double exponent) => Scalar(exponent, 11);
-    public Tensor eq(Tensor other) => Binary(other, 5);
-    public Tensor ne(Tensor other) => Binary(other, 6);
-    public Tensor lt(Tensor other) => Binary(other, 7);
-    public Tensor le(Tensor other) => Binary(other, 8);
-    public Tensor gt(Tensor other) => Binary(other, 9);
-    public Tensor ge(Tensor other) => Binary(other, 10);
-    public Tensor eq(double other) => Scalar(other, 5);
-    public Tensor gt(double other) => Scalar(other, 9);
-    public Tensor lt(double other) => Scalar(other, 7);
+    public Tensor matmul(Tensor other) => Binary(&Native.aip_matmul, other);
+    public Tensor add(Tensor other) => Binary(&Native.aip_add, other);
+    public Tensor sub(Tensor other) => Binary(&Native.aip_sub, other);
+    public Tensor mul(Tensor other) => Binary(&Native.aip_mul, other);
+    public Tensor div(Tensor other) => Binary(&Native.aip_div, other);
+    public Tensor pow(double exponent) => Scalar(&Native.aip_pow_scalar, exponent);
+    public Tensor eq(Tensor other) => Binary(&Native.aip_eq, other);
+    public Tensor ne(Tensor other) => Binary(&Native.aip_ne, other);
+    public Tensor lt(Tensor other) => Binary(&Native.aip_lt, other);
+    public Tensor le(Tensor other) => Binary(&Native.aip_le, other);
+    public Tensor gt(Tensor other) => Binary(&Native.aip_gt, other);
+    public Tensor ge(Tensor other) => Binary(&Native.aip_ge, other);
+    public Tensor eq(double other) => Scalar(&Native.aip_eq_scalar, other);
+    public Tensor gt(double other) => Scalar(&Native.aip_gt_scalar, other);
+    public Tensor lt(double other) => Scalar(&Native.aip_lt_scalar, other);
 
-    public Tensor relu() => Unary(0);
-    public Tensor sigmoid() => Unary(1);
-    public Tensor tanh() => Unary(2);
-    public Tensor exp() => Unary(5);
-    public Tensor log() => Unary(6);
-    public Tensor abs() => Unary(7);
-    public Tensor sqrt() => Unary(8);
-    public Tensor sum() => Unary(9);
-    public Tensor mean() => Unary(10);
-    public Tensor max() => Unary(11);
-    public Tensor min() => Unary(12);
+    public Tensor relu() => Unary(&Native.aip_relu);
+    public Tensor sigmoid() => Unary(&Native.aip_sigmoid);
+    public Tensor tanh() => Unary(&Native.aip_tanh);
+    public Tensor exp() => Unary(&Native.aip_exp);
+    public Tensor log() => Unary(&Native.aip_log);
+    public Tensor abs() => Unary(&Native.aip_abs);
+    public Tensor sqrt() => Unary(&Native.aip_sqrt);
+    public Tensor sum() => Unary(&Native.aip_sum);
+    public Tensor mean() => Unary(&Native.aip_mean);
+    public Tensor max() => Unary(&Native.aip_max);
+    public Tensor min() => Unary(&Native.aip_min);
 
-    public Tensor softmax(long dim) => Reduce(0, dim, false);
-    public Tensor log_softmax(long dim) => Reduce(1, dim, false);
-    public Tensor argmax(long dim, bool keepdim = false) => Reduce(2, dim, keepdim);
-    public Tensor sum(long dim, bool keepdim = false) => Reduce(3, dim, keepdim);
-    public Tensor mean(long dim, bool keepdim = false) => Reduce(4, dim, keepdim);
-    public Tensor max(long dim, bool keepdim = false) => Reduce(5, dim, keepdim);
+    public Tensor softmax(long dim) => Along(&Native.aip_softmax, dim, false);
+    public Tensor log_softmax(long dim) => Along(&Native.aip_log_softmax, dim, false);
+    public Tensor argmax(long dim, bool keepdim = false) => Along(&Native.aip_argmax, dim, keepdim);
+    public Tensor sum(long dim, bool keepdim = false) => Along(&Native.aip_sum_dim, dim, keepdim);
+    public Tensor mean(long dim, bool keepdim = false) => Along(&Native.aip_mean_dim, dim, keepdim);
+    public Tensor max(long dim, bool keepdim = false) => Along(&Native.aip_max_dim, dim, keepdim);
 
-    public static Tensor operator +(Tensor a, Tensor b) => a.Binary(b, 0);
-    public static Tensor operator -(Tensor a, Tensor b) => a.Binary(b, 1);
-    public static Tensor operator *(Tensor a, Tensor b) => a.Binary(b, 2);
-    public static Tensor operator /(Tensor a, Tensor b) => a.Binary(b, 3);
-    public static Tensor operator +(Tensor a, double b) => a.Scalar(b, 0);
-    public static Tensor operator -(Tensor a, double b) => a.Scalar(b, 1);
-    public static Tensor operator *(Tensor a, double b) => a.Scalar(b, 2);
-    public static Tensor operator /(Tensor a, double b) => a.Scalar(b, 3);
-    public static Tensor operator *(double a, Tensor b) => b.Scalar(a, 2);
-    public static Tensor operator -(Tensor a) => a.Unary(4);
+    public static Tensor operator +(Tensor a, Tensor b) => a.Binary(&Native.aip_add, b);
+    public static Tensor operator -(Tensor a, Tensor b) => a.Binary(&Native.aip_sub, b);
+    public static Tensor operator *(Tensor a, Tensor b) => a.Binary(&Native.aip_mul, b);
+    public static Tensor operator /(Tensor a, Tensor b) => a.Binary(&Native.aip_div, b);
+    public static Tensor operator +(Tensor a, double b) => a.Scalar(&Native.aip_add_scalar, b);
+    public static Tensor operator -(Tensor a, double b) => a.Scalar(&Native.aip_sub_scalar, b);
+    public static Tensor operator *(Tensor a, double b) => a.Scalar(&Native.aip_mul_scalar, b);
+    public static Tensor operator /(Tensor a, double b) => a.Scalar(&Native.aip_div_scalar, b);
+    public static Tensor operator *(double a, Tensor b) => b.Scalar(&Native.aip_mul_scalar, a);
+    public static Tensor operator -(Tensor a) => a.Unary(&Native.aip_neg);
 
-    private Tensor Binary(Tensor other, int op) => From(Native.aip_tensor_binary(Handle, other.Handle, op, out var r), r);
-    private Tensor Scalar(double other, int op) => From(Native.aip_tensor_binary_scalar(Handle, other, op, out var r), r);
-    private Tensor Unary(int op) => From(Native.aip_tensor_unary(Handle, op, out var r), r);
-    private Tensor Reduce(int op, long dim, bool keepdim) => From(Native.aip_tensor_reduce_dim(Handle, op, dim, keepdim ? 1 : 0, out var r), r);
+    // Each operation is its own native export, passed in by address: no operation numbers shared with C++.
+    private Tensor Binary(delegate*<IntPtr, IntPtr, out IntPtr, int> op, Tensor other) => From(op(Handle, other.Handle, out var r), r);
+    private Tensor Scalar(delegate*<IntPtr, double, out IntPtr, int> op, double other) => From(op(Handle, other, out var r), r);
+    private Tensor Unary(delegate*<IntPtr, out IntPtr, int> op) => From(op(Handle, out var r), r);
+    private Tensor Along(delegate*<IntPtr, long, int, out IntPtr, int> op, long dim, bool keepdim) => From(op(Handle, dim, keepdim ? 1 : 0, out var r), r);
 
     // ------------------------------------------------------------ autograd
     public bool requires_grad
@@ -185,7 +186,26 @@ public sealed unsafe partial class Tensor : IDisposable
         return this;
     }
 
-    internal void Init(int kind, double a, double b) => Native.Check(Native.aip_tensor_init(Handle, kind, a, b));
+    /// <summary>Fills this tensor in place from U(<paramref name="low"/>, <paramref name="high"/>), outside autograd.</summary>
+    public Tensor uniform_(double low = 0, double high = 1)
+    {
+        Native.Check(Native.aip_uniform_(Handle, low, high));
+        return this;
+    }
+
+    /// <summary>Fills this tensor in place from N(<paramref name="mean"/>, <paramref name="std"/>²), outside autograd.</summary>
+    public Tensor normal_(double mean = 0, double std = 1)
+    {
+        Native.Check(Native.aip_normal_(Handle, mean, std));
+        return this;
+    }
+
+    /// <summary>Sets every element to <paramref name="value"/> in place, outside autograd.</summary>
+    public Tensor fill_(double value)
+    {
+        Native.Check(Native.aip_fill_(Handle, value));
+        return this;
+    }
 
     public override string ToString() => IsDisposed ? "tensor(disposed)" : $"tensor({dtype}, [{string.Join(", ", shape)}])";
 

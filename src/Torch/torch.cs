@@ -26,27 +26,27 @@ public static unsafe partial class torch
     public static Tensor tensor(double value, ScalarType dtype = ScalarType.Float32) =>
         Tensor.From(Native.aip_tensor_scalar(value, (int)dtype, out var r), r);
 
-    public static Tensor zeros(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(shape, dtype, 0);
-    public static Tensor ones(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(shape, dtype, 1);
-    public static Tensor randn(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(shape, dtype, 2);
-    public static Tensor rand(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(shape, dtype, 3);
-    public static Tensor empty(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(shape, dtype, 4);
+    public static Tensor zeros(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(&Native.aip_zeros, shape, dtype);
+    public static Tensor ones(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(&Native.aip_ones, shape, dtype);
+    public static Tensor randn(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(&Native.aip_randn, shape, dtype);
+    public static Tensor rand(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(&Native.aip_rand, shape, dtype);
+    public static Tensor empty(long[] shape, ScalarType dtype = ScalarType.Float32) => Create(&Native.aip_empty, shape, dtype);
 
     public static Tensor arange(long start, long end, ScalarType dtype = ScalarType.Int64) =>
         Tensor.From(Native.aip_tensor_arange(start, end, (int)dtype, out var r), r);
 
-    private static Tensor Create(long[] shape, ScalarType dtype, int kind)
+    private static Tensor Create(delegate*<long*, int, int, out IntPtr, int> create, long[] shape, ScalarType dtype)
     {
-        fixed (long* dims = shape) return Tensor.From(Native.aip_tensor_new(dims, shape.Length, (int)dtype, kind, out var r), r);
+        fixed (long* dims = shape) return Tensor.From(create(dims, shape.Length, (int)dtype, out var r), r);
     }
 
-    public static Tensor cat(IReadOnlyList<Tensor> tensors, long dim = 0) => Join(tensors, dim, stack: false);
-    public static Tensor stack(IReadOnlyList<Tensor> tensors, long dim = 0) => Join(tensors, dim, stack: true);
+    public static Tensor cat(IReadOnlyList<Tensor> tensors, long dim = 0) => Join(&Native.aip_cat, tensors, dim);
+    public static Tensor stack(IReadOnlyList<Tensor> tensors, long dim = 0) => Join(&Native.aip_stack, tensors, dim);
 
-    private static Tensor Join(IReadOnlyList<Tensor> tensors, long dim, bool stack)
+    private static Tensor Join(delegate*<IntPtr*, int, long, out IntPtr, int> join, IReadOnlyList<Tensor> tensors, long dim)
     {
         var handles = tensors.Select(t => t.Handle).ToArray();
-        fixed (IntPtr* h = handles) return Tensor.From(Native.aip_tensor_cat(h, handles.Length, dim, stack ? 1 : 0, out var r), r);
+        fixed (IntPtr* h = handles) return Tensor.From(join(h, handles.Length, dim, out var r), r);
     }
 
     public static Tensor matmul(Tensor a, Tensor b) => a.matmul(b);
