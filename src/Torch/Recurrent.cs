@@ -49,7 +49,7 @@ public static partial class torch
                 fixed (IntPtr* h = handles) return run((IntPtr)h, handles.Length);
             }
 
-            private protected int Flag(bool value) => value ? 1 : 0;
+            private protected static int Flag(bool value) => value ? 1 : 0;
         }
 
         /// <summary>Long short-term memory, as <c>nn.LSTM</c> (no projections).</summary>
