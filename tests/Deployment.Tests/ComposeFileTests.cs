@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using AiPlatform.Fleet;
 using Xunit;
@@ -58,21 +57,8 @@ public sealed class ComposeFileTests
 
     private static (int ExitCode, string Output) Compose(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var info = new ProcessStartInfo("docker-compose")
-        {
-            WorkingDirectory = RepoPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.ArgumentList.Add("-f");
-        info.ArgumentList.Add("docker-compose.yml");
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        foreach (var key in Secrets.Keys) info.Environment.Remove(key);
-        foreach (var (key, value) in environment) info.Environment[key] = value;
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result + errors.Result);
+        // Only the secrets given here: none inherited from the shell running the tests.
+        var secrets = Secrets.Keys.ToDictionary(key => key, key => environment.TryGetValue(key, out var value) ? value : null);
+        return CommandLine.Run("docker-compose", RepoPaths.Root, ["-f", "docker-compose.yml", .. arguments], secrets);
     }
 }
