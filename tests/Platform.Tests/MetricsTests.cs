@@ -18,13 +18,22 @@ public sealed class MetricsTests(MetricsTests.MonitoredFleet monitored) : IClass
     private LocalFleet Fleet => monitored.Fleet;
     private string Targets => monitored.TargetsDirectory;
 
-    /// <summary>A gateway and one ingest worker registering themselves as Prometheus targets in a folder of their own.</summary>
+    /// <summary>
+    /// A gateway and one ingest worker, and a private Prometheus and Alertmanager started by eng/monitoring.sh (own
+    /// state folder, free ports); the processes register themselves in its targets folder.
+    /// </summary>
     public sealed class MonitoredFleet : IAsyncLifetime
     {
-        public string TargetsDirectory { get; } = Directory.CreateTempSubdirectory("aiplatform-targets-").FullName;
-        public LocalFleet Fleet { get; private set; } = null!;
+        private readonly string _state = Directory.CreateTempSubdirectory("aiplatform-monitoring-").FullName;
 
-        public async Task InitializeAsync() =>
+        public LocalFleet Fleet { get; private set; } = null!;
+        public string TargetsDirectory => Path.Combine(_state, "prometheus", "targets");
+        public Uri PrometheusUrl { get; } = new($"http://127.0.0.1:{FreePorts.Next()}/");
+        private int AlertmanagerPort { get; } = FreePorts.Next();
+
+        public async Task InitializeAsync()
+        {
+            await MonitoringScriptAsync("start");
             Fleet = await LocalFleet.StartAsync(new FleetOptions
             {
                 Workers = ["Workers.Ingest"],
@@ -34,13 +43,31 @@ public sealed class MetricsTests(MetricsTests.MonitoredFleet monitored) : IClass
                     ["Worker__HeartbeatInterval"] = "00:00:01",
                 },
             });
+        }
 
         public async Task DisposeAsync()
         {
             await Fleet.DisposeAsync();
-            // Stopped processes delete their own target files; the folder goes too.
-            Assert.Empty(Directory.GetFiles(TargetsDirectory));
-            Directory.Delete(TargetsDirectory, recursive: true);
+            // Stopped processes delete their own target files: only the Alertmanager's stays.
+            var leftovers = Directory.GetFiles(TargetsDirectory, "*-*.json");
+            await MonitoringScriptAsync("stop");
+            Directory.Delete(_state, recursive: true);
+            Assert.Empty(leftovers);
+        }
+
+        private async Task MonitoringScriptAsync(string command)
+        {
+            var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+            info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "eng", "monitoring.sh"));
+            info.ArgumentList.Add(command);
+            info.Environment["MONITORING_STATE"] = _state;
+            info.Environment["PROMETHEUS_PORT"] = PrometheusUrl.Port.ToString();
+            info.Environment["ALERTMANAGER_PORT"] = AlertmanagerPort.ToString();
+            using var process = System.Diagnostics.Process.Start(info)!;
+            var errors = process.StandardError.ReadToEndAsync();
+            var output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"monitoring.sh {command} failed: {output}{await errors}");
         }
     }
 
@@ -103,6 +130,38 @@ public sealed class MetricsTests(MetricsTests.MonitoredFleet monitored) : IClass
         var queueLabels = gateway.Text.Split('\n').Where(l => l.StartsWith("aiplatform_queue_", StringComparison.Ordinal)).ToList();
         // Worker instances' own queues would make one series per worker ever started.
         Assert.DoesNotContain(queueLabels, line => line.Contains("ingest-") && !line.Contains("ingest-tasks"));
+    }
+
+    [Fact]
+    public async Task The_real_prometheus_discovers_gateway_and_worker_from_their_target_files_and_sees_a_task_finish()
+    {
+        Assert.Equal("completed", await RunAsync("echo.csx", new { message = "counted" }));
+        using var prometheus = new HttpClient { BaseAddress = monitored.PrometheusUrl, Timeout = TimeSpan.FromSeconds(30) };
+        async Task<double?> QueryAsync(string promql)
+        {
+            var answer = JsonNode.Parse(await prometheus.GetStringAsync($"api/v1/query?query={Uri.EscapeDataString(promql)}"))!;
+            var result = answer["data"]!["result"]!.AsArray();
+            return result.Count == 0 ? null : double.Parse(result[0]!["value"]![1]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // Scrapes every 10 s: allow a few rounds.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        double? scraped = null, completed = null, alertmanagers = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            scraped = await QueryAsync("""count(up{job=~"aiplatform-gateway|aiplatform-worker"} == 1)""");
+            completed = await QueryAsync("""sum(aiplatform_tasks_finished_total{type="ingestion",state="completed"})""");
+            var active = JsonNode.Parse(await prometheus.GetStringAsync("api/v1/alertmanagers"))!["data"]!["activeAlertmanagers"]!.AsArray();
+            alertmanagers = active.Count;
+            if (scraped == 2 && completed >= 1 && alertmanagers == 1) break;
+            await Task.Delay(1000);
+        }
+        Assert.Equal(2, scraped);
+        Assert.True(completed >= 1, $"completed tasks seen by Prometheus: {completed}");
+        Assert.Equal(1, alertmanagers);
+        // The rules are loaded from deploy/prometheus/alert-rules.yml.
+        var rules = JsonNode.Parse(await prometheus.GetStringAsync("api/v1/rules"))!["data"]!["groups"]!.AsArray();
+        Assert.Contains(rules.SelectMany(g => g!["rules"]!.AsArray()), r => r!["name"]!.GetValue<string>() == "TaskFailureRateHigh");
     }
 
     [Fact]
