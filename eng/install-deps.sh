@@ -11,6 +11,7 @@ packages=(
   python3-torch                        # PyTorch reference for interop tests and benchmarks
   dataset-fashion-mnist                # the worked example's data (IDX files)
   docker-compose                       # validates docker-compose.yml
+  prometheus prometheus-alertmanager   # metrics, alert rules (promtool tests them) and alert routing
   chromium chromium-driver             # browser tests of the monitoring page
   cmake g++ curl nodejs                # nodejs ships npm (Debian's or NodeSource's)
 )

@@ -3,6 +3,7 @@ using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Lake;
 using AiPlatform.Gateway.Monitoring;
 using AiPlatform.Gateway.Tasks;
+using AiPlatform.ServiceDefaults;
 
 // Content (the monitoring page in wwwroot) is found beside the binaries, whatever directory the gateway starts in.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -13,9 +14,11 @@ builder.AddTasks();
 builder.AddLake();
 builder.Services.AddHttpClient();
 builder.Services.AddSingleton<QueueMonitor>();
+builder.AddGatewayMonitoring();
 
 var app = builder.Build();
 app.UseApiErrors();
+app.UsePredictLatencyMetric();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapTaskEndpoints();
 app.MapPredictEndpoints();
@@ -24,7 +27,7 @@ app.MapMonitoringEndpoints();
 // The monitoring page: static files built into the gateway, no CDN.
 app.UseDefaultFiles();
 app.UseStaticFiles();
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+app.MapDefaultEndpoints();
 
 await app.MigrateTaskStoreAsync();
 await app.RunAsync();

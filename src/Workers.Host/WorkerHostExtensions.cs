@@ -1,5 +1,10 @@
+using System.Net;
+using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Messages;
 using AiPlatform.ScriptRunner;
+using AiPlatform.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,6 +76,12 @@ public static class WorkerHostExtensions
             return pool;
         });
         services.AddHostedService<HeartbeatService>();
+        builder.AddServiceDefaults($"aiplatform-worker-{kind}");
+        services.AddSingleton<WorkerMetrics>();
+        services.AddConsumeObserver(sp => sp.GetRequiredService<WorkerMetrics>());
+        services.AddPublishObserver(sp => sp.GetRequiredService<WorkerMetrics>());
+        services.AddHealthChecks().AddCheck("lake", new ObjectStoreReachableCheck(() => ObjectStores.Open(LakeOptionsFrom(builder.Configuration))),
+            tags: [ServiceDefaultsExtensions.ReadyTag]);
         if (role.HostsServices)
         {
             services.AddSingleton<ServiceReplicas>();
@@ -101,6 +112,27 @@ public static class WorkerHostExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// The worker's HTTP endpoint for /metrics, /healthz and /readyz only: on <c>Worker:HttpHost</c> (loopback unless a
+    /// container sets 0.0.0.0) and <c>Worker:HttpPort</c> (0 picks a free port, logged and registered as a target).
+    /// </summary>
+    public static WebApplicationBuilder AddWorkerHttpEndpoint(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.HttpHost), options.HttpPort));
+        return builder;
+    }
+
+    /// <summary>The lake the worker's scripts use (<c>Lake:Root</c>, <c>S3:*</c>); the worker itself only checks that it answers.</summary>
+    private static LakeOptions LakeOptionsFrom(IConfiguration configuration) => new()
+    {
+        Root = configuration["Lake:Root"] ?? new LakeOptions().Root,
+        S3ServiceUrl = configuration["S3:ServiceUrl"],
+        S3AccessKey = configuration["S3:AccessKey"],
+        S3SecretKey = configuration["S3:SecretKey"],
+        S3Region = configuration["S3:Region"] ?? "us-east-1",
+    };
 
     public static void ConfigureRabbitMq(this IRabbitMqBusFactoryConfigurator bus, RabbitMqOptions rabbit)
     {

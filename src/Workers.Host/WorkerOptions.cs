@@ -18,6 +18,12 @@ public sealed class WorkerOptions
 
     public string ScriptCacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "aiplatform-script-cache");
 
+    /// <summary>Address of the worker's metrics and health endpoint; containers set 0.0.0.0 so probes and scrapes reach it.</summary>
+    public string HttpHost { get; set; } = "127.0.0.1";
+
+    /// <summary>Port of that endpoint; 0 picks a free one, so several workers on one machine never collide.</summary>
+    public int HttpPort { get; set; }
+
     /// <summary>How long to wait for the saga's answer when claiming a task.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,10 +1,14 @@
 using AiPlatform.ScriptRunner;
+using AiPlatform.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 
 namespace AiPlatform.Workers.Host;
 
-/// <summary>The whole Main of a worker executable: a worker host, or with the runner flag, a script-runner child.</summary>
+/// <summary>
+/// The whole Main of a worker executable: a worker host with its small HTTP endpoint (metrics and health), or with the
+/// runner flag, a script-runner child.
+/// </summary>
 public static class WorkerProgram
 {
     public static async Task<int> RunAsync(string[] args, string kind, Action<WorkerRole> configureRole)
@@ -16,9 +20,12 @@ public static class WorkerProgram
             return await RunnerChild.RunAsync(cacheDirectory);
         }
 
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args);
+        var builder = WebApplication.CreateBuilder(args);
         builder.AddWorkerHost(kind, configureRole);
-        await builder.Build().RunAsync();
+        builder.AddWorkerHttpEndpoint();
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await app.RunAsync();
         return 0;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using AiPlatform.Fleet;
 using Xunit;
@@ -19,7 +18,7 @@ public sealed class ComposeFileTests
         var (exitCode, output) = Compose(Secrets, "config", "--services");
         Assert.True(exitCode == 0, output);
         var services = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        foreach (var expected in new[] { "rabbitmq", "postgres", "minio", "minio-init", "gateway", "worker-ingest", "worker-train", "worker-serve" })
+        foreach (var expected in new[] { "rabbitmq", "postgres", "minio", "minio-init", "gateway", "worker-ingest", "worker-train", "worker-serve", "prometheus", "alertmanager" })
             Assert.Contains(expected, services);
     }
 
@@ -28,14 +27,54 @@ public sealed class ComposeFileTests
     {
         var (exitCode, config) = Compose(Secrets, "config");
         Assert.True(exitCode == 0, config);
-        Assert.Contains("rabbitmq:3.13-management", config);
-        Assert.Contains("postgres:16", config);
-        Assert.Contains("minio/minio", config);
+        Assert.Contains("rabbitmq:3.13.7-management", config);
+        Assert.Contains("postgres:16.4", config);
+        Assert.Contains("minio/minio:RELEASE.", config);
+        Assert.Contains("prom/prometheus:v2.42.0", config);
+        Assert.Contains("prom/alertmanager:v0.25.0", config);
         Assert.Contains("dockerfile: deploy/Dockerfile", config);
         // docker-compose 1.29 prints each published port as "- HOST_IP:HOST_PORT:CONTAINER_PORT/tcp".
         var published = Regex.Matches(config, @"^\s*- (?:([\d.]+):)?\d+:\d+/(?:tcp|udp)\s*$", RegexOptions.Multiline);
         Assert.NotEmpty(published);
         Assert.All(published, port => Assert.Equal("127.0.0.1", port.Groups[1].Value));
+    }
+
+    [Fact]
+    public void Every_image_is_pinned_to_a_version()
+    {
+        var (exitCode, config) = Compose(Secrets, "config");
+        Assert.True(exitCode == 0, config);
+        var images = Regex.Matches(config, @"^\s*image: (\S+)\s*$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(6, images.Count);
+        Assert.All(images, image => Assert.Matches(@":(v?\d+\.\d+[\w.-]*|RELEASE\.\d{4}-\d\d-\d\dT[\dZ-]+)$", image));
+    }
+
+    [Fact]
+    public void Gateway_and_workers_are_probed_on_readyz_and_scraped_by_prometheus()
+    {
+        var (exitCode, config) = Compose(Secrets, "config");
+        Assert.True(exitCode == 0, config);
+        foreach (var (service, port) in new[] { ("gateway", 8080), ("worker-ingest", 9090), ("worker-train", 9090), ("worker-serve", 9090) })
+        {
+            var block = ServiceBlock(config, service);
+            Assert.Contains($"/dev/tcp/127.0.0.1/{port}", block);
+            Assert.Contains("GET /readyz", block);
+            if (service.StartsWith("worker-", StringComparison.Ordinal))
+                Assert.Contains("Worker__HttpHost: 0.0.0.0", block);
+        }
+        var prometheus = ServiceBlock(config, "prometheus");
+        Assert.Contains("deploy/prometheus/compose/prometheus.yml:/etc/prometheus/prometheus.yml:ro", prometheus);
+        Assert.Contains("deploy/prometheus/alert-rules.yml:/etc/prometheus/alert-rules.yml:ro", prometheus);
+        var scrape = File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "prometheus", "compose", "prometheus.yml"));
+        foreach (var worker in new[] { "worker-ingest", "worker-train", "worker-serve" }) Assert.Contains($"\"{worker}\"", scrape);
+    }
+
+    /// <summary>One service's lines of the normalised config docker-compose prints (two-space indented, sorted).</summary>
+    private static string ServiceBlock(string config, string service)
+    {
+        var match = Regex.Match(config, $@"^  {Regex.Escape(service)}:\n(.*?)(?=^  \S|^\S)", RegexOptions.Multiline | RegexOptions.Singleline);
+        Assert.True(match.Success, $"service {service} not found");
+        return match.Groups[1].Value;
     }
 
     [Fact]
@@ -58,21 +97,8 @@ public sealed class ComposeFileTests
 
     private static (int ExitCode, string Output) Compose(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var info = new ProcessStartInfo("docker-compose")
-        {
-            WorkingDirectory = RepoPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.ArgumentList.Add("-f");
-        info.ArgumentList.Add("docker-compose.yml");
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        foreach (var key in Secrets.Keys) info.Environment.Remove(key);
-        foreach (var (key, value) in environment) info.Environment[key] = value;
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result + errors.Result);
+        // Only the secrets given here: none inherited from the shell running the tests.
+        var secrets = Secrets.Keys.ToDictionary(key => key, key => environment.TryGetValue(key, out var value) ? value : null);
+        return CommandLine.Run("docker-compose", RepoPaths.Root, ["-f", "docker-compose.yml", .. arguments], secrets);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Messages;
+using AiPlatform.ServiceDefaults;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -78,6 +79,7 @@ public static class TaskEndpoints
 
         // If this publish is lost, the task monitor dispatches the task later: it is stored, so it is not lost.
         await bus.Publish(new TaskSubmitted(task.CorrelationId), ct);
+        PlatformMetrics.TasksSubmitted.Add(1, new KeyValuePair<string, object?>("type", task.Type));
         return Results.Created($"/api/v1/tasks/{task.CorrelationId}",
             new TaskCreatedView(task.CorrelationId, task.Type, task.Name, TaskStatuses.ToStatus(task.CurrentState), task.CreatedAt));
     }

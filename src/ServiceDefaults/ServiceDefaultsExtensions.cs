@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace AiPlatform.ServiceDefaults;
+
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Health checks tagged "live" answer /healthz (is the process able to work at all).</summary>
+    public const string LiveTag = "live";
+
+    /// <summary>Health checks tagged "ready" answer /readyz (can it serve now: bus connected, stores reachable).</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>Metrics (the platform's, MassTransit's, ASP.NET Core's, the runtime's and the process's) and health checks.</summary>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string serviceName)
+    {
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithMetrics(metrics => metrics
+                .AddMeter(PlatformMetrics.MeterName, "AiPlatform.Lake", "MassTransit", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddRuntimeInstrumentation()
+                .AddProcessInstrumentation()
+                .AddPrometheusExporter());
+        builder.Services.AddHealthChecks().AddCheck("process", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.AddHostedService<PrometheusTargetFile>();
+        return builder;
+    }
+
+    /// <summary>/metrics, /healthz and /readyz; each health endpoint runs every registered check with its tag.</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapHealthChecks("/healthz", HealthOptions(LiveTag)).ExcludeFromDescription();
+        app.MapHealthChecks("/readyz", HealthOptions(ReadyTag)).ExcludeFromDescription();
+        return app;
+    }
+
+    private static HealthCheckOptions HealthOptions(string tag) => new()
+    {
+        Predicate = check => check.Tags.Contains(tag),
+        ResponseWriter = WriteReportAsync,
+    };
+
+    /// <summary>Which check failed and why, so a probe failure can be read without the logs.</summary>
+    private static Task WriteReportAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString().ToLowerInvariant(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString().ToLowerInvariant(),
+                description = e.Value.Description ?? e.Value.Exception?.Message,
+            }),
+        }));
+    }
+}

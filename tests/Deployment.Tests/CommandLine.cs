@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace AiPlatform.Deployment.Tests;
+
+/// <summary>Runs a command-line tool to completion and hands back its exit code and everything it printed.</summary>
+public static class CommandLine
+{
+    public static (int ExitCode, string Output) Run(string program, string workingDirectory, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) info.Environment.Remove(key);
+            else info.Environment[key] = value;
+        }
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, output.Result + errors.Result);
+    }
+}
