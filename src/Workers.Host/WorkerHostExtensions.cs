@@ -70,7 +70,12 @@ public static class WorkerHostExtensions
             pool.Warm();
             return pool;
         });
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<BusLiveness>();
         services.AddHostedService<HeartbeatService>();
+        services.AddSingleton<WorkerWatchdog>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerWatchdog>());
+        services.AddHealthChecks().AddCheck<WorkerWatchdog>("broker-link", tags: ["live", "ready"]);
         if (role.HostsServices)
         {
             services.AddSingleton<ServiceReplicas>();

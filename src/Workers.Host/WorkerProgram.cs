@@ -19,6 +19,7 @@ public static class WorkerProgram
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args);
         builder.AddWorkerHost(kind, configureRole);
         await builder.Build().RunAsync();
-        return 0;
+        // Non-zero when the worker gave up on its broker link: its supervisor must start a fresh one.
+        return Environment.ExitCode;
     }
 }
