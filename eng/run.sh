@@ -15,31 +15,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-bash eng/install-deps.sh
-bash eng/services.sh start
-dotnet build AiPlatform.sln -c Release -nologo -v quiet
-
-# Values hold ';' (connection strings): read them as data, never source them as shell.
-while IFS='=' read -r key value; do [ -n "$key" ] && export "$key=$value"; done < .state/services.env
-if [ "$lake" = s3 ]; then export Lake__Root="s3://$S3__Bucket/lake"; else export Lake__Root="$repo/.state/lake"; fi
-export Scripts__Roots__0="$repo/scripts" MASSTRANSIT_USAGE_TELEMETRY=false Worker__ScriptCacheDirectory="$repo/.state/script-cache"
-export Logging__LogLevel__Default=Warning Logging__LogLevel__AiPlatform=Information
-port=${AIP_GATEWAY_PORT:-5080}
-gateway="http://127.0.0.1:$port"
-run="$repo/.state/run"; mkdir -p "$run" "$repo/.state/logs"
-
+fleet_args=(--lake "$lake")
+[ -n "${AIP_GATEWAY_PORT:-}" ] && fleet_args+=(--port "$AIP_GATEWAY_PORT")
+# A fleet left running by an earlier --keep is replaced, so the run uses this build and these settings.
 bash eng/fleet.sh stop >/dev/null 2>&1 || true
-start() { # name project
-  ASPNETCORE_URLS="$gateway" nohup dotnet "src/$2/bin/Release/net10.0/AiPlatform.$2.dll" >"$repo/.state/logs/$1.log" 2>&1 &
-  echo $! >"$run/$1.pid"
-}
-start gateway Gateway
-for _ in $(seq 1 120); do curl -sf "$gateway/healthz" >/dev/null && break; sleep 0.5; done
-curl -sf "$gateway/healthz" >/dev/null || { echo "gateway did not start; see .state/logs/gateway.log"; exit 1; }
-start worker-ingest Workers.Ingest
-start worker-train Workers.Train
-start worker-serve Workers.Serve
-echo "fleet up: gateway $gateway (monitoring page $gateway/), lake $Lake__Root, logs in .state/logs"
+bash eng/fleet.sh start "${fleet_args[@]}"
+gateway="http://127.0.0.1:${AIP_GATEWAY_PORT:-5080}"
 
 status=0
 dotnet samples/MnistPipeline/bin/Release/net10.0/AiPlatform.MnistPipeline.dll --gateway "$gateway" --epochs "$epochs" || status=$?

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local services for development and tests, without Docker, all on 127.0.0.1 with generated credentials:
 #   RabbitMQ (AMQP 5673, management 15673), PostgreSQL (5433), S3 = Ceph radosgw on a one-node cluster (7480).
-# usage: eng/services.sh start|stop|status|env|restart-rabbitmq
+# usage: eng/services.sh start|stop|status|env|restart-rabbitmq|restart-postgres|restart-s3
 # start is idempotent: what already runs is left alone, so a second start takes a moment.
 # Connection settings are written to .state/services.env (KEY=VALUE, .NET configuration names).
 set -euo pipefail
@@ -10,9 +10,44 @@ state="$repo/.state"
 logs="$state/logs"
 mkdir -p "$state" "$logs"
 
-RABBIT_PORT=5673 RABBIT_MGMT_PORT=15673 RABBIT_DIST_PORT=25673 EPMD_PORT=4373
-PG_PORT=5433
-S3_PORT=7480 CEPH_MON_PORT=6790
+# Ports: defaults below, overridden by environment variables of the same name (AIP_RABBIT_PORT=...) or by
+# .state/ports.env. Whatever a start used is written to .state/ports.env, so later commands of this checkout (stop,
+# status, restart-rabbitmq) find the same services without the variables.
+ports_file="$state/ports.env"
+declare -A port_defaults=([RABBIT_PORT]=5673 [RABBIT_MGMT_PORT]=15673 [RABBIT_DIST_PORT]=25673 [EPMD_PORT]=4373
+  [PG_PORT]=5433 [S3_PORT]=7480 [CEPH_MON_PORT]=6790)
+# shellcheck disable=SC1090
+[ -f "$ports_file" ] && . "$ports_file"
+for name in "${!port_defaults[@]}"; do
+  override="AIP_$name"
+  value=${!override:-${!name:-${port_defaults[$name]}}}
+  [[ "$value" =~ ^[0-9]+$ ]] && [ "$value" -ge 1 ] && [ "$value" -le 65535 ] || { echo "$override=$value is not a port" >&2; exit 2; }
+  printf -v "$name" '%s' "$value"
+done
+write_ports() {
+  local name
+  for name in "${!port_defaults[@]}"; do echo "$name=${!name}"; done | sort > "$ports_file"
+}
+
+# Refuses to start a service over a port something else holds (another checkout's services, say): a half-started
+# set of services is worse than a clear no.
+port_holder() { # port -> "pid command" of the listener, empty when free
+  local pid
+  pid=$(ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2)
+  [ -n "$pid" ] || { ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && echo "unknown process"; return 0; }
+  local where; where=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -o '/[^ "]*/\.state' | head -n1)
+  echo "pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null))${where:+ of the checkout ${where%/.state}}"
+}
+require_free_ports() { # service port-variable...
+  local service=$1 name holder; shift
+  for name in "$@"; do
+    holder=$(port_holder "${!name}")
+    if [ -n "$holder" ]; then
+      echo "$service cannot start: port ${!name} ($name) is held by $holder; stop that, or give this checkout other ports (AIP_$name=...)" >&2
+      return 1
+    fi
+  done
+}
 
 # ---------------------------------------------------------------- credentials, generated once and kept
 secrets="$state/secrets.env"
@@ -51,11 +86,14 @@ rabbit_env() {
   export ERL_CRASH_DUMP="$logs/rabbitmq/erl_crash.dump"
 }
 rabbitmqctl() { /usr/lib/rabbitmq/bin/rabbitmqctl -n aiplatform@localhost "$@"; }
-rabbit_running() { rabbit_env; rabbitmqctl status >/dev/null 2>&1; }
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Ours, not merely a node answering on our ports: its pid file is in this checkout.
+rabbit_running() { rabbit_env; pid_alive "$RABBITMQ_PID_FILE" && rabbitmqctl status >/dev/null 2>&1; }
 
 start_rabbit() {
   rabbit_env
   if rabbit_running; then echo "rabbitmq: running"; return; fi
+  require_free_ports rabbitmq RABBIT_PORT RABBIT_MGMT_PORT RABBIT_DIST_PORT || return 1
   mkdir -p "$rabbit_dir" "$logs/rabbitmq"
   cat > "$rabbit_dir/rabbitmq.conf" <<CONF
 listeners.tcp.default = 127.0.0.1:$RABBIT_PORT
@@ -118,6 +156,7 @@ start_pg() {
   fi
   if ! pg_running; then
     was=started
+    require_free_ports postgres PG_PORT || return 1
     [ -f "$pg_dir/data/PG_VERSION" ] || init_pg_cluster
     chown -R postgres:postgres "$pg_dir"
     as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -l '$pg_dir/postgres.log' -w -t 60 start" >/dev/null
@@ -142,7 +181,7 @@ stop_pg() {
 ceph_dir="$state/ceph"
 ceph_conf="$ceph_dir/ceph.conf"
 ceph() { command ceph -c "$ceph_conf" "$@"; }
-s3_running() { curl -sf -o /dev/null "http://127.0.0.1:$S3_PORT/"; }
+s3_running() { pid_alive "$ceph_dir/run/ceph-client.rgw.a.pid" && curl -sf -o /dev/null "http://127.0.0.1:$S3_PORT/"; }
 
 write_ceph_conf() {
   cat > "$ceph_conf" <<CONF
@@ -204,6 +243,7 @@ register_osd() { # uuid
 start_s3() {
   if s3_running; then echo "s3: running"; return; fi
   stop_s3 # a half-started cluster from an earlier run (memstore keeps nothing worth saving)
+  require_free_ports s3 S3_PORT CEPH_MON_PORT || return 1
   mkdir -p "$ceph_dir/mon.a" "$ceph_dir/osd.0" "$ceph_dir/run" "$ceph_dir/rgw"
   local fsid; fsid=$(cat /proc/sys/kernel/random/uuid)
   write_ceph_conf "$fsid"
@@ -263,6 +303,7 @@ S3__SecretKey=$S3_SECRET_KEY
 S3__Bucket=aiplatform
 S3__Region=us-east-1
 ENV
+  bash "$repo/eng/monitoring.sh" env >> "$state/services.env"
 }
 
 status() {
@@ -276,6 +317,7 @@ status() {
 case "${1:-}" in
   start)
     # The three start independently; run them side by side.
+    write_ports
     start_rabbit >"$logs/start-rabbit.out" 2>&1 & r=$!
     start_pg >"$logs/start-pg.out" 2>&1 & p=$!
     start_s3 >"$logs/start-s3.out" 2>&1 & s=$!
@@ -284,12 +326,27 @@ case "${1:-}" in
     wait $p || { echo "postgres failed to start:"; tail -5 "$logs/start-pg.out"; failed=1; }
     wait $s || { echo "s3 failed to start:"; tail -5 "$logs/start-s3.out"; failed=1; }
     cat "$logs"/start-{rabbit,pg,s3}.out | grep -E '^(rabbitmq|postgres|s3):' || true
+    # Prometheus and Alertmanager watch the fleet; nothing depends on them to run, so they never fail a start.
+    bash "$repo/eng/monitoring.sh" start >"$logs/start-monitoring.out" 2>&1 \
+      || { echo "monitoring (Prometheus, Alertmanager) did not start: see $logs/start-monitoring.out"; }
+    grep -E '^(prometheus|alertmanager):' "$logs/start-monitoring.out" || true
     write_env
     exit $failed ;;
-  stop) stop_rabbit; stop_pg; stop_s3; echo "stopped" ;;
-  # A broker restart, for fault tests: durable queues and persistent messages must come back with it.
+  stop) bash "$repo/eng/monitoring.sh" stop >/dev/null 2>&1 || true; stop_rabbit; stop_pg; stop_s3; echo "stopped" ;;
+  # Restarts for fault tests. The broker's durable queues and persistent messages must come back with it; PostgreSQL
+  # is stopped the hard way (as a crash would); only the S3 server process restarts, since the objects live in the
+  # OSD's memory.
   restart-rabbitmq) stop_rabbit; start_rabbit ;;
+  restart-postgres)
+    pg_running && as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -m immediate -w stop" >/dev/null
+    start_pg ;;
+  restart-s3)
+    pid_alive "$ceph_dir/run/ceph-client.rgw.a.pid" && kill "$(cat "$ceph_dir/run/ceph-client.rgw.a.pid")"
+    wait_for 30 sh -c "! curl -sf -o /dev/null http://127.0.0.1:$S3_PORT/"
+    radosgw -c "$ceph_conf" -n client.rgw.a
+    wait_for 60 s3_running
+    echo "s3: restarted" ;;
   status) status ;;
   env) write_env; cat "$state/services.env" ;;
-  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq|restart-postgres|restart-s3" >&2; exit 2 ;;
 esac

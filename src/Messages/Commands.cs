@@ -10,20 +10,27 @@ public interface ITaskCommand
     string? Input { get; }
     string? Output { get; }
     string ParamsJson { get; }
+
+    /// <summary>How long one attempt may run before the worker stops it and fails the task; null for no limit.</summary>
+    int? TimeoutSeconds { get; }
 }
 
 /// <summary>The script is snapshotted at submit time, so every attempt runs the exact code the user submitted.</summary>
 public record TaskScript(string Path, string Sha256, string Source);
 
-public record RunIngestion(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson)
-    : ITaskCommand;
+public record RunIngestion(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
+    int? TimeoutSeconds) : ITaskCommand;
 
-public record RunTraining(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson)
-    : ITaskCommand;
+public record RunTraining(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
+    int? TimeoutSeconds) : ITaskCommand;
 
 /// <summary>Fanned out to every serve worker: each one becomes a replica of the service.</summary>
 public record StartInferenceService(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
-    string Model, string Device) : ITaskCommand;
+    string Model, string Device) : ITaskCommand
+{
+    /// <summary>A service runs until it is cancelled.</summary>
+    public int? TimeoutSeconds => null;
+}
 
 /// <summary>Fanned out to every worker; the one running the task stops it.</summary>
 public record CancelTask(Guid TaskId, string Reason);
@@ -37,6 +44,9 @@ public record TaskClaimRejected(Guid TaskId, int Attempt, string Reason);
 
 /// <summary>Gateway -> saga: a new task row exists and must be dispatched.</summary>
 public record TaskSubmitted(Guid TaskId);
+
+/// <summary>Gateway monitor -> saga: no worker has consumed the task's queue for so long that, by policy, the task fails.</summary>
+public record TaskUndispatchable(Guid TaskId, string Reason);
 
 /// <summary>Gateway monitor -> saga: no heartbeat from the task's worker within the timeout.</summary>
 public record TaskHeartbeatLost(Guid TaskId, int Attempt, string WorkerId, TimeSpan Silence);

@@ -1,29 +1,37 @@
 using AiPlatform.Messages;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AiPlatform.Workers.Host;
 
 /// <summary>Tells the fleet this worker is alive and what it runs; a task missing from every heartbeat is presumed lost.</summary>
-public sealed class HeartbeatService(IBus bus, WorkerIdentity identity, RunningTasks running, IOptions<WorkerOptions> options)
-    : BackgroundService
+public sealed class HeartbeatService(
+    IBus bus,
+    WorkerIdentity identity,
+    RunningTasks running,
+    BusLiveness liveness,
+    IOptions<WorkerOptions> options,
+    ILogger<HeartbeatService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval);
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await bus.Publish(new WorkerHeartbeat(identity.WorkerId, identity.Kind, identity.Host, identity.ProcessId,
-                    options.Value.Concurrency, running.Ids, identity.StartedAt, DateTimeOffset.UtcNow), stoppingToken);
+                await bus.PublishWithin(new WorkerHeartbeat(identity.WorkerId, identity.Kind, identity.Host, identity.ProcessId,
+                    options.Value.Concurrency, running.Ids, identity.StartedAt, DateTimeOffset.UtcNow), options.Value.PublishTimeout, stoppingToken);
+                liveness.HeartbeatSent();
             }
-            catch (Exception) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // The broker is away; the next beat tries again.
+                // The broker is away; the next beat tries again, and the watchdog judges a silence that lasts.
+                logger.LogDebug(e, "Heartbeat not sent");
             }
-        } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+            await liveness.WaitForHeartbeatRequestAsync(options.Value.HeartbeatInterval, stoppingToken);
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -31,7 +39,8 @@ public sealed class HeartbeatService(IBus bus, WorkerIdentity identity, RunningT
         await base.StopAsync(cancellationToken);
         try
         {
-            await bus.Publish(new WorkerStopped(identity.WorkerId, identity.Kind, DateTimeOffset.UtcNow), cancellationToken);
+            await bus.PublishWithin(new WorkerStopped(identity.WorkerId, identity.Kind, DateTimeOffset.UtcNow), options.Value.PublishTimeout,
+                cancellationToken);
         }
         catch (Exception)
         {

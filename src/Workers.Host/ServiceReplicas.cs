@@ -45,7 +45,7 @@ public sealed class ServiceReplicas(
     {
         var runner = await RunnerProcess.StartAsync(launch, ReplicaStartTimeout);
         var cancellation = running.Register(command.TaskId, CancellationToken.None);
-        var events = new TaskEventPump(command, identity.WorkerId, bus);
+        var events = new TaskEventPump(command, identity.WorkerId, bus, options.Value.PublishTimeout);
         try
         {
             var serving = await runner.StartServingAsync(TaskExecutor.ToRunScript(command, identity.WorkerId), events,

@@ -16,6 +16,7 @@ internal sealed class TaskEventPump : IScriptObserver, IAsyncDisposable
     private readonly ITaskCommand _command;
     private readonly string _workerId;
     private readonly IPublishEndpoint _publisher;
+    private readonly TimeSpan _publishTimeout;
     private readonly Channel<object> _events = Channel.CreateBounded<object>(new BoundedChannelOptions(10_000)
     {
         FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true,
@@ -23,11 +24,12 @@ internal sealed class TaskEventPump : IScriptObserver, IAsyncDisposable
     private readonly Task _pumping;
     private DateTimeOffset _lastProgress = DateTimeOffset.MinValue;
 
-    public TaskEventPump(ITaskCommand command, string workerId, IPublishEndpoint publisher)
+    public TaskEventPump(ITaskCommand command, string workerId, IPublishEndpoint publisher, TimeSpan publishTimeout)
     {
         _command = command;
         _workerId = workerId;
         _publisher = publisher;
+        _publishTimeout = publishTimeout;
         _pumping = PumpAsync();
     }
 
@@ -49,11 +51,12 @@ internal sealed class TaskEventPump : IScriptObserver, IAsyncDisposable
         {
             try
             {
-                await _publisher.Publish(message, message.GetType());
+                await _publisher.PublishWithin(message, _publishTimeout);
             }
             catch (Exception)
             {
-                // Progress and logs are advisory; the final event is published with retries by the executor.
+                // Progress and logs are advisory (a publish that hangs through an outage is abandoned, so the final
+                // event is never held up behind it); the final event is published with retries by the executor.
             }
         }
     }

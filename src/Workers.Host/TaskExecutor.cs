@@ -21,25 +21,44 @@ public sealed class TaskExecutor(
         var reusable = false;
         try
         {
-            await publisher.Publish(new TaskStarted(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow));
+            await PublishStartedAsync(command, publisher);
             runner = await pool.AcquireAsync();
             ScriptOutcome outcome;
-            await using (var events = new TaskEventPump(command, identity.WorkerId, publisher))
-                outcome = await runner.RunAsync(ToRunScript(command), events, options.Value.CancelGracePeriod, cancellation);
+            // The time limit counts from the start of the script, not from the submit: queueing is not the script's fault.
+            using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            if (command.TimeoutSeconds is { } seconds) timeLimit.CancelAfter(TimeSpan.FromSeconds(seconds));
+            await using (var events = new TaskEventPump(command, identity.WorkerId, publisher, options.Value.PublishTimeout))
+                outcome = await runner.RunAsync(ToRunScript(command), events, options.Value.CancelGracePeriod, timeLimit.Token);
             reusable = outcome is not ScriptOutcome.Cancelled;
+            if (outcome is ScriptOutcome.Cancelled && !cancellation.IsCancellationRequested && timeLimit.IsCancellationRequested)
+                outcome = new ScriptOutcome.Failed($"timed out after {command.TimeoutSeconds} s");
             logger.LogInformation("Task {TaskId} attempt {Attempt} ended: {Outcome}", command.TaskId, command.Attempt, outcome.GetType().Name);
-            await PublishFinalAsync(publisher, FinalEvent(command, outcome, workerStopping.IsCancellationRequested));
+            await PublishFinalAsync(publisher, FinalEvent(command, outcome, workerStopping.IsCancellationRequested), workerStopping);
         }
         catch (Exception e) when (!workerStopping.IsCancellationRequested)
         {
             logger.LogError(e, "Task {TaskId} could not be run", command.TaskId);
             await PublishFinalAsync(publisher, new TaskFailed(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow,
-                $"worker {identity.WorkerId} could not run the script: {e.Message}"));
+                $"worker {identity.WorkerId} could not run the script: {e.Message}"), workerStopping);
         }
         finally
         {
             running.Unregister(command.TaskId);
             if (runner is not null) await pool.ReleaseAsync(runner, reusable);
+        }
+    }
+
+    /// <summary>Advisory: the claim has already marked the task running, so a broker hiccup here must not fail the task.</summary>
+    private async Task PublishStartedAsync(ITaskCommand command, IPublishEndpoint publisher)
+    {
+        try
+        {
+            await publisher.PublishWithin(new TaskStarted(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow),
+                options.Value.PublishTimeout);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("TaskStarted for task {TaskId} not published ({Error}); running it anyway", command.TaskId, e.Message);
         }
     }
 
@@ -57,25 +76,34 @@ public sealed class TaskExecutor(
         };
     }
 
-    /// <summary>The final event is what ends the task, so it is retried through a broker outage instead of being dropped.</summary>
-    private async Task PublishFinalAsync(IPublishEndpoint publisher, object message)
+    /// <summary>
+    /// The final event is what ends the task, so it is retried through a broker outage of any length instead of being
+    /// dropped, and often (every <see cref="MaxFinalRetryDelay"/> at most): it must reach the saga soon after the broker
+    /// is back, before the task's silence is taken for a lost worker and the task run again. The task stays in this
+    /// worker's heartbeats meanwhile. Only a worker that is stopping gives up, after a few tries: its command returns to
+    /// the queue and the claim decides what runs next.
+    /// </summary>
+    private async Task PublishFinalAsync(IPublishEndpoint publisher, object message, CancellationToken workerStopping)
     {
-        var delay = TimeSpan.FromMilliseconds(200);
+        var delay = TimeSpan.FromMilliseconds(100);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await publisher.Publish(message, message.GetType());
+                await publisher.PublishWithin(message, options.Value.PublishTimeout);
                 return;
             }
-            catch (Exception e) when (attempt < 12)
+            catch (Exception e) when (!workerStopping.IsCancellationRequested || attempt < 5)
             {
-                logger.LogWarning(e, "Publishing {Event} failed (attempt {Attempt}); retrying", message.GetType().Name, attempt);
-                await Task.Delay(delay);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(20).Ticks));
+                if (attempt == 1 || attempt % 10 == 0)
+                    logger.LogWarning("Publishing {Event} for task failed (attempt {Attempt}): {Error}; retrying", message.GetType().Name, attempt, e.Message);
+                await Task.Delay(delay, CancellationToken.None);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxFinalRetryDelay.Ticks));
             }
         }
     }
+
+    private static readonly TimeSpan MaxFinalRetryDelay = TimeSpan.FromSeconds(1);
 
     internal static RunScript ToRunScript(ITaskCommand command, string workerId) =>
         new(command.TaskId, command.Name, command.Attempt, workerId, command.Script.Path, command.Script.Sha256, command.Script.Source,

@@ -75,6 +75,8 @@ public static class WorkerHostExtensions
             pool.Warm();
             return pool;
         });
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<BusLiveness>();
         services.AddHostedService<HeartbeatService>();
         builder.AddServiceDefaults($"aiplatform-worker-{kind}");
         services.AddSingleton<WorkerMetrics>();
@@ -82,6 +84,9 @@ public static class WorkerHostExtensions
         services.AddPublishObserver(sp => sp.GetRequiredService<WorkerMetrics>());
         services.AddHealthChecks().AddCheck("lake", new ObjectStoreReachableCheck(() => ObjectStores.Open(LakeOptionsFrom(builder.Configuration))),
             tags: [ServiceDefaultsExtensions.ReadyTag]);
+        services.AddSingleton<WorkerWatchdog>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerWatchdog>());
+        services.AddHealthChecks().AddCheck<WorkerWatchdog>("broker-link", tags: [ServiceDefaultsExtensions.LiveTag, ServiceDefaultsExtensions.ReadyTag]);
         if (role.HostsServices)
         {
             services.AddSingleton<ServiceReplicas>();

@@ -24,6 +24,21 @@ public sealed class WorkerOptions
     /// <summary>Port of that endpoint; 0 picks a free one, so several workers on one machine never collide.</summary>
     public int HttpPort { get; set; }
 
+    /// <summary>
+    /// How long this worker may stay unhealthy (disconnected, an endpoint not consuming, heartbeats not going out) once
+    /// the broker is reachable again, before it exits for its supervisor to replace it.
+    /// </summary>
+    public TimeSpan RecoveryTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a starting worker may take to become healthy (with the broker reachable) before it gives up.</summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A publish that has neither succeeded nor failed after this long counts as failed.</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a worker that gave up may take to stop before it exits regardless.</summary>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long to wait for the saga's answer when claiming a task.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -26,6 +26,7 @@ public static class WorkerProgram
         var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.RunAsync();
-        return 0;
+        // Non-zero when the worker gave up on its broker link: its supervisor must start a fresh one.
+        return Environment.ExitCode;
     }
 }

@@ -19,6 +19,23 @@ public sealed partial class ManagedProcess : IAsyncDisposable
     public string Name { get; }
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+    public string LogPath { get; private init; } = "";
+
+    /// <summary>True when the process exited within the time.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
 
     public static ManagedProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logDirectory)
     {
@@ -33,12 +50,13 @@ public sealed partial class ManagedProcess : IAsyncDisposable
         info.ArgumentList.Add(dll);
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var process = Process.Start(info)!;
-        var log = new StreamWriter(Path.Combine(logDirectory, $"{name}-{process.Id}.log")) { AutoFlush = true };
+        var logPath = Path.Combine(logDirectory, $"{name}-{process.Id}.log");
+        var log = new StreamWriter(new FileStream(logPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ManagedProcess(process, log, name);
+        return new ManagedProcess(process, log, name) { LogPath = logPath };
     }
 
     /// <summary>kill -9: the process gets no chance to clean up or say goodbye.</summary>

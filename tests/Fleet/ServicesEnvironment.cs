@@ -9,16 +9,24 @@ public static class ServicesEnvironment
         Values.TryGetValue(key, out var value) ? value : throw new InvalidOperationException($"{key} is missing from .state/services.env");
 
     /// <summary>Stops and starts the RabbitMQ node (eng/services.sh restart-rabbitmq); returns once it accepts connections.</summary>
-    public static async Task RestartRabbitMqAsync()
+    public static Task RestartRabbitMqAsync() => RunServicesCommandAsync("restart-rabbitmq");
+
+    /// <summary>Stops PostgreSQL the hard way, as a crash would, and starts it again.</summary>
+    public static Task RestartPostgresAsync() => RunServicesCommandAsync("restart-postgres");
+
+    /// <summary>Restarts the S3 server process; the objects survive in the storage cluster.</summary>
+    public static Task RestartS3Async() => RunServicesCommandAsync("restart-s3");
+
+    private static async Task RunServicesCommandAsync(string command)
     {
         var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "eng", "services.sh"));
-        info.ArgumentList.Add("restart-rabbitmq");
+        info.ArgumentList.Add(command);
         using var process = System.Diagnostics.Process.Start(info)!;
         var errors = process.StandardError.ReadToEndAsync();
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"restarting RabbitMQ failed: {output}{await errors}");
+        if (process.ExitCode != 0) throw new InvalidOperationException($"eng/services.sh {command} failed: {output}{await errors}");
     }
 
     private static Dictionary<string, string> Load()

@@ -1,4 +1,5 @@
 using AiPlatform.Messages;
+using MassTransit;
 using AiPlatform.Platform.Tests.Infrastructure;
 using Npgsql;
 using Xunit;
@@ -43,6 +44,22 @@ public sealed class SagaEventTests(PlatformFixture platform)
         await platform.Bus.Publish(new TaskCompleted(id, 2, FakeWorker, DateTimeOffset.UtcNow, """{"ok":true}"""));
         var done = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(20), "completed", "failed");
         Assert.Equal("completed", done["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_completion_from_an_attempt_presumed_lost_completes_the_task_and_the_retry_never_runs()
+    {
+        // Attempt 1 was taken for lost (its worker was cut off) and attempt 2 dispatched; attempt 1 then reports it finished.
+        var id = await InsertPendingTaskAsync(attempts: 2);
+        await platform.Bus.Publish(new TaskCompleted(id, 1, FakeWorker, DateTimeOffset.UtcNow, """{"from":"attempt one"}"""));
+        var done = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(20), "completed");
+        Assert.Equal("attempt one", done["result"]!["from"]!.GetValue<string>());
+
+        // The queued attempt 2 is refused at its claim: the work is not done twice.
+        var claims = platform.Bus.CreateRequestClient<ClaimTask>();
+        var answer = await claims.GetResponse<TaskClaimed, TaskClaimRejected>(new ClaimTask(id, 2, FakeWorker));
+        Assert.True(answer.Is(out Response<TaskClaimRejected>? rejected), "the retry of a completed task was allowed to run");
+        Assert.Contains("already completed", rejected.Message.Reason);
     }
 
     [Fact]

@@ -6,8 +6,12 @@ namespace AiPlatform.Gateway.Tasks;
 
 /// <summary>A validated <c>POST /api/v1/tasks</c> body. Parsed by hand so every error names the field at fault.</summary>
 public sealed partial record SubmitTaskRequest(
-    string Type, string Name, string? Script, string? Input, string? Output, string ParamsJson, string? Model, string Device)
+    string Type, string Name, string? Script, string? Input, string? Output, string ParamsJson, string? Model, string Device,
+    int? TimeoutSeconds)
 {
+    /// <summary>A week: longer limits are no limit in practice, and more likely a unit mistake.</summary>
+    public const int MaxTimeoutSeconds = 7 * 24 * 3600;
+
     public static readonly string[] Devices = ["cpu"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
@@ -37,6 +41,15 @@ public sealed partial record SubmitTaskRequest(
         (var device, error) = OptionalString(body, "device");
         if (error is not null) return (null, error);
 
+        int? timeout = null;
+        if (body.TryGetProperty("timeout_seconds", out var t) && t.ValueKind != JsonValueKind.Null)
+        {
+            if (type == TaskTypes.Inference) return (null, "field 'timeout_seconds' does not apply to an inference service, which runs until cancelled");
+            if (t.ValueKind != JsonValueKind.Number || !t.TryGetInt32(out var seconds) || seconds < 1 || seconds > MaxTimeoutSeconds)
+                return (null, $"field 'timeout_seconds' must be a whole number of seconds from 1 to {MaxTimeoutSeconds}");
+            timeout = seconds;
+        }
+
         var parameters = "{}";
         if (body.TryGetProperty("params", out var p) && p.ValueKind != JsonValueKind.Null)
         {
@@ -57,7 +70,7 @@ public sealed partial record SubmitTaskRequest(
                 return (null, $"field 'device' must be one of {string.Join(", ", Devices)} (this fleet has no GPU); got '{device}'");
         }
 
-        return (new SubmitTaskRequest(type!, name!, script, input, output, parameters, model, device ?? "cpu"), null);
+        return (new SubmitTaskRequest(type!, name!, script, input, output, parameters, model, device ?? "cpu", timeout), null);
     }
 
     private static (string? Value, string? Error) RequiredString(JsonElement body, string field)

@@ -5,13 +5,23 @@ namespace AiPlatform.Gateway.Tasks;
 /// <summary>The command that hands a task to its worker kind, built from the saga row so every retry sends the same work.</summary>
 public static class TaskCommands
 {
+    /// <summary>The queue a task type's commands wait in; null for inference, whose command every serve worker hears.</summary>
+    public static string? QueueFor(string type) => type switch
+    {
+        TaskTypes.Ingestion => QueueNames.Ingest,
+        TaskTypes.Training => QueueNames.Train,
+        _ => null,
+    };
+
     public static object For(TaskState task)
     {
         var script = new TaskScript(task.ScriptPath, task.ScriptSha256, task.ScriptSource);
         return task.Type switch
         {
-            TaskTypes.Ingestion => new RunIngestion(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output, task.ParamsJson),
-            TaskTypes.Training => new RunTraining(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output, task.ParamsJson),
+            TaskTypes.Ingestion => new RunIngestion(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output, task.ParamsJson,
+                task.TimeoutSeconds),
+            TaskTypes.Training => new RunTraining(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output, task.ParamsJson,
+                task.TimeoutSeconds),
             TaskTypes.Inference => new StartInferenceService(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output,
                 task.ParamsJson, task.Model!, task.Device ?? "cpu"),
             _ => throw new InvalidOperationException($"unknown task type '{task.Type}'"),

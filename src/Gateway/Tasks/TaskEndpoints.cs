@@ -62,6 +62,8 @@ public static class TaskEndpoints
             ScriptSource = script.Source,
             Model = request.Model,
             Device = request.Device,
+            TimeoutSeconds = request.TimeoutSeconds
+                ?? (options.Value.DefaultTimeoutSeconds.TryGetValue(request.Type, out var limit) && limit > 0 ? limit : null),
             CreatedAt = DateTimeOffset.UtcNow,
         };
         db.Tasks.Add(task);

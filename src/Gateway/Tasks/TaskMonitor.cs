@@ -1,3 +1,4 @@
+using AiPlatform.Gateway.Monitoring;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Messages;
 using MassTransit;
@@ -8,17 +9,22 @@ namespace AiPlatform.Gateway.Tasks;
 
 /// <summary>
 /// Finds tasks nobody is working on: running tasks whose worker stopped listing them in heartbeats (killed, hung,
-/// partitioned), and pending tasks whose dispatch was never published; and running tasks that outlive their cancel.
-/// The saga decides what happens to them.
+/// partitioned), pending tasks whose dispatch was never published, pending tasks no worker is there to take, and running
+/// tasks that outlive their cancel. The saga decides what happens to them.
 /// </summary>
-public sealed class TaskMonitor(IServiceScopeFactory scopes, IBusControl bus, IOptions<TaskOptions> options, ILogger<TaskMonitor> logger)
-    : BackgroundService
+public sealed class TaskMonitor(
+    IServiceScopeFactory scopes,
+    IBusControl bus,
+    QueueMonitor queues,
+    IOptions<TaskOptions> options,
+    ILogger<TaskMonitor> logger) : BackgroundService
 {
     private sealed record LostTask(Guid Id, int Attempts, string WorkerId, DateTimeOffset LastSeenAt);
 
-    // Heartbeats and final events sent while the gateway was down wait in its queues. Judging silence before those are
-    // read would take a task that finished meanwhile for a lost one and run it again, so a fresh gateway first listens
-    // for one heartbeat timeout, counted from when its bus runs (start-up itself can take longer than the timeout).
+    // Heartbeats and final events sent while the gateway was down, or while the broker was, wait in queues or in the
+    // workers' retries. Judging silence before those are read would take a task that finished meanwhile for a lost one
+    // and run it again, so silence only counts after one heartbeat timeout of listening on a healthy bus: counted from
+    // when the bus runs (start-up itself can take longer than the timeout) and again from every time it recovers.
     private DateTimeOffset _listeningSince;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -32,17 +38,26 @@ public sealed class TaskMonitor(IServiceScopeFactory scopes, IBusControl bus, IO
             logger.LogWarning(e, "The bus did not report healthy within a minute; the task monitor starts anyway");
         }
         _listeningSince = DateTimeOffset.UtcNow;
-        using var timer = new PeriodicTimer(options.Value.MonitorInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        // An endpoint that becomes ready again has just reconnected: whatever waited during the outage is yet to come.
+        var reconnects = bus.ConnectReceiveEndpointObserver(new ReadyObserver(() => _listeningSince = DateTimeOffset.UtcNow));
+        try
         {
-            try
+            using var timer = new PeriodicTimer(options.Value.MonitorInterval);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await SweepAsync(stoppingToken);
+                try
+                {
+                    await SweepAsync(stoppingToken);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(e, "Task monitor sweep failed; trying again next tick");
+                }
             }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(e, "Task monitor sweep failed; trying again next tick");
-            }
+        }
+        finally
+        {
+            reconnects.Disconnect();
         }
     }
 
@@ -53,6 +68,7 @@ public sealed class TaskMonitor(IServiceScopeFactory scopes, IBusControl bus, IO
         var now = DateTimeOffset.UtcNow;
         var silentSince = now - options.Value.HeartbeatTimeout;
 
+        if (bus.CheckHealth().Status == BusHealthStatus.Unhealthy) _listeningSince = now;
         var lost = now - _listeningSince < options.Value.HeartbeatTimeout ? [] : await ListSilentTasksAsync(db, silentSince, ct);
         foreach (var task in lost)
         {
@@ -67,6 +83,8 @@ public sealed class TaskMonitor(IServiceScopeFactory scopes, IBusControl bus, IO
             .Select(t => t.CorrelationId).Take(500).ToListAsync(ct);
         foreach (var id in undispatched) await bus.Publish(new TaskSubmitted(id), ct);
 
+        await ReportUnconsumedWorkAsync(db, now, ct);
+
         var cancelledBefore = now - options.Value.CancelResendInterval;
         var unheeded = await db.Tasks.AsNoTracking()
             .Where(t => t.CurrentState == TaskStatuses.RunningState && t.CancelRequestedAt < cancelledBefore)
@@ -76,6 +94,75 @@ public sealed class TaskMonitor(IServiceScopeFactory scopes, IBusControl bus, IO
             logger.LogWarning("Task {TaskId} is still running after its cancel; cancelling it again", id);
             await bus.Publish(new CancelTask(id, "cancel repeated: the task outlived the first one"), ct);
         }
+    }
+
+    /// <summary>
+    /// A dispatched task that waits on a queue nobody consumes says so in its status instead of a silent "pending", and
+    /// by policy fails after a while. Consumers are counted by RabbitMQ where its management API is configured (a
+    /// worker alive but deaf does not count), otherwise by live heartbeats.
+    /// </summary>
+    private async Task ReportUnconsumedWorkAsync(PlatformDbContext db, DateTimeOffset now, CancellationToken ct)
+    {
+        var reportBefore = now - options.Value.NoConsumerReportAfter;
+        var waiting = await db.Tasks.AsNoTracking()
+            .Where(t => t.CurrentState == TaskStatuses.PendingState && t.Attempts > 0 && t.CreatedAt < reportBefore)
+            .Select(t => new { t.CorrelationId, t.Type, t.CreatedAt, t.WaitingReason })
+            .Take(1000).ToListAsync(ct);
+        if (waiting.Count == 0) return;
+
+        Dictionary<string, int> queueConsumers;
+        try
+        {
+            queueConsumers = (await queues.GetQueuesAsync(ct)).ToDictionary(q => q.Name, q => q.Consumers);
+        }
+        catch (HttpRequestException)
+        {
+            queueConsumers = []; // the broker is away: heartbeats decide
+        }
+        var liveSince = now - options.Value.HeartbeatTimeout;
+        var liveWorkers = await db.Workers.AsNoTracking().Where(w => w.StoppedAt == null && w.LastHeartbeatAt > liveSince)
+            .GroupBy(w => w.Kind).Select(g => new { Kind = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Kind, g => g.Count, ct);
+
+        foreach (var group in waiting.GroupBy(t => t.Type))
+        {
+            var queue = TaskCommands.QueueFor(group.Key);
+            var kind = group.Key switch
+            {
+                TaskTypes.Ingestion => WorkerKinds.Ingest,
+                TaskTypes.Training => WorkerKinds.Train,
+                _ => WorkerKinds.Serve,
+            };
+            var consumers = queue is not null && queueConsumers.TryGetValue(queue, out var n) ? n : liveWorkers.GetValueOrDefault(kind);
+            var reason = consumers > 0 ? null
+                : queue is null ? $"no {kind} worker is running to host this service; it starts when one does"
+                : $"no {kind} worker is consuming the queue '{queue}'; the task waits until one does";
+
+            var changed = group.Where(t => t.WaitingReason != reason).Select(t => t.CorrelationId).ToArray();
+            if (changed.Length > 0)
+            {
+                if (reason is not null) logger.LogWarning("{Count} {Type} task(s) waiting: {Reason}", changed.Length, group.Key, reason);
+                await db.Database.ExecuteSqlInterpolatedAsync(
+                    $"""UPDATE tasks SET "WaitingReason" = {reason} WHERE id = ANY({changed}) AND "CurrentState" = {TaskStatuses.PendingState}""", ct);
+            }
+
+            if (reason is null || options.Value.UndispatchableFailAfter is not { } failAfter) continue;
+            foreach (var task in group.Where(t => t.CreatedAt < now - failAfter))
+                await bus.Publish(new TaskUndispatchable(task.CorrelationId,
+                    $"{reason}; gave up after {failAfter.TotalSeconds:0} s (Tasks:UndispatchableFailAfter)"), ct);
+        }
+    }
+
+    private sealed class ReadyObserver(Action ready) : IReceiveEndpointObserver
+    {
+        public Task Ready(ReceiveEndpointReady endpoint)
+        {
+            ready();
+            return Task.CompletedTask;
+        }
+
+        public Task Stopping(ReceiveEndpointStopping endpoint) => Task.CompletedTask;
+        public Task Completed(ReceiveEndpointCompleted endpoint) => Task.CompletedTask;
+        public Task Faulted(ReceiveEndpointFaulted endpoint) => Task.CompletedTask;
     }
 
     private static Task<List<LostTask>> ListSilentTasksAsync(PlatformDbContext db, DateTimeOffset silentSince, CancellationToken ct) =>

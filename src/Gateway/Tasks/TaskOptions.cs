@@ -20,6 +20,22 @@ public sealed class TaskOptions
     /// </summary>
     public TimeSpan CancelResendInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The time limit of an attempt when the request gives none, per task type; inference services have none.</summary>
+    public Dictionary<string, int> DefaultTimeoutSeconds { get; set; } = new()
+    {
+        [AiPlatform.Messages.TaskTypes.Ingestion] = 2 * 3600,
+        [AiPlatform.Messages.TaskTypes.Training] = 24 * 3600,
+    };
+
+    /// <summary>
+    /// A dispatched task still pending after this long, on a queue no worker consumes, says so in its status; after
+    /// <see cref="UndispatchableFailAfter"/> (when set) it fails instead of waiting on.
+    /// </summary>
+    public TimeSpan NoConsumerReportAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Null (the default) leaves such a task pending, visibly, until a worker of its kind comes.</summary>
+    public TimeSpan? UndispatchableFailAfter { get; set; }
+
     /// <summary>The script an inference task runs when the request names none.</summary>
     public string DefaultInferenceScript { get; set; } = "mnist/serve.csx";
 }

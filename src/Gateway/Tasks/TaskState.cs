@@ -21,6 +21,12 @@ public class TaskState : SagaStateMachineInstance
     public string? Model { get; set; }
     public string? Device { get; set; }
 
+    /// <summary>How long one attempt may run; null for no limit (inference services).</summary>
+    public int? TimeoutSeconds { get; set; }
+
+    /// <summary>Why a pending task is not being picked up (no worker consumes its queue), for the user; null otherwise.</summary>
+    public string? WaitingReason { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }

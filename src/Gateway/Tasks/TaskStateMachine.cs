@@ -26,6 +26,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
     public Event<TaskReleased> Released { get; private set; } = null!;
     public Event<TaskHeartbeatLost> HeartbeatLost { get; private set; } = null!;
     public Event<CancelTask> CancelRequested { get; private set; } = null!;
+    public Event<TaskUndispatchable> Undispatchable { get; private set; } = null!;
 
     public TaskStateMachine(IOptions<TaskOptions> options)
     {
@@ -47,6 +48,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
         Event(() => Released, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => HeartbeatLost, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => CancelRequested, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => Undispatchable, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
 
         // Each event has one handler per state: MassTransit runs every matching handler of the state the event
         // arrived in, so alternatives are IfElse branches on that state, never sibling When clauses.
@@ -66,16 +68,25 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .TransitionTo(Running),
             When(CancelRequested)
                 .Then(c => Finish(c.Saga, error: null))
-                .TransitionTo(Cancelled));
+                .TransitionTo(Cancelled),
+            When(Undispatchable)
+                .Then(c => Finish(c.Saga, c.Message.Reason))
+                .TransitionTo(Failed));
 
         During(Pending, Running,
-            When(Succeeded, c => IsCurrent(c.Saga, c.Message))
+            // A completion counts whichever attempt sends it: an attempt presumed lost (its worker was cut off by a
+            // broker outage, say) that finished anyway has done the work, and running it again would do it twice. A
+            // newer attempt already running is stopped; one still queued is refused at its claim.
+            When(Succeeded)
                 .Then(c =>
                 {
                     c.Saga.ResultJson = c.Message.ResultJson;
                     c.Saga.ProgressFraction = 1;
                     Finish(c.Saga, error: null);
                 })
+                .If(c => c.Message.Attempt != c.Saga.Attempts && c.Saga.Type != TaskTypes.Inference && c.Saga.WorkerId is not null,
+                    newer => newer.ThenAsync(c => c.Publish(new CancelTask(c.Saga.CorrelationId,
+                        $"attempt {c.Message.Attempt} completed the task"))))
                 .TransitionTo(Completed),
             When(Faulted, c => IsCurrent(c.Saga, c.Message))
                 .Then(c => Finish(c.Saga, c.Message.Error))
@@ -139,12 +150,23 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
         task.WorkerId = null;
         task.ClaimedAt = null;
         var command = TaskCommands.For(task);
-        await context.Publish(command, command.GetType());
+        // Commands go straight to their kind's durable queue, which the send declares: a command for a kind with no
+        // worker yet waits there for one, where a publish to an exchange nobody has bound would be dropped.
+        if (TaskCommands.QueueFor(task.Type) is { } queue)
+        {
+            var endpoint = await context.GetSendEndpoint(new Uri($"queue:{queue}"));
+            await endpoint.Send(command, command.GetType());
+        }
+        else
+        {
+            await context.Publish(command, command.GetType());
+        }
     }
 
     private static void MarkRunning(TaskState task, string workerId, int attempt)
     {
         task.WorkerId = workerId;
+        task.WaitingReason = null;
         task.ClaimedAt = DateTimeOffset.UtcNow;
         task.StartedAt ??= task.ClaimedAt;
         task.Attempts = Math.Max(task.Attempts, attempt);

@@ -26,6 +26,8 @@ public sealed record TaskView(
     [property: JsonPropertyName("finished_at")] DateTimeOffset? FinishedAt,
     [property: JsonPropertyName("duration_seconds")] double? DurationSeconds,
     [property: JsonPropertyName("cancel_requested_at")] DateTimeOffset? CancelRequestedAt,
+    [property: JsonPropertyName("timeout_seconds")] int? TimeoutSeconds,
+    [property: JsonPropertyName("waiting_reason")] string? WaitingReason,
     JsonElement? Result,
     string? Error,
     [property: JsonPropertyName("worker_id")] string? WorkerId,
@@ -37,7 +39,7 @@ public sealed record TaskView(
         t.CorrelationId, t.Type, t.Name, TaskStatuses.ToStatus(t.CurrentState), t.ScriptPath, t.ScriptSha256, t.Input, t.Output,
         Parse(t.ParamsJson)!.Value, t.Model, t.Device, t.CreatedAt, t.StartedAt, t.FinishedAt,
         t.StartedAt is { } s ? ((t.FinishedAt ?? DateTimeOffset.UtcNow) - s).TotalSeconds : null,
-        t.CancelRequestedAt, Parse(t.ResultJson), t.Error, t.WorkerId, t.Attempts,
+        t.CancelRequestedAt, t.TimeoutSeconds, t.CurrentState == TaskStatuses.PendingState ? t.WaitingReason : null, Parse(t.ResultJson), t.Error, t.WorkerId, t.Attempts,
         t.ProgressAt is null && t.ProgressFraction is null ? null
             : new TaskProgressView(t.ProgressFraction, t.ProgressMessage, Parse(t.ProgressMetricsJson), t.ProgressAt),
         t.Type == AiPlatform.Messages.TaskTypes.Inference ? $"/api/v1/tasks/{t.CorrelationId}/predict" : null);

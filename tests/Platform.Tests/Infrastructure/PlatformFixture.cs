@@ -56,35 +56,11 @@ public sealed class PlatformFixture : IAsyncLifetime
     public async Task<HttpResponseMessage> PostRawAsync(string path, string body) =>
         await Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
 
-    /// <summary>Submits a task and returns its id, failing the test with the gateway's answer if it is not 201.</summary>
-    public async Task<Guid> SubmitAsync(object body)
-    {
-        using var response = await PostJsonAsync("/api/v1/tasks", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"submit answered {(int)response.StatusCode}: {text}");
-        return JsonNode.Parse(text)!["id"]!.GetValue<Guid>();
-    }
+    public Task<Guid> SubmitAsync(object body) => Http.SubmitTaskAsync(body);
 
-    public async Task<JsonNode> GetTaskAsync(Guid id)
-    {
-        using var response = await Http.GetAsync($"/api/v1/tasks/{id}");
-        response.EnsureSuccessStatusCode();
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-    }
+    public Task<JsonNode> GetTaskAsync(Guid id) => Http.GetTaskAsync(id);
 
-    public async Task<JsonNode> WaitForStatusAsync(Guid id, TimeSpan timeout, params string[] statuses)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        JsonNode task;
-        do
-        {
-            task = await GetTaskAsync(id);
-            if (statuses.Contains(task["status"]!.GetValue<string>())) return task;
-            await Task.Delay(100);
-        } while (DateTime.UtcNow < deadline);
-        Assert.Fail($"task {id} did not reach {string.Join("|", statuses)} within {timeout.TotalSeconds} s; it is: {task.ToJsonString()}");
-        return task;
-    }
+    public Task<JsonNode> WaitForStatusAsync(Guid id, TimeSpan timeout, params string[] statuses) => Http.WaitForTaskStatusAsync(id, timeout, statuses);
 
     public async Task<JsonArray> GetEventsAsync(Guid id)
     {

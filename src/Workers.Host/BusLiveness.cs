@@ -1,0 +1,64 @@
+using System.Net.Sockets;
+using AiPlatform.Messages;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace AiPlatform.Workers.Host;
+
+/// <summary>
+/// What this worker knows of its own link to the broker: the bus's own health (connection and every receive endpoint),
+/// and whether heartbeats still go out. A bus that claims health while nothing it publishes arrives is caught by the
+/// second: a publish that neither succeeds nor fails is what a deaf worker looks like from inside.
+/// </summary>
+public sealed class BusLiveness(IBusControl bus, IOptions<WorkerOptions> options, IOptions<RabbitMqOptions> rabbit, TimeProvider clock)
+{
+    private long _lastBeatTicks = clock.GetUtcNow().UtcTicks;
+    private readonly SemaphoreSlim _beatNow = new(0, 1);
+
+    public DateTimeOffset LastHeartbeatSentAt => new(Interlocked.Read(ref _lastBeatTicks), TimeSpan.Zero);
+
+    public void HeartbeatSent() => Interlocked.Exchange(ref _lastBeatTicks, clock.GetUtcNow().UtcTicks);
+
+    /// <summary>Asks for a heartbeat now rather than at the next tick: a worker back from an outage speaks up at once.</summary>
+    public void RequestHeartbeat()
+    {
+        if (_beatNow.CurrentCount == 0)
+        {
+            try { _beatNow.Release(); }
+            catch (SemaphoreFullException) { /* one request pending is enough */ }
+        }
+    }
+
+    public Task<bool> WaitForHeartbeatRequestAsync(TimeSpan timeout, CancellationToken ct) => _beatNow.WaitAsync(timeout, ct);
+
+    /// <summary>Null when healthy, otherwise why not.</summary>
+    public string? Problem()
+    {
+        var health = bus.CheckHealth();
+        if (health.Status != BusHealthStatus.Healthy)
+        {
+            var endpoints = health.Endpoints.Where(e => e.Value.Status != BusHealthStatus.Healthy).Select(e => e.Key).ToList();
+            return endpoints.Count > 0 ? $"bus {health.Status}: endpoints not consuming: {string.Join(", ", endpoints)}" : $"bus {health.Status}: {health.Description}";
+        }
+        var silence = clock.GetUtcNow() - LastHeartbeatSentAt;
+        var allowed = options.Value.HeartbeatInterval * 3 + options.Value.PublishTimeout;
+        return silence > allowed ? $"no heartbeat has gone out for {silence.TotalSeconds:0} s" : null;
+    }
+
+    /// <summary>Whether the broker accepts TCP connections: recovery is only owed once it is back.</summary>
+    public async Task<bool> BrokerReachableAsync(CancellationToken ct)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await client.ConnectAsync(rabbit.Value.Host, rabbit.Value.Port, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}
