@@ -2,6 +2,7 @@ using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Lake;
 using AiPlatform.Gateway.Monitoring;
+using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Tasks;
 
 // Content (the monitoring page in wwwroot) is found beside the binaries, whatever directory the gateway starts in.
@@ -11,6 +12,7 @@ builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 builder.AddTasks();
 builder.AddLake();
+builder.AddRegistry();
 builder.Services.AddHttpClient();
 builder.Services.AddSingleton<QueueMonitor>();
 
@@ -20,6 +22,8 @@ app.MapOpenApi("/openapi/{documentName}.json");
 app.MapTaskEndpoints();
 app.MapPredictEndpoints();
 app.MapLakeEndpoints();
+app.MapRegistryEndpoints();
+app.MapLineageEndpoints();
 app.MapMonitoringEndpoints();
 // The monitoring page: static files built into the gateway, no CDN.
 app.UseDefaultFiles();

@@ -44,8 +44,6 @@ public static class TaskEndpoints
         var (script, scriptError) = scripts.Resolve(scriptPath);
         if (script is null) return ApiError.BadRequest($"field 'script': {scriptError}");
 
-        if (await admission.CheckAsync(request, ct) is { } refusal) return refusal;
-
         var task = new TaskState
         {
             CorrelationId = NewId.NextGuid(),
@@ -63,6 +61,7 @@ public static class TaskEndpoints
             Device = request.Device,
             CreatedAt = DateTimeOffset.UtcNow,
         };
+        if (await admission.CheckAsync(request, task, ct) is { } refusal) return refusal;
         db.Tasks.Add(task);
         try
         {
