@@ -11,7 +11,7 @@ namespace AiPlatform.Gateway.Lake;
 /// to exact versions at submit, so every attempt reads the same version and the task records which one. A reference
 /// that cannot be resolved refuses the task here rather than failing it on a worker.
 /// </summary>
-public sealed class TaskReferenceCheck(ReferenceResolver resolver) : ITaskAdmissionCheck
+public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog lake) : ITaskAdmissionCheck
 {
     public async Task<IResult?> CheckAsync(SubmitTaskRequest request, TaskState task, CancellationToken ct)
     {
@@ -24,7 +24,7 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver) : ITaskAdmiss
                 // A serving script's input is the model it serves.
                 if (task.Input is null || task.Input == request.Model) task.ResolvedInput = model.Exact;
             }
-            else if (request.Type == TaskTypes.Training && request.Input is { } input && NamesDataset(input))
+            else if (request.Type == TaskTypes.Training && request.Input is { } input && await NamesDatasetAsync(input, ct))
             {
                 task.ResolvedInput = (await ResolveAsync(EntryKind.Dataset, "input", input, ct)).Exact;
             }
@@ -54,8 +54,11 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver) : ITaskAdmiss
         }
     }
 
-    /// <summary>Training inputs that are not references at all (a path, a URI) are not the registry's business.</summary>
-    private static bool NamesDataset(string input)
+    /// <summary>
+    /// Training inputs that are not references at all (a path, a URI) are not the registry's business; one that starts
+    /// with an existing dataset's name is a reference, and a malformed one is refused rather than passed on.
+    /// </summary>
+    private async Task<bool> NamesDatasetAsync(string input, CancellationToken ct)
     {
         try
         {
@@ -64,7 +67,15 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver) : ITaskAdmiss
         }
         catch (ArgumentException)
         {
-            return false;
+            var name = input.Split('@', ':')[0];
+            try
+            {
+                return (await lake.ListVersionsAsync(EntryKind.Dataset, name, ct)).Count > 0;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
         }
     }
 }

@@ -43,7 +43,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
         var (kind, name) = (registration.Kind, registration.Name);
         var sources = new List<(RegisteredVersion Version, string Relation)>();
         foreach (var source in registration.Sources ?? [])
-            if ((source.Kind != kind || source.Name != name)
+            if ((source.Kind, source.Name, source.LanceVersion) != (kind, name, registration.LanceVersion)
                 && await EnsureRegisteredAsync(source.Kind, source.Name, source.LanceVersion, registration.Actor, ct) is { } registered)
                 sources.Add((registered, source.Relation));
         // Hashing reads the lake, which can take a while: done before the lock is taken.
