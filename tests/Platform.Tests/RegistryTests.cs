@@ -55,14 +55,13 @@ public sealed class RegistryTests(PlatformFixture platform)
         Assert.Equal(["active", "deprecated"], await StagesAsync(model));
         Assert.Equal(["production"], (await GetAsync($"/api/v1/models/{model}/versions/1.0.0"))["aliases"]!.AsArray().Select(a => a!.GetValue<string>()));
 
-        // References: an alias and a semantic version resolve at submit and the task keeps what they resolved to.
-        using (var served = await platform.PostJsonAsync("/api/v1/tasks", new { type = "inference", name = Unique("svc"), model = $"{model}@production", script = "echo.csx" }))
-        {
-            Assert.Equal(HttpStatusCode.Created, served.StatusCode);
-            var task = await platform.GetTaskAsync(JsonNode.Parse(await served.Content.ReadAsStringAsync())!["id"]!.GetValue<Guid>());
-            Assert.Equal($"{model}@1", task["resolved_model"]!.GetValue<string>());
-            Assert.Equal($"{model}@production", task["model"]!.GetValue<string>());
-        }
+        // An alias resolves at submit, the task keeps what it resolved to, and the serving script loads exactly that
+        // version (mnist/serve.csx refuses it for not being a ReferenceCnn, which proves it loaded it).
+        var service = await platform.SubmitAsync(new { type = "inference", name = Unique("svc"), model = $"{model}@production" });
+        var refused = await platform.WaitForStatusAsync(service, Patience, "failed", "running");
+        Assert.Equal(($"{model}@production", $"{model}@1"), (refused["model"]!.GetValue<string>(), refused["resolved_model"]!.GetValue<string>()));
+        Assert.Equal("failed", refused["status"]!.GetValue<string>());
+        Assert.Contains($"model {model}@1 is a Sum", refused["error"]!.GetValue<string>());
 
         // Any alias name, and its removal.
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Put, $"/api/v1/models/{model}/aliases/staging", new { version = "2" })).Status);
@@ -214,6 +213,21 @@ public sealed class RegistryTests(PlatformFixture platform)
         Assert.True(flagged["data_missing"]!.GetValue<bool>());
         Assert.Contains((await GetAsync($"/api/v1/datasets/{lost}/audit")).AsArray(), a => a!["action"]!.GetValue<string>() == "data_missing");
         AssertError(await SubmitAsync(new { type = "training", name = Unique("t"), script = "echo.csx", input = $"{lost}:1.0.0" }), 409, "VERSION_NOT_AVAILABLE", "missing");
+    }
+
+    [Fact]
+    public async Task The_registry_api_is_typed_in_OpenAPI()
+    {
+        var document = await GetAsync("/openapi/v1.json");
+        var paths = document["paths"]!.AsObject();
+        foreach (var kind in new[] { "datasets", "models" })
+        foreach (var path in new[] { "versions", "versions/{version}", "versions/{version}/stage", "aliases/{alias}", "rollback", "audit" })
+            Assert.True(paths.ContainsKey($"/api/v1/{kind}/{{name}}/{path}"), $"/api/v1/{kind}/{{name}}/{path} is not documented");
+        Assert.True(paths.ContainsKey("/api/v1/lineage"));
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        foreach (var schema in new[] { "VersionView", "AliasMoveView", "AuditView", "LineageGraph", "StageChangeRequest", "RollbackRequest" })
+            Assert.True(schemas.ContainsKey(schema), $"schema {schema} is missing");
+        Assert.True(schemas["VersionView"]!["properties"]!.AsObject().ContainsKey("lance_version"));
     }
 
     private async Task<Guid> RunTaskAsync(object body)
