@@ -33,9 +33,10 @@ var train = await RunTaskAsync(new { type = "training", name = $"{name}-train-{r
 Console.WriteLine($"    {train["result"]!.ToJsonString()}  ({train["duration_seconds"]:0.0} s)");
 
 var model = $"{name}-cnn";
-var version = train["result"]!["model_version"]!.GetValue<string>();
+// The Lance version the script committed identifies the new version; the registry gives it its semantic version.
+var saved = train["result"]!["lake"]!["saved"]!.AsArray().Single(s => s!["kind"]!.GetValue<string>() == "model")!;
+var version = (await WaitForRegistrationAsync(model, saved["lance_version"]!.GetValue<long>()))["version"]!.GetValue<string>();
 Step("3/5 promote", $"{model}:{version} -> {model}@production");
-await WaitForRegistrationAsync(model, version);
 using (var promote = await http.PutAsJsonAsync($"/api/v1/models/{model}/aliases/production",
            new { version, reason = $"main job run {run}: test accuracy {train["result"]!["test_accuracy"]}" }))
 {
@@ -80,15 +81,15 @@ await WaitAsync(service, "cancelled");
 Console.WriteLine($"done in {clock.Elapsed.TotalSeconds:0} s; the service was stopped. Models: {gateway}/api/v1/models");
 
 // The registry records a version once the gateway has handled the task's result, a moment after the task completes.
-async Task WaitForRegistrationAsync(string model, string version)
+async Task<JsonNode> WaitForRegistrationAsync(string model, long lanceVersion)
 {
     var deadline = DateTime.UtcNow.AddSeconds(60);
     while (true)
     {
-        using var response = await http.GetAsync($"/api/v1/models/{model}/versions/{version}");
-        if (response.IsSuccessStatusCode) return;
+        using var response = await http.GetAsync($"/api/v1/models/{model}/versions/{lanceVersion}");
+        if (response.IsSuccessStatusCode) return (await response.Content.ReadFromJsonAsync<JsonNode>())!;
         if (DateTime.UtcNow > deadline)
-            throw new InvalidOperationException($"{model}:{version} was not registered within 60 s: {await response.Content.ReadAsStringAsync()}");
+            throw new InvalidOperationException($"{model}@{lanceVersion} was not registered within 60 s: {await response.Content.ReadAsStringAsync()}");
         await Task.Delay(250);
     }
 }
