@@ -1,5 +1,6 @@
 // The worked example, driven through the gateway's REST API only: ingest Fashion-MNIST's IDX files into the lake,
-// train the reference CNN, serve it, and predict test images through the serving fleet.
+// train the reference CNN (the registry records the new model version with its lineage), promote that version to
+// production, serve fashion-cnn@production, and predict test images through the serving fleet.
 // usage: dotnet run --project samples/MnistPipeline -- [--gateway http://127.0.0.1:5080] [--epochs 5] [--input DIR]
 //        [--name fashion] [--samples 2000]
 using System.Buffers.Binary;
@@ -21,22 +22,38 @@ string[] classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sand
 using var http = new HttpClient { BaseAddress = new Uri(gateway), Timeout = TimeSpan.FromMinutes(5) };
 var clock = Stopwatch.StartNew();
 
-Step("1/4 ingest", $"{input} -> datasets/{name}.lance");
+Step("1/5 ingest", $"{input} -> datasets/{name}.lance");
 var ingest = await RunTaskAsync(new { type = "ingestion", name = $"{name}-ingest-{run}", script = "mnist/ingest.csx", input, output = name,
     @params = new { normalize = true, flatten = true } });
 Console.WriteLine($"    {ingest["result"]!.ToJsonString()}  ({ingest["duration_seconds"]:0.0} s)");
 
-Step("2/4 train", $"reference CNN, {epochs} epochs -> models/{name}-cnn.lance");
+Step("2/5 train", $"reference CNN, {epochs} epochs -> a new version of model {name}-cnn");
 var train = await RunTaskAsync(new { type = "training", name = $"{name}-train-{run}", script = "mnist/train.csx", input = name,
     output = $"{name}-cnn", @params = new { epochs, learning_rate = 0.001, batch_size = 64, seed = 1 } });
 Console.WriteLine($"    {train["result"]!.ToJsonString()}  ({train["duration_seconds"]:0.0} s)");
 
-Step("3/4 serve", $"inference task for models/{name}-cnn.lance");
-var service = await SubmitAsync(new { type = "inference", name = $"{name}-service-{run}", model = $"{name}-cnn", device = "cpu" });
-var running = await WaitAsync(service, "running");
-Console.WriteLine($"    endpoint {running["endpoint"]}");
+var model = $"{name}-cnn";
+// The Lance version the script committed identifies the new version; the registry gives it its semantic version.
+var saved = train["result"]!["lake"]!["saved"]!.AsArray().Single(s => s!["kind"]!.GetValue<string>() == "model")!;
+var version = (await WaitForRegistrationAsync(model, saved["lance_version"]!.GetValue<long>()))["version"]!.GetValue<string>();
+Step("3/5 promote", $"{model}:{version} -> {model}@production");
+using (var promote = await http.PutAsJsonAsync($"/api/v1/models/{model}/aliases/production",
+           new { version, reason = $"main job run {run}: test accuracy {train["result"]!["test_accuracy"]}" }))
+{
+    var moved = await promote.Content.ReadFromJsonAsync<JsonNode>();
+    if (!promote.IsSuccessStatusCode) throw new InvalidOperationException($"promote refused: {moved?.ToJsonString()}");
+    Console.WriteLine($"    production: {moved!["previous_version"] ?? "(none)"} -> {moved["version"]!["version"]} ({moved["version"]!["stage"]})");
+}
+var lineage = (await http.GetFromJsonAsync<JsonNode>($"/api/v1/lineage?model={model}@production"))!;
+foreach (var edge in lineage["edges"]!.AsArray())
+    Console.WriteLine($"    lineage: {edge!["from"]} -{edge["relation"]}-> {edge["to"]}");
 
-Step("4/4 predict", $"{samples} test images through {gateway}");
+Step("4/5 serve", $"inference task for {model}@production");
+var service = await SubmitAsync(new { type = "inference", name = $"{name}-service-{run}", model = $"{model}@production", device = "cpu" });
+var running = await WaitAsync(service, "running");
+Console.WriteLine($"    endpoint {running["endpoint"]}, serving {running["resolved_model"]}");
+
+Step("5/5 predict", $"{samples} test images through {gateway}");
 var (images, labels) = ReadTestImages(input, samples);
 var correct = 0;
 var predictClock = Stopwatch.StartNew();
@@ -62,6 +79,20 @@ for (var i = 0; i < 5; i++)
 using (var cancel = await http.PostAsync($"/api/v1/tasks/{service}/cancel", null)) cancel.EnsureSuccessStatusCode();
 await WaitAsync(service, "cancelled");
 Console.WriteLine($"done in {clock.Elapsed.TotalSeconds:0} s; the service was stopped. Models: {gateway}/api/v1/models");
+
+// The registry records a version once the gateway has handled the task's result, a moment after the task completes.
+async Task<JsonNode> WaitForRegistrationAsync(string model, long lanceVersion)
+{
+    var deadline = DateTime.UtcNow.AddSeconds(60);
+    while (true)
+    {
+        using var response = await http.GetAsync($"/api/v1/models/{model}/versions/{lanceVersion}");
+        if (response.IsSuccessStatusCode) return (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+        if (DateTime.UtcNow > deadline)
+            throw new InvalidOperationException($"{model}@{lanceVersion} was not registered within 60 s: {await response.Content.ReadAsStringAsync()}");
+        await Task.Delay(250);
+    }
+}
 
 async Task<JsonNode> RunTaskAsync(object request)
 {

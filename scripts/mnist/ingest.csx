@@ -1,5 +1,6 @@
-// MNIST-style ingestion: the four IDX files (gzip or raw) of `input` (a folder, or an s3:// prefix) become the Lance
-// dataset datasets/<output>.lance, written in streamed batches so memory does not grow with the data.
+// MNIST-style ingestion: the four IDX files (gzip or raw) of `input` (a folder, or an s3:// prefix) become a new version
+// of the Lance dataset <output>, written in streamed batches so memory does not grow with the data; the registry records
+// the version with this task and script as its origin.
 //
 // params: normalize (true: pixels / 255), flatten (true; false also stores height and width columns),
 //         test_ratio (absent: keep the files' own train/test split), seed (for test_ratio), batch_size (10000)

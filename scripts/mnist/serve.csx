@@ -1,12 +1,12 @@
 // Serves a model trained by train.csx: loads its weights from the lake and answers predictions until the inference
-// task is cancelled. `input` is the model's name; params: version (latest by default), threads.
+// task is cancelled. `input` is the model reference the gateway resolved at submit (e.g. fashion-cnn@production
+// arrives as fashion-cnn@4); params: threads.
 #load "cnn.csx"
 
 async Task<IPredictor> Run(string input, string output, ScriptParams p)
 {
     if (p.Has("threads")) set_num_threads(p.GetInt("threads", Environment.ProcessorCount));
-    long? version = p.Has("version") ? p.GetLong("version", 0) : null;
-    var artifact = await Context.Lake.Models.LoadAsync(input, version);
+    var artifact = await Context.Lake.LoadModelAsync(input, Context.CancellationToken);
     if (artifact.Architecture != ReferenceCnn.Architecture)
         throw new InvalidOperationException($"model {input} is a {artifact.Architecture}; this script serves {ReferenceCnn.Architecture}");
     var model = new ReferenceCnn();

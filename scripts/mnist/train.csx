@@ -1,8 +1,10 @@
-// Trains the reference CNN on a dataset written by ingest.csx, reading batches from the lake each epoch, and saves
-// the weights (a PyTorch state dict) as a new version of models/<output>.lance with metrics, params and lineage.
+// Trains the reference CNN on a dataset written by ingest.csx (`input`: a dataset reference the gateway resolved, e.g.
+// fashion@3), reading batches from the lake each epoch, and registers the weights (a PyTorch state dict) as a new
+// version of model <output> with metrics, params and lineage (the dataset version it read, this task and script).
 //
-// params: epochs (5), learning_rate (1e-3), batch_size (64), device ("cpu"), seed (1), threads (all cores)
-// result: train_loss, train_accuracy, test_accuracy, epochs, model, model_version
+// params: epochs (5), learning_rate (1e-3), batch_size (64), device ("cpu"), seed (1), threads (all cores),
+//         version (semantic version to register; the next minor by default)
+// result: train_loss, train_accuracy, test_accuracy, epochs, model (name:version), model_version; `lake` lists what was read and saved
 #load "cnn.csx"
 
 async Task<object> Run(string input, string output, ScriptParams p)
@@ -16,7 +18,7 @@ async Task<object> Run(string input, string output, ScriptParams p)
     if (p.Has("threads")) set_num_threads(p.GetInt("threads", Environment.ProcessorCount));
     manual_seed((ulong)p.GetInt("seed", 1));
 
-    var dataset = await Context.Lake.OpenDatasetAsync(input);
+    var dataset = await Context.Lake.OpenDatasetAsync(input, Context.CancellationToken);
     Context.Log($"training on {input} version {dataset.Version} ({dataset.CountRows} rows) for {epochs} epochs");
     using var model = new ReferenceCnn();
     using var optimizer = optim.Adam(model.parameters(), lr: learningRate);
@@ -56,13 +58,11 @@ async Task<object> Run(string input, string output, ScriptParams p)
             new { epoch, loss = trainLoss, accuracy = trainAccuracy, test_accuracy = testAccuracy, seconds = epochSeconds });
     }
 
-    var version = await Context.Lake.Models.SaveAsync(output, new ModelArtifact(
-        ReferenceCnn.Architecture,
-        model.save_state_dict(),
-        new JsonObject { ["train_loss"] = trainLoss, ["train_accuracy"] = trainAccuracy, ["test_accuracy"] = testAccuracy, ["epochs"] = epochs },
-        JsonNode.Parse(p.ToJson())!.AsObject(),
-        new JsonObject { ["dataset"] = input, ["dataset_version"] = dataset.Version, ["dataset_uri"] = Context.Lake.Store.Uri(dataset.Path), ["task_id"] = Context.TaskId.ToString() }));
-    return new { train_loss = trainLoss, train_accuracy = trainAccuracy, test_accuracy = testAccuracy, epochs, model = output, model_version = version };
+    var saved = await Context.Lake.SaveModelAsync(output, ReferenceCnn.Architecture, model.save_state_dict(),
+        metrics: new { train_loss = trainLoss, train_accuracy = trainAccuracy, test_accuracy = testAccuracy, epochs },
+        parameters: p, version: p.GetString("version"), ct: Context.CancellationToken);
+    return new { train_loss = trainLoss, train_accuracy = trainAccuracy, test_accuracy = testAccuracy, epochs, model = saved.ToString(),
+        model_version = saved.SemanticVersion };
 }
 
 async Task<double> EvaluateAsync(ReferenceCnn model, AiPlatform.Lake.Dataset.LanceDataset dataset)

@@ -2,6 +2,7 @@ using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Lake;
 using AiPlatform.Gateway.Monitoring;
+using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.ServiceDefaults;
 
@@ -12,6 +13,7 @@ builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 builder.AddTasks();
 builder.AddLake();
+builder.AddRegistry();
 builder.Services.AddHttpClient();
 builder.Services.AddSingleton<QueueMonitor>();
 builder.AddGatewayMonitoring();
@@ -23,6 +25,8 @@ app.MapOpenApi("/openapi/{documentName}.json");
 app.MapTaskEndpoints();
 app.MapPredictEndpoints();
 app.MapLakeEndpoints();
+app.MapRegistryEndpoints();
+app.MapLineageEndpoints();
 app.MapMonitoringEndpoints();
 // The monitoring page: static files built into the gateway, no CDN.
 app.UseDefaultFiles();

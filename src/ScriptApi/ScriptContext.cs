@@ -1,5 +1,3 @@
-using AiPlatform.Lake.Catalog;
-
 namespace AiPlatform.ScriptApi;
 
 /// <summary>What a running script may ask of the platform: who it is, cancellation, progress and logs.</summary>
@@ -17,8 +15,8 @@ public abstract class ScriptContext
     /// <param name="metrics">Numbers to chart, e.g. <c>new { epoch = 3, loss = 0.41, accuracy = 0.86 }</c>.</param>
     public abstract void Progress(double? fraction, string? message = null, object? metrics = null);
 
-    /// <summary>The data lake: datasets and models under the platform's lake root (a folder or an S3 prefix).</summary>
-    public abstract LakeCatalog Lake { get; }
+    /// <summary>The data lake: open datasets and load models by reference, write datasets, save models with lineage.</summary>
+    public abstract ScriptLake Lake { get; }
 
     /// <summary>A folder or <c>s3://bucket/prefix</c> to read task inputs from, with this worker's S3 credentials.</summary>
     public abstract ScriptLocation OpenLocation(string uri);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
 using AiPlatform.ScriptApi;
@@ -9,7 +10,23 @@ namespace AiPlatform.ScriptRunner;
 internal sealed class ChildScriptContext(RunScript run, CancellationToken cancellation, Action<RunnerEvent> emit, Lazy<LakeCatalog> lake)
     : ScriptContext
 {
-    public override LakeCatalog Lake => lake.Value;
+    private readonly Lazy<ScriptLake> _scriptLake = new(() => new ScriptLake(lake.Value, new ScriptProvenance(run.TaskId, run.ScriptPath, run.ScriptSha256)));
+
+    public override ScriptLake Lake => _scriptLake.Value;
+
+    /// <summary>
+    /// The script's result as the task result: when the script touched the lake, a <c>lake</c> member says what it opened
+    /// and saved, which is how the gateway learns the versions to register and their lineage.
+    /// </summary>
+    public string ResultJson(object? result)
+    {
+        var json = JsonSerializer.SerializeToNode(result, ProtocolJson.Options);
+        if (!_scriptLake.IsValueCreated || _scriptLake.Value.Report.IsEmpty) return json?.ToJsonString() ?? "null";
+        var report = _scriptLake.Value.Report;
+        var wrapped = json as JsonObject ?? new JsonObject { ["value"] = json };
+        wrapped["lake"] = JsonSerializer.SerializeToNode(new { opened = report.Opened, saved = report.Saved }, ProtocolJson.Options);
+        return wrapped.ToJsonString();
+    }
 
     public override ScriptLocation OpenLocation(string uri) => new(ObjectStores.Open(LakeSettings.ForRoot(uri)), uri);
 

@@ -82,7 +82,7 @@ public sealed class RunnerChild
                 return;
             }
             cancellation.Token.ThrowIfCancellationRequested();
-            Emit(new ScriptCompleted(JsonSerializer.Serialize(result, ProtocolJson.Options)));
+            Emit(new ScriptCompleted(context.ResultJson(result)));
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {

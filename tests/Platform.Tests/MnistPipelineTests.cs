@@ -51,7 +51,7 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
         var model = await GetJsonAsync("/api/v1/models/pipeline-cnn");
         Assert.Equal("ReferenceCnn", model["architecture"]!.GetValue<string>());
         Assert.Equal(accuracy, model["metrics"]!["test_accuracy"]!.GetValue<double>());
-        Assert.Equal("pipeline", model["lineage"]!["dataset"]!.GetValue<string>());
+        Assert.Equal("pipeline", model["lineage"]!["inputs"]![0]!["name"]!.GetValue<string>());
 
         var service = await platform.SubmitAsync(new { type = "inference", name = "pipeline-service", model = "pipeline-cnn", device = "cpu" });
         var running = await platform.WaitForStatusAsync(service, TimeSpan.FromSeconds(90), "running", "failed");

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Messages;
@@ -23,42 +24,61 @@ public sealed record LakeEntryView(
     string? Architecture,
     JsonObject? Metrics,
     JsonObject? Params,
-    JsonObject? Lineage)
+    JsonObject? Lineage,
+    RegistrySummaryView? Registry)
 {
-    public static LakeEntryView From(LakeEntryInfo e) => new(e.Id, e.Path, e.Schema, e.NumRows, e.SizeBytes, e.Versions, e.LatestVersion,
-        e.Fragments, e.CreatedAt, e.UpdatedAt, e.Model?.Architecture, e.Model?.Metrics, e.Model?.Params, e.Model?.Lineage);
+    public static LakeEntryView From(LakeEntryInfo e, RegistrySummaryView? registry) => new(e.Id, e.Path, e.Schema, e.NumRows, e.SizeBytes, e.Versions,
+        e.LatestVersion, e.Fragments, e.CreatedAt, e.UpdatedAt, e.Model?.Architecture, e.Model?.Metrics, e.Model?.Params, e.Model?.Lineage, registry);
 }
 
-/// <summary>Datasets and models in the lake: list, describe, delete. Reads only metadata; the gateway never loads a model.</summary>
+/// <summary>
+/// Datasets and models in the lake: list (filtered by stage, alias or name prefix), describe, delete; each with the
+/// registry's summary. Reads only metadata; the gateway never loads a model.
+/// </summary>
 public static class LakeEndpoints
 {
     public static void MapLakeEndpoints(this IEndpointRouteBuilder app)
     {
-        var datasets = app.MapGroup("/api/v1/datasets").WithTags("Datasets");
-        datasets.MapGet("/", async (LakeCatalog lake, CancellationToken ct) =>
-            Results.Ok((await lake.ListDatasetsAsync(ct)).Select(LakeEntryView.From))).Produces<IEnumerable<LakeEntryView>>();
-        datasets.MapGet("/{id}", (string id, LakeCatalog lake, CancellationToken ct) =>
-            DescribeAsync(id, EntryKind.Dataset, lake, ct)).Produces<LakeEntryView>().Produces<ApiError>(404);
-        datasets.MapDelete("/{id}", (string id, LakeCatalog lake, PlatformDbContext db, CancellationToken ct) =>
-            DeleteAsync(id, EntryKind.Dataset, lake, db, ct)).Produces(204).Produces<ApiError>(404).Produces<ApiError>(409);
-
-        var models = app.MapGroup("/api/v1/models").WithTags("Models");
-        models.MapGet("/", async (LakeCatalog lake, CancellationToken ct) =>
-            Results.Ok((await lake.ListModelsAsync(ct)).Select(LakeEntryView.From))).Produces<IEnumerable<LakeEntryView>>();
-        models.MapGet("/{id}", (string id, LakeCatalog lake, CancellationToken ct) =>
-            DescribeAsync(id, EntryKind.Model, lake, ct)).Produces<LakeEntryView>().Produces<ApiError>(404);
-        models.MapDelete("/{id}", (string id, LakeCatalog lake, PlatformDbContext db, CancellationToken ct) =>
-            DeleteAsync(id, EntryKind.Model, lake, db, ct)).Produces(204).Produces<ApiError>(404).Produces<ApiError>(409);
+        MapKind(app.MapGroup("/api/v1/datasets").WithTags("Datasets"), EntryKind.Dataset, "Datasets");
+        MapKind(app.MapGroup("/api/v1/models").WithTags("Models"), EntryKind.Model, "Models");
     }
 
-    private static async Task<IResult> DescribeAsync(string id, EntryKind kind, LakeCatalog lake, CancellationToken ct)
+    private static void MapKind(RouteGroupBuilder group, EntryKind kind, string plural)
+    {
+        group.MapGet("/", (string? stage, string? alias, string? prefix, LakeCatalog lake, RegistryQueries registry, CancellationToken ct) =>
+                ListAsync(kind, stage, alias, prefix, lake, registry, ct))
+            .WithName($"List{plural}").Produces<IEnumerable<LakeEntryView>>().Produces<ApiError>(400);
+        group.MapGet("/{id}", (string id, LakeCatalog lake, RegistryQueries registry, CancellationToken ct) => DescribeAsync(id, kind, lake, registry, ct))
+            .Produces<LakeEntryView>().Produces<ApiError>(404);
+        group.MapDelete("/{id}", (string id, HttpContext http, LakeCatalog lake, PlatformDbContext db, RegistryService registry, CancellationToken ct) =>
+                DeleteAsync(id, kind, lake, db, registry, RegistryEndpoints.Actor(http), ct))
+            .Produces(204).Produces<ApiError>(404).Produces<ApiError>(409);
+    }
+
+    /// <summary>stage: having a version in that stage; alias: having that alias; prefix: names starting with it.</summary>
+    private static async Task<IResult> ListAsync(EntryKind kind, string? stage, string? alias, string? prefix, LakeCatalog lake, RegistryQueries registry,
+        CancellationToken ct)
+    {
+        if (stage is not null && !Stages.All.Contains(stage))
+            return ApiError.BadRequest($"query 'stage' must be one of {string.Join(", ", Stages.All)}");
+        var summaries = await registry.SummariesAsync(kind, ct);
+        var entries = kind == EntryKind.Dataset ? await lake.ListDatasetsAsync(ct) : await lake.ListModelsAsync(ct);
+        return Results.Ok(entries
+            .Where(e => prefix is null || e.Id.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(e => LakeEntryView.From(e, summaries.GetValueOrDefault(e.Id)))
+            .Where(e => stage is null || (e.Registry?.Stages.ContainsKey(stage) ?? false))
+            .Where(e => alias is null || (e.Registry?.Aliases.ContainsKey(alias) ?? false)));
+    }
+
+    private static async Task<IResult> DescribeAsync(string id, EntryKind kind, LakeCatalog lake, RegistryQueries registry, CancellationToken ct)
     {
         if (!IsValidName(id)) return NotFound(kind, id);
         var entry = kind == EntryKind.Dataset ? await lake.GetDatasetAsync(id, ct) : await lake.GetModelAsync(id, ct);
-        return entry is null ? NotFound(kind, id) : Results.Ok(LakeEntryView.From(entry));
+        return entry is null ? NotFound(kind, id) : Results.Ok(LakeEntryView.From(entry, (await registry.SummariesAsync(kind, ct)).GetValueOrDefault(id)));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, EntryKind kind, LakeCatalog lake, PlatformDbContext db, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string id, EntryKind kind, LakeCatalog lake, PlatformDbContext db, RegistryService registry, string actor,
+        CancellationToken ct)
     {
         if (!IsValidName(id)) return NotFound(kind, id);
         var users = await ActiveUsersAsync(db, kind, id, ct);
@@ -66,16 +86,21 @@ public static class LakeEndpoints
             return ApiError.Result(409, ErrorCodes.InUse,
                 $"{kind.ToString().ToLowerInvariant()} '{id}' is used by {string.Join(", ", users.Select(t => $"{t.Type} task {t.Name} ({t.CorrelationId}, {TaskStatuses.ToStatus(t.CurrentState)})"))}; cancel or wait for it first");
         var deleted = kind == EntryKind.Dataset ? await lake.DeleteDatasetAsync(id, ct) : await lake.DeleteModelAsync(id, ct);
+        if (deleted) await registry.ForgetAsync(kind, id, actor, ct);
         return deleted ? Results.NoContent() : NotFound(kind, id);
     }
 
-    /// <summary>Pending or running tasks that read or write the entry: deleting it under them would break them.</summary>
+    /// <summary>Pending or running tasks that read or write the entry (by name or any version of it): deleting it under them would break them.</summary>
     private static Task<List<TaskState>> ActiveUsersAsync(PlatformDbContext db, EntryKind kind, string id, CancellationToken ct)
     {
         var active = db.Tasks.AsNoTracking().Where(t => TaskStatuses.ActiveStates.Contains(t.CurrentState));
+        var versioned = id + "@";
         return (kind == EntryKind.Dataset
-                ? active.Where(t => t.Type != TaskTypes.Inference && (t.Input == id || (t.Type == TaskTypes.Ingestion && t.Output == id)))
-                : active.Where(t => (t.Type == TaskTypes.Inference && t.Model == id) || (t.Type == TaskTypes.Training && t.Output == id)))
+                ? active.Where(t => t.Type != TaskTypes.Inference
+                                    && (t.Input == id || (t.ResolvedInput != null && t.ResolvedInput.StartsWith(versioned))
+                                        || (t.Type == TaskTypes.Ingestion && t.Output == id)))
+                : active.Where(t => (t.Type == TaskTypes.Inference && (t.Model == id || (t.ResolvedModel != null && t.ResolvedModel.StartsWith(versioned))))
+                                    || (t.Type == TaskTypes.Training && t.Output == id)))
             .ToListAsync(ct);
     }
 

@@ -1,4 +1,3 @@
-using AiPlatform.Gateway.Tasks;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
 
@@ -19,7 +18,6 @@ public static class LakeExtensions
             S3Region = configuration["S3:Region"] ?? "us-east-1",
         };
         builder.Services.AddSingleton(new LakeCatalog(options));
-        builder.Services.AddScoped<ITaskAdmissionCheck, ModelExistsCheck>();
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Gateway.Workers;
 using Microsoft.EntityFrameworkCore;
@@ -12,6 +13,11 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
     public DbSet<TaskState> Tasks => Set<TaskState>();
     public DbSet<TaskEventRecord> TaskEvents => Set<TaskEventRecord>();
     public DbSet<WorkerRecord> Workers => Set<WorkerRecord>();
+    public DbSet<RegisteredResource> RegistryResources => Set<RegisteredResource>();
+    public DbSet<RegisteredVersion> RegistryVersions => Set<RegisteredVersion>();
+    public DbSet<RegistryAlias> RegistryAliases => Set<RegistryAlias>();
+    public DbSet<LineageEdge> RegistryLineage => Set<LineageEdge>();
+    public DbSet<RegistryAuditRecord> RegistryAudit => Set<RegistryAuditRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -49,5 +55,6 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             w.Property(x => x.Kind).HasMaxLength(32);
             w.HasIndex(x => x.LastHeartbeatAt);
         });
+        RegistryModel.Configure(model);
     }
 }

@@ -16,14 +16,16 @@ public static class TaskCommands
     public static object For(TaskState task)
     {
         var script = new TaskScript(task.ScriptPath, task.ScriptSha256, task.ScriptSource);
+        // Scripts get the version pinned at submit, so a retry reads what the first attempt read.
+        var input = task.ResolvedInput ?? task.Input;
         return task.Type switch
         {
-            TaskTypes.Ingestion => new RunIngestion(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output, task.ParamsJson,
+            TaskTypes.Ingestion => new RunIngestion(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
                 task.TimeoutSeconds),
-            TaskTypes.Training => new RunTraining(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output, task.ParamsJson,
+            TaskTypes.Training => new RunTraining(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
                 task.TimeoutSeconds),
-            TaskTypes.Inference => new StartInferenceService(task.CorrelationId, task.Name, task.Attempts, script, task.Input, task.Output,
-                task.ParamsJson, task.Model!, task.Device ?? "cpu"),
+            TaskTypes.Inference => new StartInferenceService(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output,
+                task.ParamsJson, task.ResolvedModel ?? task.Model!, task.Device ?? "cpu"),
             _ => throw new InvalidOperationException($"unknown task type '{task.Type}'"),
         };
     }

@@ -45,8 +45,6 @@ public static class TaskEndpoints
         var (script, scriptError) = scripts.Resolve(scriptPath);
         if (script is null) return ApiError.BadRequest($"field 'script': {scriptError}");
 
-        if (await admission.CheckAsync(request, ct) is { } refusal) return refusal;
-
         var task = new TaskState
         {
             CorrelationId = NewId.NextGuid(),
@@ -66,6 +64,7 @@ public static class TaskEndpoints
                 ?? (options.Value.DefaultTimeoutSeconds.TryGetValue(request.Type, out var limit) && limit > 0 ? limit : null),
             CreatedAt = DateTimeOffset.UtcNow,
         };
+        if (await admission.CheckAsync(request, task, ct) is { } refusal) return refusal;
         db.Tasks.Add(task);
         try
         {

@@ -19,6 +19,12 @@ public class TaskState : SagaStateMachineInstance
     public string ScriptSha256 { get; set; } = "";
     public string ScriptSource { get; set; } = "";
     public string? Model { get; set; }
+
+    /// <summary>The exact version (<c>name@N</c>) the input reference resolved to at submit, when it named a dataset or model.</summary>
+    public string? ResolvedInput { get; set; }
+
+    /// <summary>The exact version (<c>name@N</c>) the model reference resolved to at submit.</summary>
+    public string? ResolvedModel { get; set; }
     public string? Device { get; set; }
 
     /// <summary>How long one attempt may run; null for no limit (inference services).</summary>

@@ -1,4 +1,5 @@
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Workers;
 using AiPlatform.Messages;
 using MassTransit;
@@ -53,6 +54,7 @@ public static class TasksExtensions
             x.AddConsumer<WorkerHeartbeatConsumer>();
             x.AddConsumer<WorkerStoppedConsumer>();
             x.AddConsumer<RunningServicesConsumer>();
+            x.AddConsumer<TaskResultRegistrar>();
             x.AddRequestClient<PredictImages>(new Uri($"queue:{QueueNames.Predictions}"), RequestTimeout.After(s: 30));
 
             x.UsingRabbitMq((context, bus) =>
@@ -81,6 +83,12 @@ public static class TasksExtensions
                     e.ConfigureConsumer<TaskEventRecorder<TaskReleased>>(context);
                     e.ConfigureConsumer<TaskEventRecorder<TaskLogged>>(context);
                     e.ConfigureConsumer<RunningServicesConsumer>(context);
+                });
+                // Its own queue: a registration retried (the database busy, the lake slow) never replays the timeline recorder.
+                bus.ReceiveEndpoint(TaskResultRegistrar.QueueName, e =>
+                {
+                    e.UseMessageRetry(r => r.Intervals(500, 1000, 5000, 10000));
+                    e.ConfigureConsumer<TaskResultRegistrar>(context);
                 });
                 bus.ReceiveEndpoint(QueueNames.WorkerHeartbeats, e =>
                 {

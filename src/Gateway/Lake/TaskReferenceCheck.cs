@@ -1,0 +1,81 @@
+using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Registry;
+using AiPlatform.Gateway.Tasks;
+using AiPlatform.Lake.Catalog;
+using AiPlatform.Messages;
+
+namespace AiPlatform.Gateway.Lake;
+
+/// <summary>
+/// Pins a task's dataset and model references (<c>fashion@3</c>, <c>fashion-cnn@production</c>, <c>fashion:2.0.0</c>)
+/// to exact versions at submit, so every attempt reads the same version and the task records which one. A reference
+/// that cannot be resolved refuses the task here rather than failing it on a worker.
+/// </summary>
+public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog lake) : ITaskAdmissionCheck
+{
+    public async Task<IResult?> CheckAsync(SubmitTaskRequest request, TaskState task, CancellationToken ct)
+    {
+        try
+        {
+            if (request.Type == TaskTypes.Inference)
+            {
+                var model = await ResolveAsync(EntryKind.Model, "model", request.Model!, ct);
+                task.ResolvedModel = model.Exact;
+                // A serving script's input is the model it serves.
+                if (task.Input is null || task.Input == request.Model) task.ResolvedInput = model.Exact;
+            }
+            else if (request.Type == TaskTypes.Training && request.Input is { } input && await NamesDatasetAsync(input, ct))
+            {
+                task.ResolvedInput = (await ResolveAsync(EntryKind.Dataset, "input", input, ct)).Exact;
+            }
+            return null;
+        }
+        catch (RegistryException e) when (e.Status == 404 && e.Code != RegistryErrorCodes.VersionNotFound && e.Code != RegistryErrorCodes.AliasNotFound
+                                          && request.Type == TaskTypes.Training && LakeReference.Parse(request.Input!).Kind == ReferenceKind.Latest)
+        {
+            // A training input that names no dataset is left to the script (it may be a folder or anything else).
+            return null;
+        }
+        catch (RegistryException e)
+        {
+            return e.ToResult();
+        }
+    }
+
+    private async Task<ResolvedReference> ResolveAsync(EntryKind kind, string field, string reference, CancellationToken ct)
+    {
+        try
+        {
+            return await resolver.ResolveAsync(kind, reference, ct);
+        }
+        catch (RegistryException e) when (e.Code == ErrorCodes.InvalidRequest)
+        {
+            throw RegistryException.BadRequest($"field '{field}': {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Training inputs that are not references at all (a path, a URI) are not the registry's business; one that starts
+    /// with an existing dataset's name is a reference, and a malformed one is refused rather than passed on.
+    /// </summary>
+    private async Task<bool> NamesDatasetAsync(string input, CancellationToken ct)
+    {
+        try
+        {
+            LakeReference.Parse(input);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            var name = input.Split('@', ':')[0];
+            try
+            {
+                return (await lake.ListVersionsAsync(EntryKind.Dataset, name, ct)).Count > 0;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
+        }
+    }
+}

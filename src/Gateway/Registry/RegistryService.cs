@@ -1,0 +1,305 @@
+using System.Text.Json;
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Lake.Catalog;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiPlatform.Gateway.Registry;
+
+/// <summary>A version this one was made from: a dataset read (<c>input</c>) or a model loaded (<c>parent</c>).</summary>
+public sealed record VersionSource(EntryKind Kind, string Name, long LanceVersion, string Relation);
+
+/// <summary>Everything known about a committed Lance version when it is registered.</summary>
+public sealed record VersionRegistration(
+    EntryKind Kind,
+    string Name,
+    long LanceVersion,
+    string Origin,
+    string Actor,
+    SemanticVersion? Requested = null,
+    Guid? TaskId = null,
+    string? ScriptPath = null,
+    string? ScriptSha256 = null,
+    string MetricsJson = "{}",
+    string ParamsJson = "{}",
+    IReadOnlyList<VersionSource>? Sources = null);
+
+/// <summary>
+/// Every change to the registry. Each one runs in a transaction holding the resource's row lock, so changes to one
+/// model or dataset (two promotes, a promote and a registration) happen one after the other, never interleaved, and
+/// each writes its audit record in the same transaction as the change.
+/// </summary>
+public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
+{
+    public const string Production = "production";
+
+    public static string KindName(EntryKind kind) => kind == EntryKind.Dataset ? "dataset" : "model";
+
+    /// <summary>
+    /// Registers a committed Lance version (idempotent: a version registered already keeps its identity and gains any
+    /// provenance it lacked). The semantic version asked for is kept when free, otherwise the next minor is given.
+    /// </summary>
+    public async Task<RegisteredVersion> RegisterAsync(VersionRegistration registration, CancellationToken ct)
+    {
+        var (kind, name) = (registration.Kind, registration.Name);
+        var sources = new List<(RegisteredVersion Version, string Relation)>();
+        foreach (var source in registration.Sources ?? [])
+            if ((source.Kind, source.Name, source.LanceVersion) != (kind, name, registration.LanceVersion)
+                && await EnsureRegisteredAsync(source.Kind, source.Name, source.LanceVersion, registration.Actor, ct) is { } registered)
+                sources.Add((registered, source.Relation));
+        // Hashing reads the lake, which can take a while: done before the lock is taken.
+        var sha256 = await lake.ContentHashAsync(kind, name, registration.LanceVersion, ct);
+
+        return await InTransactionAsync(async () =>
+        {
+            var resource = await LockOrCreateAsync(kind, name, ct);
+            var version = await db.RegistryVersions.SingleOrDefaultAsync(v => v.ResourceId == resource.Id && v.LanceVersion == registration.LanceVersion, ct);
+            if (version is null)
+            {
+                var taken = (await db.RegistryVersions.Where(v => v.ResourceId == resource.Id).Select(v => new { v.Major, v.Minor, v.Patch }).ToListAsync(ct))
+                    .Select(v => new SemanticVersion(v.Major, v.Minor, v.Patch)).ToList();
+                var semantic = registration.Requested is { } requested && !taken.Contains(requested) ? requested : SemanticVersion.NextAfter(taken);
+                version = new RegisteredVersion
+                {
+                    ResourceId = resource.Id,
+                    LanceVersion = registration.LanceVersion,
+                    SemanticVersion = semantic.ToString(),
+                    Major = semantic.Major,
+                    Minor = semantic.Minor,
+                    Patch = semantic.Patch,
+                    Sha256 = sha256,
+                    Stage = Stages.Registered,
+                    Origin = registration.Origin,
+                    CreatedByTaskId = registration.TaskId,
+                    ScriptPath = registration.ScriptPath,
+                    ScriptSha256 = registration.ScriptSha256,
+                    CreatedAt = DateTimeOffset.UtcNow,
+                    MetricsJson = registration.MetricsJson,
+                    ParamsJson = registration.ParamsJson,
+                };
+                db.RegistryVersions.Add(version);
+                await db.SaveChangesAsync(ct);
+                var reason = registration.Requested is { } asked && asked != semantic
+                    ? $"version {asked} was asked for but is taken; registered as {semantic}"
+                    : null;
+                Audit(kind, name, version.SemanticVersion, "registered", registration.Actor, reason, null, Snapshot(version));
+            }
+            else if (version.CreatedByTaskId is null && registration.TaskId is not null)
+            {
+                // Reconciliation found the commit before the task's report arrived: the report adds what it knows.
+                version.CreatedByTaskId = registration.TaskId;
+                version.ScriptPath = registration.ScriptPath;
+                version.ScriptSha256 = registration.ScriptSha256;
+                version.MetricsJson = registration.MetricsJson;
+                version.ParamsJson = registration.ParamsJson;
+            }
+            var known = await db.RegistryLineage.Where(e => e.VersionId == version.Id).ToListAsync(ct);
+            foreach (var (source, relation) in sources)
+                if (!known.Any(e => e.SourceVersionId == source.Id && e.Relation == relation))
+                    db.RegistryLineage.Add(new LineageEdge { VersionId = version.Id, SourceVersionId = source.Id, Relation = relation });
+            await db.SaveChangesAsync(ct);
+            return version;
+        }, ct);
+    }
+
+    /// <summary>
+    /// The registry row of a version, registering it (as found in the lake) when it has none yet; null when it was
+    /// never registered and the lake does not have it either.
+    /// </summary>
+    public async Task<RegisteredVersion?> EnsureRegisteredAsync(EntryKind kind, string name, long lanceVersion, string actor, CancellationToken ct)
+    {
+        var kindName = KindName(kind);
+        var existing = await db.RegistryVersions.AsNoTracking()
+            .Where(v => v.LanceVersion == lanceVersion && db.RegistryResources.Any(r => r.Id == v.ResourceId && r.Kind == kindName && r.Name == name))
+            .SingleOrDefaultAsync(ct);
+        if (existing is not null) return existing;
+        if (!(await lake.ListVersionsAsync(kind, name, ct)).Contains(lanceVersion)) return null;
+        return await RegisterAsync(new VersionRegistration(kind, name, lanceVersion, "reconciled", actor), ct);
+    }
+
+    public Task<RegisteredVersion> ChangeStageAsync(EntryKind kind, string name, string selector, string stage, string? reason, string actor,
+        CancellationToken ct) =>
+        InTransactionAsync(async () =>
+        {
+            if (!Stages.All.Contains(stage)) throw RegistryException.BadRequest($"field 'stage' must be one of {string.Join(", ", Stages.All)}; got '{stage}'");
+            var resource = await LockAsync(kind, name, ct);
+            var version = await FindVersionAsync(kind, resource, selector, ct);
+            if (!Stages.CanMove(version.Stage, stage))
+            {
+                var allowed = Stages.AllowedFrom(version.Stage);
+                throw new RegistryException(409, RegistryErrorCodes.InvalidTransition,
+                    $"{RegistryException.Noun(kind)} {name}:{version.SemanticVersion} is {version.Stage} and cannot become {stage}; " +
+                    (allowed.Count == 0 ? $"{version.Stage} is final" : $"from {version.Stage} it can become {string.Join(" or ", allowed)}"));
+            }
+            var aliases = await db.RegistryAliases.Where(a => a.VersionId == version.Id).Select(a => a.Alias).ToListAsync(ct);
+            if ((!Stages.IsReadable(stage) && aliases.Count > 0) || (stage != Stages.Active && aliases.Contains(Production)))
+                throw new RegistryException(409, RegistryErrorCodes.VersionAliased,
+                    $"{RegistryException.Noun(kind)} {name}:{version.SemanticVersion} is what {string.Join(", ", aliases)} point{(aliases.Count == 1 ? "s" : "")} at; move the alias first");
+            SetStage(kind, name, version, stage, reason, actor);
+            await db.SaveChangesAsync(ct);
+            return version;
+        }, ct);
+
+    /// <summary>
+    /// Points an alias at a version. Moving <c>production</c> is a promote: the target becomes active and the version it
+    /// replaces deprecated. A rollback is the same move, restricted to a version older than the alias' current one.
+    /// </summary>
+    public Task<AliasMove> MoveAliasAsync(EntryKind kind, string name, string alias, string selector, string? reason, string actor, bool rollback,
+        CancellationToken ct) =>
+        InTransactionAsync(async () =>
+        {
+            ValidateAlias(alias);
+            var resource = await LockAsync(kind, name, ct);
+            var target = await FindVersionAsync(kind, resource, selector, ct);
+            if (!Stages.IsReadable(target.Stage) || target.DataMissing) throw RegistryException.NotReadable(kind, name, target);
+            var pointer = await db.RegistryAliases.SingleOrDefaultAsync(a => a.ResourceId == resource.Id && a.Alias == alias, ct);
+            var previous = pointer is null ? null : await db.RegistryVersions.SingleAsync(v => v.Id == pointer.VersionId, ct);
+            if (rollback)
+            {
+                if (previous is null)
+                    throw new RegistryException(404, RegistryErrorCodes.AliasNotFound, $"{RegistryException.Noun(kind)} '{name}' has no alias '{alias}' to roll back");
+                if (target.LanceVersion >= previous.LanceVersion)
+                    throw new RegistryException(409, RegistryErrorCodes.InvalidTransition,
+                        $"a rollback goes to an earlier version: {alias} is at {previous.SemanticVersion}, and {target.SemanticVersion} is not older");
+            }
+            if (previous?.Id == target.Id) return new AliasMove(alias, target, previous);
+
+            if (pointer is null)
+                db.RegistryAliases.Add(pointer = new RegistryAlias { ResourceId = resource.Id, Alias = alias, VersionId = target.Id, UpdatedAt = DateTimeOffset.UtcNow });
+            else
+            {
+                pointer.VersionId = target.Id;
+                pointer.UpdatedAt = DateTimeOffset.UtcNow;
+            }
+            Audit(kind, name, target.SemanticVersion, rollback ? "rollback" : "alias_moved", actor, reason,
+                previous is null ? null : AliasSnapshot(alias, previous), AliasSnapshot(alias, target));
+            if (alias == Production)
+            {
+                if (target.Stage != Stages.Active) SetStage(kind, name, target, Stages.Active, $"{(rollback ? "rolled back" : "promoted")} to {Production}", actor);
+                if (previous is { Stage: Stages.Active })
+                    SetStage(kind, name, previous, Stages.Deprecated, $"replaced as {Production} by {target.SemanticVersion}", actor);
+            }
+            await db.SaveChangesAsync(ct);
+            return new AliasMove(alias, target, previous);
+        }, ct);
+
+    public Task DeleteAliasAsync(EntryKind kind, string name, string alias, string? reason, string actor, CancellationToken ct) =>
+        InTransactionAsync(async () =>
+        {
+            ValidateAlias(alias);
+            var resource = await LockAsync(kind, name, ct);
+            var pointer = await db.RegistryAliases.SingleOrDefaultAsync(a => a.ResourceId == resource.Id && a.Alias == alias, ct)
+                          ?? throw new RegistryException(404, RegistryErrorCodes.AliasNotFound, $"{RegistryException.Noun(kind)} '{name}' has no alias '{alias}'");
+            var version = await db.RegistryVersions.SingleAsync(v => v.Id == pointer.VersionId, ct);
+            db.RegistryAliases.Remove(pointer);
+            Audit(kind, name, version.SemanticVersion, "alias_deleted", actor, reason, AliasSnapshot(alias, version), null);
+            await db.SaveChangesAsync(ct);
+            return true;
+        }, ct);
+
+    /// <summary>The resource's data left the lake (deleted through the API): its registry rows go, its audit stays.</summary>
+    public Task ForgetAsync(EntryKind kind, string name, string actor, CancellationToken ct) =>
+        InTransactionAsync(async () =>
+        {
+            var resource = (await LockRowsAsync(kind, name, ct)).SingleOrDefault();
+            if (resource is null) return false;
+            var versions = await db.RegistryVersions.Where(v => v.ResourceId == resource.Id).OrderBy(v => v.LanceVersion).Select(v => v.SemanticVersion).ToListAsync(ct);
+            db.RegistryResources.Remove(resource);
+            Audit(kind, name, null, "deleted", actor, "deleted from the lake", JsonSerializer.Serialize(new { versions }), null);
+            await db.SaveChangesAsync(ct);
+            return true;
+        }, ct);
+
+    /// <summary>Marks (or clears) a version whose data the lake does not (or again does) have.</summary>
+    public Task SetDataMissingAsync(EntryKind kind, string name, long lanceVersion, bool missing, string actor, CancellationToken ct) =>
+        InTransactionAsync(async () =>
+        {
+            var resource = await LockAsync(kind, name, ct);
+            var version = await db.RegistryVersions.SingleAsync(v => v.ResourceId == resource.Id && v.LanceVersion == lanceVersion, ct);
+            if (version.DataMissing == missing) return false;
+            version.DataMissing = missing;
+            Audit(kind, name, version.SemanticVersion, missing ? "data_missing" : "data_found", actor,
+                missing ? "the lake has no committed data for this version" : "the lake has this version's data again",
+                JsonSerializer.Serialize(new { data_missing = !missing }), JsonSerializer.Serialize(new { data_missing = missing }));
+            await db.SaveChangesAsync(ct);
+            return true;
+        }, ct);
+
+    /// <summary>A version of a locked resource by semantic version (<c>1.4.0</c>) or Lance version number (<c>3</c>).</summary>
+    private async Task<RegisteredVersion> FindVersionAsync(EntryKind kind, RegisteredResource resource, string selector, CancellationToken ct)
+    {
+        RegisteredVersion? version;
+        if (SemanticVersion.TryParse(selector, out var semantic))
+            version = await db.RegistryVersions.SingleOrDefaultAsync(v => v.ResourceId == resource.Id && v.SemanticVersion == semantic.ToString(), ct);
+        else if (long.TryParse(selector, out var number))
+            version = await db.RegistryVersions.SingleOrDefaultAsync(v => v.ResourceId == resource.Id && v.LanceVersion == number, ct);
+        else
+            throw RegistryException.BadRequest($"version '{selector}' must be a semantic version (1.4.0) or a version number (3)");
+        return version ?? throw RegistryException.VersionNotFound(kind, resource.Name, selector);
+    }
+
+    private void SetStage(EntryKind kind, string name, RegisteredVersion version, string stage, string? reason, string actor)
+    {
+        var before = JsonSerializer.Serialize(new { stage = version.Stage });
+        version.Stage = stage;
+        Audit(kind, name, version.SemanticVersion, "stage_changed", actor, reason, before, JsonSerializer.Serialize(new { stage }));
+    }
+
+    private void Audit(EntryKind kind, string name, string? semanticVersion, string action, string actor, string? reason, string? before, string? after) =>
+        db.RegistryAudit.Add(new RegistryAuditRecord
+        {
+            Kind = KindName(kind), Name = name, SemanticVersion = semanticVersion, Action = action, Actor = actor, At = DateTimeOffset.UtcNow,
+            Reason = reason, BeforeJson = before, AfterJson = after,
+        });
+
+    private static string Snapshot(RegisteredVersion v) =>
+        JsonSerializer.Serialize(new { version = v.SemanticVersion, lance_version = v.LanceVersion, stage = v.Stage, sha256 = v.Sha256, origin = v.Origin });
+
+    private static string AliasSnapshot(string alias, RegisteredVersion v) =>
+        JsonSerializer.Serialize(new { alias, version = v.SemanticVersion, lance_version = v.LanceVersion });
+
+    private static void ValidateAlias(string alias)
+    {
+        try
+        {
+            LakeReference.ValidateAlias(alias);
+        }
+        catch (ArgumentException e)
+        {
+            throw RegistryException.BadRequest(e.Message);
+        }
+    }
+
+    private async Task<RegisteredResource> LockAsync(EntryKind kind, string name, CancellationToken ct) =>
+        (await LockRowsAsync(kind, name, ct)).SingleOrDefault() ?? throw RegistryException.ResourceNotFound(kind, name);
+
+    private Task<List<RegisteredResource>> LockRowsAsync(EntryKind kind, string name, CancellationToken ct) =>
+        db.RegistryResources
+            .FromSql($"""SELECT * FROM registry_resources WHERE "Kind" = {KindName(kind)} AND "Name" = {name} FOR UPDATE""")
+            .ToListAsync(ct);
+
+    private async Task<RegisteredResource> LockOrCreateAsync(EntryKind kind, string name, CancellationToken ct)
+    {
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"""INSERT INTO registry_resources ("Kind", "Name", "CreatedAt") VALUES ({KindName(kind)}, {name}, {DateTimeOffset.UtcNow}) ON CONFLICT ("Kind", "Name") DO NOTHING""",
+            ct);
+        return await LockAsync(kind, name, ct);
+    }
+
+    private async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            var result = await work();
+            await transaction.CommitAsync(ct);
+            return result;
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+}
+
+public sealed record AliasMove(string Alias, RegisteredVersion Target, RegisteredVersion? Previous);
