@@ -13,6 +13,7 @@ namespace AiPlatform.Workers.Host;
 public sealed class RunTaskConsumer<TCommand>(
     IRequestClient<ClaimTask> claims,
     TaskExecutor executor,
+    RunningTasks running,
     WorkerIdentity identity,
     IHostApplicationLifetime lifetime,
     ILogger<RunTaskConsumer<TCommand>> logger) : IConsumer<TCommand>
@@ -21,6 +22,13 @@ public sealed class RunTaskConsumer<TCommand>(
     public async Task Consume(ConsumeContext<TCommand> context)
     {
         var command = context.Message;
+        // A command redelivered to the worker already running it (its channel closed mid-task): the run goes on, and
+        // a second claim would be taken for a lost answer and run it twice.
+        if (running.IsRunning(command.TaskId))
+        {
+            logger.LogInformation("Task {TaskId} attempt {Attempt} is already running here; ignoring its redelivery", command.TaskId, command.Attempt);
+            return;
+        }
         var response = await claims.GetResponse<TaskClaimed, TaskClaimRejected>(
             new ClaimTask(command.TaskId, command.Attempt, identity.WorkerId), context.CancellationToken);
         if (response.Is(out Response<TaskClaimRejected>? rejected))

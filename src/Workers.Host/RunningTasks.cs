@@ -16,6 +16,8 @@ public sealed class RunningTasks
 
     public IReadOnlyList<Guid> Ids => _tasks.Keys.ToList();
 
+    public bool IsRunning(Guid taskId) => _tasks.ContainsKey(taskId);
+
     public CancellationToken Register(Guid taskId, CancellationToken stopping)
     {
         var source = CancellationTokenSource.CreateLinkedTokenSource(stopping);

@@ -61,7 +61,7 @@ public sealed class WorkerRecoveryTests
         Assert.Contains("no ingest worker is consuming the queue 'ingest-tasks'", waiting["waiting_reason"]!.GetValue<string>());
 
         fleet.StartWorker("Workers.Ingest");
-        var done = await fleet.Http.WaitForTaskStatusAsync(id, TimeSpan.FromSeconds(90), "completed", "failed");
+        var done = await fleet.Http.WaitForTaskStatusAsync(id, TimeSpan.FromSeconds(180), "completed", "failed");
         Assert.Equal("completed", done["status"]!.GetValue<string>());
         Assert.Null(done["waiting_reason"]);
     }

@@ -68,7 +68,7 @@ public sealed class TaskMonitor(
         var now = DateTimeOffset.UtcNow;
         var silentSince = now - options.Value.HeartbeatTimeout;
 
-        if (bus.CheckHealth().Status == BusHealthStatus.Unhealthy) _listeningSince = now;
+        if (!HearsWorkers()) _listeningSince = now;
         var lost = now - _listeningSince < options.Value.HeartbeatTimeout ? [] : await ListSilentTasksAsync(db, silentSince, ct);
         foreach (var task in lost)
         {
@@ -151,6 +151,19 @@ public sealed class TaskMonitor(
                     $"{reason}; gave up after {failAfter.TotalSeconds:0} s (Tasks:UndispatchableFailAfter)"), ct);
         }
     }
+
+    /// <summary>Whether the endpoints that bring heartbeats, task events and the saga's input are consuming.</summary>
+    private bool HearsWorkers()
+    {
+        var health = bus.CheckHealth();
+        if (health.Status != BusHealthStatus.Degraded) return health.Status == BusHealthStatus.Healthy;
+        // Degraded: some endpoint is not consuming, and only these matter here (a stuck temporary endpoint must not
+        // stop the monitor from ever judging).
+        var listened = health.Endpoints.Where(e => ListenedQueues.Any(q => e.Key.Contains('/' + q, StringComparison.Ordinal))).ToList();
+        return listened.All(e => e.Value.Status == BusHealthStatus.Healthy);
+    }
+
+    private static readonly string[] ListenedQueues = [QueueNames.WorkerHeartbeats, QueueNames.TaskEvents, QueueNames.TaskSaga];
 
     private sealed class ReadyObserver(Action ready) : IReceiveEndpointObserver
     {

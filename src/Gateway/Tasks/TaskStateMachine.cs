@@ -135,7 +135,16 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                             .Then(c => Finish(c.Saga, $"{LostWorker(c.Message)}; gave up after {c.Saga.Attempts} attempts"))
                             .TransitionTo(Failed))));
 
-        During(Running, Completed, Failed, Cancelled,
+        During(Running,
+            // The same worker claiming the same attempt again never got the first answer (the broker went down in
+            // between) and is not running it: the answer is repeated, or the task would wait for its silence to be
+            // judged and run as a second attempt.
+            When(Claim)
+                .IfElse(c => c.Message.Attempt == c.Saga.Attempts && c.Message.WorkerId == c.Saga.WorkerId,
+                    again => again.ThenAsync(c => c.RespondAsync(new TaskClaimed(c.Message.TaskId, c.Message.Attempt))),
+                    reject => reject.ThenAsync(c => c.RespondAsync(RejectClaim(c.Saga, c.Message)))));
+
+        During(Completed, Failed, Cancelled,
             When(Claim)
                 .ThenAsync(c => c.RespondAsync(RejectClaim(c.Saga, c.Message))));
 
