@@ -23,7 +23,7 @@ public sealed record DataFile(string Path, int[] FieldIds, long SizeBytes, int[]
 }
 
 /// <summary>Rows deleted from a fragment (by a delete or an update): <c>_deletions/{fragment}-{read_version}-{id}.{arrow|bin}</c>.</summary>
-public sealed record DeletionFile(DeletionFileKind Kind, long ReadVersion, long Id, long DeletedRows)
+public sealed record DeletionFile(DeletionFileKind Kind, long ReadVersion, ulong Id, long DeletedRows)
 {
     public string PathFor(long fragmentId) => $"_deletions/{fragmentId}-{ReadVersion}-{Id}.{(Kind == DeletionFileKind.ArrowArray ? "arrow" : "bin")}";
 }

@@ -199,15 +199,15 @@ internal static class ManifestFile
     private static DeletionFile ParseDeletionFile(ReadOnlySpan<byte> bytes)
     {
         var reader = new ProtoReader(bytes);
-        long readVersion = 0, id = 0, deleted = 0;
-        var kind = 0UL;
+        long readVersion = 0, deleted = 0;
+        ulong kind = 0, id = 0;
         while (reader.Next())
         {
             switch (reader.Field)
             {
                 case 1: kind = reader.Varint(); break;
                 case 2: readVersion = reader.Int64(); break;
-                case 3: id = reader.Int64(); break;
+                case 3: id = reader.Varint(); break;
                 case 4: deleted = reader.Int64(); break;
                 case 7: throw new NotSupportedException("deletion files under another base path are not supported");
                 default: reader.Skip(); break;
