@@ -144,7 +144,8 @@ internal static class ManifestFile
         foreach (var index in idToIndex.Values)
             if (files.Count(f => f.FieldIds.Contains(index)) > 1)
                 throw new InvalidDataException($"fragment {fragment.Id} stores field {index} in more than one data file");
-        return fragment with { Files = files };
+        var largestId = idToIndex.Count == 0 ? -1 : idToIndex.Keys.Max();
+        return fragment with { Files = files, NamesUnknownField = fragment.Files.Any(f => f.FieldIds.Any(id => id > largestId)) };
     }
 
     private static byte[] ReadBlock(byte[] file, ulong position, long manifestPosition, string what)
@@ -286,7 +287,7 @@ internal static class ManifestFile
         message.Varint(VersionField, (ulong)manifest.Version);
         var millis = manifest.Timestamp.ToUnixTimeMilliseconds();
         message.Message(Timestamp, new ProtoWriter().Int(1, millis / 1000).Int(2, millis % 1000 * 1_000_000));
-        message.Varint(MaxFragmentId, (ulong)manifest.MaxFragmentId);
+        message.VarintAlways(MaxFragmentId, (ulong)manifest.MaxFragmentId);
         message.String(TransactionFileField, manifest.TransactionFile);
         message.Message(WriterVersion, new ProtoWriter().String(1, writerLibrary).String(2, "1.0.0"));
         if (state is null) message.Message(DataFormat, new ProtoWriter().String(1, "lance").String(2, "2.0"));
@@ -295,7 +296,7 @@ internal static class ManifestFile
         using var output = new MemoryStream();
         if (state?.IndexSection is { } indexSection)
         {
-            message.Varint(IndexSectionField, (ulong)output.Position);
+            message.VarintAlways(IndexSectionField, (ulong)output.Position);
             WriteBlock(output, indexSection);
         }
         var position = output.Position;
