@@ -23,7 +23,7 @@ public static class OracleRows
     }
 
     /// <summary>One value in the oracle's JSON form (oracle.mjs jsonValue).</summary>
-    private static JsonNode? Value(Column column, int row) => column.IsNull(row) ? null : column switch
+    public static JsonNode? Value(Column column, int row) => column.IsNull(row) ? null : column switch
     {
         Int32Column c => JsonValue.Create(c.Values[row]),
         Int64Column c => JsonValue.Create(c.Values[row].ToString()),

@@ -69,7 +69,7 @@ public sealed class DatasetWriter : IAsyncDisposable
             if (_mode != WriteMode.Append && _readVersion is { } read && latest != read)
                 throw new LakeConflictException(
                     $"{_store.Uri(_path)} moved from version {read} to {latest} while this {_mode.ToString().ToLowerInvariant()} was being written; it was not applied");
-            var previous = versions.Count == 0 ? null : await LanceDataset.ReadManifestAsync(_store, _path, latest, ct);
+            var previous = versions.Count == 0 ? null : (await LanceDataset.ReadManifestAsync(_store, _path, latest, ct)).Manifest;
             var manifest = NextManifest(previous);
             var transaction = $"{manifest.Version - 1}-{Guid.NewGuid()}.txn";
             await _store.WriteAsync($"{_path}/_transactions/{transaction}", TransactionBytes(manifest, previous), ct);

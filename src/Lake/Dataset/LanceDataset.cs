@@ -12,12 +12,15 @@ public sealed class LanceDataset
     private readonly Dictionary<string, Task<LanceFileReader>> _readers = new();
     private readonly Dictionary<long, Task<int[]>> _keptRows = new();
 
-    private LanceDataset(IObjectStore store, string path, Manifest manifest)
+    private LanceDataset(IObjectStore store, string path, Manifest manifest, string manifestUri)
     {
         _store = store;
         Path = path;
         Manifest = manifest;
+        _manifestUri = manifestUri;
     }
+
+    private readonly string _manifestUri;
 
     /// <summary>The dataset's folder relative to the store root, e.g. <c>datasets/mnist.lance</c>.</summary>
     public string Path { get; }
@@ -46,8 +49,13 @@ public sealed class LanceDataset
         var wanted = version ?? versions[^1];
         if (!versions.Contains(wanted))
             throw new DatasetNotFoundException($"dataset {store.Uri(path)} has no version {wanted}; versions are {string.Join(", ", versions)}");
-        var dataset = new LanceDataset(store, path, await ReadManifestAsync(store, path, wanted, ct));
-        await dataset.RefuseUnreadableFilesAsync(ct);
+        var (manifest, manifestUri) = await ReadManifestAsync(store, path, wanted, ct);
+        var dataset = new LanceDataset(store, path, manifest, manifestUri);
+        await dataset.NamingManifestAsync(async () =>
+        {
+            await dataset.RefuseUnreadableFilesAsync(ct);
+            return true;
+        });
         return dataset;
     }
 
@@ -60,7 +68,7 @@ public sealed class LanceDataset
         throw new InvalidDataException($"{_store.Uri($"{Path}/data/{foreign.Path}")} is a 2.0 file but the manifest records file format {foreign.FileVersion}");
     }
 
-    internal static async Task<Manifest> ReadManifestAsync(IObjectStore store, string path, long version, CancellationToken ct)
+    internal static async Task<(Manifest Manifest, string Uri)> ReadManifestAsync(IObjectStore store, string path, long version, CancellationToken ct)
     {
         foreach (var name in new[] { Versions.ManifestName(version), $"{version}.manifest" })
         {
@@ -68,7 +76,7 @@ public sealed class LanceDataset
             if (await store.SizeAsync(file, ct) is null) continue;
             var manifest = Manifest.Parse(await store.ReadAsync(file, ct), store.Uri(file));
             if (manifest.Version != version) throw new InvalidDataException($"{store.Uri(file)} holds version {manifest.Version}, not {version}");
-            return manifest;
+            return (manifest, store.Uri(file));
         }
         throw new DatasetNotFoundException($"manifest of version {version} of {store.Uri(path)} is missing");
     }
@@ -82,12 +90,36 @@ public sealed class LanceDataset
         var end = Math.Min(CountRows, limit is null ? CountRows : offset + limit.Value);
         var decodedPages = new DecodedPages();
         for (var start = offset; start < end; start += batchSize)
-            yield return await ReadAsync(columns, start, Math.Min(batchSize, end - start), decodedPages, ct);
+        {
+            var first = start;
+            yield return await NamingManifestAsync(() => ReadAsync(columns, first, Math.Min(batchSize, end - first), decodedPages, ct));
+        }
     }
 
     /// <summary>Rows [offset, offset + limit) as one batch; only the pages holding them are fetched.</summary>
     public Task<RecordBatch> ReadAsync(IReadOnlyList<string>? columns = null, long offset = 0, long? limit = null, CancellationToken ct = default) =>
-        ReadAsync(columns, offset, limit, null, ct);
+        NamingManifestAsync(() => ReadAsync(columns, offset, limit, null, ct));
+
+    /// <summary>
+    /// Adds the manifest to errors about the files it points at: a damaged manifest shows up as a missing or mismatched
+    /// data file, and the reader should see both names.
+    /// </summary>
+    private async Task<T> NamingManifestAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or EndOfStreamException
+                                      && !e.Message.Contains(_manifestUri, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{e.Message} (version {Version}, manifest {_manifestUri})", e);
+        }
+        catch (NotSupportedException e) when (!e.Message.Contains(_manifestUri, StringComparison.Ordinal))
+        {
+            throw new NotSupportedException($"{e.Message} (version {Version}, manifest {_manifestUri})", e);
+        }
+    }
 
     private async Task<RecordBatch> ReadAsync(IReadOnlyList<string>? columns, long offset, long? limit, DecodedPages? decodedPages, CancellationToken ct)
     {

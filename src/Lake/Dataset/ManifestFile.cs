@@ -26,9 +26,14 @@ internal static class ManifestFile
         {
             return Parse(file);
         }
-        catch (Exception e) when (e is InvalidDataException or NotSupportedException or ArgumentException or KeyNotFoundException)
+        catch (NotSupportedException e)
         {
-            throw new InvalidDataException($"{source}: {e.Message}", e);
+            throw new NotSupportedException($"{source}: {e.Message}", e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Parsing touches no I/O: any failure (bad lengths, overflowing ids, invalid UTF-8) means a corrupt file.
+            throw new InvalidDataException($"{source} is corrupt: {e.Message}", e);
         }
     }
 
