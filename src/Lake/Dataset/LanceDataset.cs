@@ -183,11 +183,11 @@ public sealed class LanceDataset
                 throw new InvalidDataException($"{reader.Uri}: column '{field.Name}' is not nullable in the schema but holds nulls");
             return values;
         }
-        // LanceDB's add-columns with all-null values records the field without writing any data file. A file naming an
-        // id newer than the schema knows means the ids were damaged, and the column's data is somewhere unknown.
-        if (field.Nullable && !fragment.NamesUnknownField) return ColumnFactory.Nulls(field.Type, count);
+        // LanceDB's add-columns with all-null values records the field without writing any data file; a column missing
+        // any other way means damaged field ids, and its data is somewhere unknown.
+        if (field.Nullable && !fragment.MissingColumnsSuspect) return ColumnFactory.Nulls(field.Type, count);
         throw new InvalidDataException(
-            $"fragment {fragment.Id} of {_store.Uri(Path)} has no data file for column '{field.Name}'{(fragment.NamesUnknownField ? " but names a field id the schema does not have" : "")}");
+            $"fragment {fragment.Id} of {_store.Uri(Path)} has no data file for column '{field.Name}'{(fragment.MissingColumnsSuspect ? " and the field ids do not show it was added later" : "")}");
     }
 
     private Task<int[]> KeptRowsAsync(Fragment fragment, CancellationToken ct)

@@ -44,8 +44,8 @@ public sealed record Fragment(long Id, IReadOnlyList<DataFile> Files, long Physi
     /// <summary>The stable row id of the first row, for new fragments of tables that use stable row ids.</summary>
     internal long? FirstRowId { get; init; }
 
-    /// <summary>A data file names a field id above every id of the schema: with a column missing too, that is corruption.</summary>
-    internal bool NamesUnknownField { get; init; }
+    /// <summary>A column missing from this fragment cannot have been added after it was written: its ids are damaged.</summary>
+    internal bool MissingColumnsSuspect { get; init; }
 }
 
 /// <summary>One version of a dataset: its schema and the fragments (data files) that make it up.</summary>

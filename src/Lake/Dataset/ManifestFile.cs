@@ -149,8 +149,20 @@ internal static class ManifestFile
         foreach (var index in idToIndex.Values)
             if (files.Count(f => f.FieldIds.Contains(index)) > 1)
                 throw new InvalidDataException($"fragment {fragment.Id} stores field {index} in more than one data file");
-        var largestId = idToIndex.Count == 0 ? -1 : idToIndex.Keys.Max();
-        return fragment with { Files = files, NamesUnknownField = fragment.Files.Any(f => f.FieldIds.Any(id => id > largestId)) };
+        return fragment with { Files = files, MissingColumnsSuspect = MissingColumnsSuspect(fragment, idToIndex) };
+    }
+
+    /// <summary>
+    /// Lance gives a new field the next id above every id in the schema and the data files, so a column legitimately
+    /// added after a fragment was written has an id above all of that fragment's file ids, with only schema ids
+    /// between. A column missing from a fragment any other way means damaged ids: reading it as nulls would be wrong.
+    /// </summary>
+    private static bool MissingColumnsSuspect(Fragment fragment, Dictionary<int, int> idToIndex)
+    {
+        var fileIds = fragment.Files.SelectMany(f => f.FieldIds).Where(id => id >= 0).ToHashSet();
+        var largestFileId = fileIds.Count == 0 ? -1 : fileIds.Max();
+        bool AddedLater(int id) => id > largestFileId && Enumerable.Range(largestFileId + 1, id - largestFileId - 1).All(idToIndex.ContainsKey);
+        return idToIndex.Keys.Where(id => !fileIds.Contains(id)).Any(id => !AddedLater(id));
     }
 
     private static byte[] ReadBlock(byte[] file, ulong position, long manifestPosition, string what)

@@ -5,6 +5,9 @@ internal sealed record PageInfo(long[] BufferOffsets, long[] BufferSizes, long R
 
 internal sealed record ColumnInfo(string Name, IReadOnlyList<PageInfo> Pages)
 {
+    /// <summary>The column's type as the file's own schema records it, when the file's fields map one to one on its columns.</summary>
+    public string? LogicalType { get; init; }
+
     public long Rows => Pages.Sum(p => p.Rows);
 }
 

@@ -82,7 +82,7 @@ public sealed class LanceFileReader
         var metadata = from >= tailStart ? tail.AsMemory((int)(from - tailStart)) : await store.ReadRangeAsync(path, from, (int)(size - from), ct);
 
         var (names, rows) = ParseDescriptor(metadata.Span.Slice((int)(globalPosition - from), (int)globalSize));
-        string ColumnName(int c) => names.Count == columnCount ? names[c] : $"#{c}";
+        string ColumnName(int c) => names.Count == columnCount ? names[c].Name : $"#{c}";
         var columns = new List<ColumnInfo>((int)columnCount);
         for (var c = 0; c < columnCount; c++)
         {
@@ -91,7 +91,8 @@ public sealed class LanceFileReader
             var length = BinaryPrimitives.ReadInt64LittleEndian(entry[8..]);
             if (position < metadataStart || length < 0 || position + length > columnTable)
                 throw new InvalidDataException($"column '{ColumnName(c)}' metadata ({position}, {length} bytes) is outside the column metadata region");
-            var column = ParseColumn(ColumnName(c), metadata.Span.Slice((int)(position - from), (int)length), store.Uri(path), version);
+            var column = ParseColumn(ColumnName(c), metadata.Span.Slice((int)(position - from), (int)length), store.Uri(path), version)
+                with { LogicalType = names.Count == columnCount ? names[c].LogicalType : null };
             if (version != "2.0")
                 throw new NotSupportedException(
                     $"{store.Uri(path)}: column '{column.Name}' is stored in Lance file format {version} ({EncodingCheck.Describe21(column)}); this reader supports file format 2.0 only");
@@ -165,10 +166,10 @@ public sealed class LanceFileReader
     }
 
     /// <summary>lance.file.FileDescriptor: the top-level field names of the file's schema and its row count.</summary>
-    private static (List<string> Names, long Rows) ParseDescriptor(ReadOnlySpan<byte> descriptor)
+    private static (List<(string Name, string LogicalType)> Names, long Rows) ParseDescriptor(ReadOnlySpan<byte> descriptor)
     {
         var reader = new ProtoReader(descriptor);
-        var names = new List<string>();
+        var names = new List<(string, string)>();
         long rows = -1;
         while (reader.Next())
         {
@@ -184,15 +185,16 @@ public sealed class LanceFileReader
                         continue;
                     }
                     var field = new ProtoReader(schema.Bytes());
-                    string name = "";
+                    string name = "", logicalType = "";
                     long parent = -1;
                     while (field.Next())
                     {
                         if (field.Field == 2) name = field.String();
+                        else if (field.Field == 5) logicalType = field.String();
                         else if (field.Field == 4) parent = field.Int64();
                         else field.Skip();
                     }
-                    if ((int)parent == -1) names.Add(name);
+                    if ((int)parent == -1) names.Add((name, logicalType));
                 }
             }
             else reader.Skip();
@@ -212,6 +214,8 @@ public sealed class LanceFileReader
             throw new InvalidDataException($"{Uri} has {_columns.Count} columns; the manifest names column {columnIndex}");
         if (start < 0 || start + count > Rows) throw new ArgumentOutOfRangeException(nameof(start), $"rows {start}..{start + count} are outside {Uri} ({Rows} rows)");
         var column = _columns[columnIndex];
+        if (column.LogicalType is { } stored && !SameKind(stored, type))
+            throw new InvalidDataException($"{Uri}: column {columnIndex} ('{column.Name}') holds {stored}, the table reads it as {type}");
         var pages = column.Pages.Where(p => p.FirstRow < start + count && p.FirstRow + p.Rows > start).ToList();
         var parts = new List<Column>(pages.Count);
         foreach (var page in pages)
@@ -222,6 +226,19 @@ public sealed class LanceFileReader
             parts.Add(from == 0 && to == page.Rows ? decoded : decoded.Slice(from, to - from));
         }
         return parts.Count == 0 ? ColumnFactory.Empty(type) : ColumnConcat.Concat(type, parts);
+    }
+
+    /// <summary>The file's own schema agrees with the table's type (large and zoned variants read alike).</summary>
+    private static bool SameKind(string stored, LanceType type)
+    {
+        try
+        {
+            return LanceType.Parse(stored) == type;
+        }
+        catch (NotSupportedException)
+        {
+            return false;
+        }
     }
 
     private async Task<Column> DecodeAsync(int columnIndex, ColumnInfo column, PageInfo page, LanceType type, DecodedPages? decodedPages,
