@@ -18,5 +18,8 @@ public static class LanceDbOracle
         Run(["write", datasetsUri, table, mode, first.ToString(), rows.ToString(), .. dictionary ? new[] { "--dictionary" } : []])["version"]!
             .GetValue<long>();
 
-    private static JsonNode Run(string[] arguments) => LanceDbProcess.Run(arguments);
+    /// <summary>Any oracle.mjs command, e.g. <c>Run("delete", uri, "t", "i32 &lt; 10")</c>.</summary>
+    public static JsonNode Run(params string[] arguments) => LanceDbProcess.Run(arguments);
+
+    public static JsonNode State(string datasetsUri, string table) => Run("state", datasetsUri, table);
 }

@@ -1,12 +1,21 @@
 // The reference implementation as a command-line oracle for the C# tests and benchmark. JSON on stdout.
 //   node oracle.mjs read  <folder-or-s3-uri> <table> [version]
-//   node oracle.mjs write <folder-or-s3-uri> <table> <create|append|overwrite> <first-row> <rows> [--dictionary]
+//   node oracle.mjs write <uri> <table> <create|append|overwrite> <first-row> <rows> [--dictionary] [--storage 2.0|2.1|2.2] [--stable-row-ids]
+//   node oracle.mjs write-vectors <uri> <table> <rows> [--storage V]     vectors with null items, null rows, an all-null vector column
+//   node oracle.mjs write-typed <uri> <table> <rows> [--stable-row-ids]  large_string, large_binary, timestamp without zone, metadata
+//   node oracle.mjs delete <uri> <table> <predicate>  /  update <uri> <table> <where> <column> <sql value>
+//   node oracle.mjs add-null-column <uri> <table> <name>  /  drop-columns <uri> <table> <name,...>
+//   node oracle.mjs create-index <uri> <table> <column>  /  compact <uri> <table>
+//   node oracle.mjs state <uri> <table>      version, rows, listIndices, schema (types, metadata) and row ids
 //   node oracle.mjs bench-write <folder-or-s3-uri> <table> <rows> <dimension>   /   bench-read <uri> <table>
 // S3 settings come from AIP_S3_ENDPOINT, AIP_S3_ACCESS_KEY, AIP_S3_SECRET_KEY.
 import * as lancedb from "@lancedb/lancedb";
 import * as arrow from "apache-arrow";
 
-const [command, uri, table, ...rest] = process.argv.slice(2);
+const [command, uri, table, ...arguments_] = process.argv.slice(2);
+const flag = (name) => arguments_.includes(name);
+const option = (name, fallback) => (arguments_.indexOf(name) >= 0 ? arguments_[arguments_.indexOf(name) + 1] : fallback);
+const rest = arguments_.filter((a, i) => !a.startsWith("--") && !(i > 0 && arguments_[i - 1] === "--storage"));
 
 const storageOptions = uri.startsWith("s3://")
   ? {
@@ -16,9 +25,10 @@ const storageOptions = uri.startsWith("s3://")
       aws_region: "us-east-1",
       allow_http: "true",
       aws_virtual_hosted_style_request: "false",
-      new_table_data_storage_version: "2.0",
     }
-  : { new_table_data_storage_version: "2.0" };
+  : {};
+storageOptions.new_table_data_storage_version = option("--storage", "2.0");
+if (flag("--stable-row-ids")) storageOptions.new_table_enable_stable_row_ids = "true";
 
 // Mirrors Samples.cs in tests/Lake.Tests: the same values for the same row numbers.
 const isNull = (r) => r % 7 === 3;
@@ -53,12 +63,32 @@ function sampleTable(first, rows, dictionary) {
     children: schema.fields.map((f) => columns[f.name].data[0]) }));
 }
 
+// Fixed-size lists built buffer by buffer: vectorFromArray drops the placeholder items of null rows.
+function vectors(type, rows, dimension, rowValid, item) {
+  const values = new Float32Array(rows * dimension);
+  const itemBits = new Uint8Array(Math.ceil((rows * dimension) / 8));
+  const rowBits = new Uint8Array(Math.ceil(rows / 8));
+  let itemNulls = 0, rowNulls = 0;
+  for (let r = 0; r < rows; r++) {
+    if (rowValid(r)) rowBits[r >> 3] |= 1 << (r & 7); else rowNulls++;
+    for (let j = 0; j < dimension; j++) {
+      const v = rowValid(r) ? item(r, j) : 0;
+      const i = r * dimension + j;
+      if (v === null) itemNulls++; else { values[i] = v; itemBits[i >> 3] |= 1 << (i & 7); }
+    }
+  }
+  const child = arrow.makeData({ type: new arrow.Float32(), length: rows * dimension, nullCount: itemNulls, nullBitmap: itemBits, data: values });
+  return arrow.makeVector(arrow.makeData({ type, length: rows, nullCount: rowNulls, nullBitmap: rowBits, child }));
+}
+
 function jsonValue(value) {
   if (value === null || value === undefined) return null;
   if (typeof value === "bigint") return value.toString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
   if (value instanceof Date) return value.getTime();
-  if (typeof value === "object" && typeof value.toArray === "function") return Array.from(value.toArray());
+  // Vectors item by item, so a null item stays null (toArray would give the stored placeholder).
+  if (typeof value === "object" && typeof value.get === "function" && typeof value.length === "number")
+    return Array.from({ length: value.length }, (_, j) => jsonValue(value.get(j)));
   return value;
 }
 
@@ -74,13 +104,91 @@ if (command === "read") {
   }
   console.log(JSON.stringify({ version: await t.version(), rows: data.numRows, types: Object.fromEntries(data.schema.fields.map((f) => [f.name, String(f.type)])), columns }));
 } else if (command === "write") {
-  const [mode, first, rows, flag] = rest;
-  const data = sampleTable(Number(first), Number(rows), flag === "--dictionary");
+  const [mode, first, rows] = rest;
+  const data = sampleTable(Number(first), Number(rows), flag("--dictionary"));
   let t;
   if (mode === "create") t = await db.createTable(table, data, { mode: "create", storageOptions });
   else if (mode === "overwrite") t = await db.createTable(table, data, { mode: "overwrite", storageOptions });
   else { t = await db.openTable(table); await t.add(data); }
   console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "write-vectors") {
+  const rows = Number(rest[0]);
+  const item = () => new arrow.Field("item", new arrow.Float32(), true);
+  const vectorSchema = new arrow.Schema([
+    new arrow.Field("id", new arrow.Int64(), false),
+    new arrow.Field("vec", new arrow.FixedSizeList(3, item()), true),
+    new arrow.Field("empty", new arrow.FixedSizeList(4, item()), true),
+  ]);
+  // Row r: [r, null, r + 2] when r % 3 == 1, null when r % 5 == 4, else [r, r + 1, r + 2]; "empty" is null everywhere.
+  const columns = { id: arrow.vectorFromArray(Array.from({ length: rows }, (_, r) => BigInt(r)), new arrow.Int64()) };
+  columns.vec = vectors(vectorSchema.fields[1].type, rows, 3, (r) => r % 5 !== 4, (r, j) => (r % 3 === 1 && j === 1 ? null : r + j));
+  columns.empty = vectors(vectorSchema.fields[2].type, rows, 4, () => false, () => null);
+  const data = new arrow.Table(vectorSchema, arrow.makeData({ type: new arrow.Struct(vectorSchema.fields), length: rows, nullCount: 0,
+    children: vectorSchema.fields.map((f) => columns[f.name].data[0]) }));
+  const t = await db.createTable(table, data, { mode: "create", storageOptions });
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "write-typed") {
+  const rows = Number(rest[0]);
+  const typedSchema = new arrow.Schema([
+    new arrow.Field("id", new arrow.Int64(), false, new Map([["role", "key"]])),
+    new arrow.Field("name", new arrow.LargeUtf8(), true),
+    new arrow.Field("payload", new arrow.LargeBinary(), true),
+    new arrow.Field("seen", new arrow.TimestampMicrosecond(), true),
+  ], new Map([["owner", "lake-tests"]]));
+  const columns = {
+    id: arrow.vectorFromArray(Array.from({ length: rows }, (_, r) => BigInt(r)), new arrow.Int64()),
+    name: arrow.vectorFromArray(Array.from({ length: rows }, (_, r) => (r % 4 === 2 ? null : `name ${r}`)), new arrow.LargeUtf8()),
+    payload: arrow.vectorFromArray(Array.from({ length: rows }, (_, r) => (r % 4 === 2 ? null : Uint8Array.of(r % 256, 7))), new arrow.LargeBinary()),
+    seen: arrow.vectorFromArray(Array.from({ length: rows }, (_, r) => 1700000000000 + r), new arrow.TimestampMicrosecond()),
+  };
+  const data = new arrow.Table(typedSchema, arrow.makeData({ type: new arrow.Struct(typedSchema.fields), length: rows, nullCount: 0,
+    children: typedSchema.fields.map((f) => columns[f.name].data[0]) }));
+  // LanceDB's JS wrapper refuses large types in its own checks; the core takes them as Arrow IPC.
+  await db.inner.createTable(table, Buffer.from(arrow.tableToIPC(data, "file")), "create", [], storageOptions);
+  const t = await db.openTable(table);
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "delete") {
+  const t = await db.openTable(table);
+  await t.delete(rest[0]);
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "update") {
+  const [where, column, value] = rest;
+  const t = await db.openTable(table);
+  await t.update({ where, valuesSql: { [column]: value } });
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "add-null-column") {
+  const t = await db.openTable(table);
+  // As Arrow IPC: LanceDB's addColumns(Field) checks instanceof against its own copy of apache-arrow.
+  const added = new arrow.Schema([new arrow.Field(rest[0], new arrow.Int32(), true)]);
+  const empty = new arrow.Table(added, arrow.makeData({ type: new arrow.Struct(added.fields), length: 0, nullCount: 0,
+    children: [arrow.makeData({ type: new arrow.Int32(), length: 0 })] }));
+  await t.inner.addColumnsWithSchema(Buffer.from(arrow.tableToIPC(empty, "file")));
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "drop-columns") {
+  const t = await db.openTable(table);
+  await t.dropColumns(rest[0].split(","));
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "create-index") {
+  const t = await db.openTable(table);
+  await t.createIndex(rest[0], { config: lancedb.Index.btree() });
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "compact") {
+  const t = await db.openTable(table);
+  const stats = await t.optimize();
+  console.log(JSON.stringify({ version: await t.version(), stats: JSON.parse(JSON.stringify(stats, (_, v) => (typeof v === "bigint" ? Number(v) : v))) }));
+} else if (command === "state") {
+  const t = await db.openTable(table);
+  const schemaOf = await t.schema();
+  const data = await t.query().withRowId().toArrow();
+  const rowIds = data.getChild("_rowid");
+  console.log(JSON.stringify({
+    version: await t.version(),
+    rows: data.numRows,
+    indices: (await t.listIndices()).map((i) => ({ name: i.name, columns: i.columns, indexType: i.indexType })),
+    schemaMetadata: Object.fromEntries(schemaOf.metadata ?? new Map()),
+    fields: schemaOf.fields.map((f) => ({ name: f.name, type: String(f.type), nullable: f.nullable, metadata: Object.fromEntries(f.metadata ?? new Map()) })),
+    rowIds: Array.from({ length: data.numRows }, (_, i) => rowIds.get(i).toString()),
+  }));
 } else if (command === "bench-write" || command === "bench-read") {
   const { runBenchmark } = await import("./bench.mjs");
   console.log(JSON.stringify(await runBenchmark(db, command, table, rest, storageOptions)));

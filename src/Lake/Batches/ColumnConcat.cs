@@ -17,12 +17,19 @@ public static class ColumnConcat
             TypeKind.Float32 => new Float32Column(Join(parts.Cast<Float32Column>().Select(p => p.Values)), validity),
             TypeKind.Float64 => new Float64Column(Join(parts.Cast<Float64Column>().Select(p => p.Values)), validity),
             TypeKind.Bool => new BoolColumn(Join(parts.Cast<BoolColumn>().Select(p => p.Values)), validity),
-            TypeKind.FixedSizeListFloat32 => new FixedSizeListFloat32Column(type.Dimension,
-                Join(parts.Cast<FixedSizeListFloat32Column>().Select(p => p.Values)), validity),
+            TypeKind.FixedSizeListFloat32 => JoinVectors(type.Dimension, parts.Cast<FixedSizeListFloat32Column>().ToList(), validity),
             TypeKind.Utf8 => JoinVariable(parts, validity, (data, ends, v) => new StringColumn(data, ends, v)),
             TypeKind.Binary => JoinVariable(parts, validity, (data, ends, v) => new BinaryColumn(data, ends, v)),
             _ => throw new NotSupportedException(type.ToString()),
         };
+    }
+
+    private static FixedSizeListFloat32Column JoinVectors(int dimension, List<FixedSizeListFloat32Column> parts, bool[]? validity)
+    {
+        var itemValidity = parts.Any(p => p.ItemValidity is not null)
+            ? Join(parts.Select(p => p.ItemValidity ?? Enumerable.Repeat(true, p.Values.Length).ToArray()))
+            : null;
+        return new FixedSizeListFloat32Column(dimension, Join(parts.Select(p => p.Values)), validity, itemValidity);
     }
 
     // Block copies: element-wise enumeration of 55 million floats (a 70,000 x 784 read) costs more than the disk read.

@@ -166,23 +166,36 @@ public sealed class BinaryColumn : VariableColumn
     }
 }
 
-/// <summary>Vectors of floats (embeddings, flattened images): row-major in one array, so [rows, dimension] tensors are one copy away.</summary>
+/// <summary>
+/// Vectors of floats (embeddings, flattened images): row-major in one array, so [rows, dimension] tensors are one copy
+/// away. <see cref="ItemValidity"/> marks null items inside vectors (e.g. [4, null, 6]); null when every item has a value.
+/// </summary>
 public sealed class FixedSizeListFloat32Column : Column
 {
-    public FixedSizeListFloat32Column(int dimension, float[] values, bool[]? validity = null)
+    public FixedSizeListFloat32Column(int dimension, float[] values, bool[]? validity = null, bool[]? itemValidity = null)
         : base(LanceType.FixedSizeListFloat32(dimension), Rows(values.Length, dimension), validity)
     {
+        if (itemValidity is not null && itemValidity.Length != values.Length)
+            throw new ArgumentException($"item validity has {itemValidity.Length} entries for {values.Length} items");
         Dimension = dimension;
         Values = values;
+        ItemValidity = itemValidity;
     }
 
     public int Dimension { get; }
     public float[] Values { get; }
+    public bool[]? ItemValidity { get; }
 
     public ReadOnlySpan<float> Row(int row) => Values.AsSpan(row * Dimension, Dimension);
 
+    /// <summary>One vector with its null items as null; null when the row itself is null.</summary>
+    public float?[]? this[int row] => IsNull(row)
+        ? null
+        : Enumerable.Range(row * Dimension, Dimension).Select(i => ItemValidity is null || ItemValidity[i] ? Values[i] : (float?)null).ToArray();
+
     public override Column Slice(int start, int count) =>
-        new FixedSizeListFloat32Column(Dimension, Values.AsSpan(start * Dimension, count * Dimension).ToArray(), SliceValidity(start, count));
+        new FixedSizeListFloat32Column(Dimension, Values.AsSpan(start * Dimension, count * Dimension).ToArray(), SliceValidity(start, count),
+            ItemValidity?.AsSpan(start * Dimension, count * Dimension).ToArray());
 
     private static int Rows(int values, int dimension) =>
         values % dimension == 0 ? values / dimension : throw new ArgumentException($"{values} floats are not a whole number of {dimension}-vectors");

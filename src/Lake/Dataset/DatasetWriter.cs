@@ -34,6 +34,9 @@ public sealed class DatasetWriter : IAsyncDisposable
 
     internal DatasetWriter(IObjectStore store, string path, Schema schema, WriteMode mode)
     {
+        foreach (var field in schema.Fields)
+            if (field.Name.Length == 0 || field.Name.Contains('.'))
+                throw new ArgumentException($"column name '{field.Name}' is not allowed: Lance refuses empty names and dots in top-level names (a dot addresses a nested field)");
         _store = store;
         _path = path;
         _schema = schema;
@@ -66,7 +69,7 @@ public sealed class DatasetWriter : IAsyncDisposable
             if (_mode != WriteMode.Append && _readVersion is { } read && latest != read)
                 throw new LakeConflictException(
                     $"{_store.Uri(_path)} moved from version {read} to {latest} while this {_mode.ToString().ToLowerInvariant()} was being written; it was not applied");
-            var previous = versions.Count == 0 ? null : await LanceDataset.ReadManifestAsync(_store, _path, latest, ct);
+            var previous = versions.Count == 0 ? null : (await LanceDataset.ReadManifestAsync(_store, _path, latest, ct)).Manifest;
             var manifest = NextManifest(previous);
             var transaction = $"{manifest.Version - 1}-{Guid.NewGuid()}.txn";
             await _store.WriteAsync($"{_path}/_transactions/{transaction}", TransactionBytes(manifest, previous), ct);
@@ -88,15 +91,43 @@ public sealed class DatasetWriter : IAsyncDisposable
     {
         if (previous is not null && _mode == WriteMode.Create)
             throw new DatasetAlreadyExistsException($"dataset {_store.Uri(_path)} already exists (version {previous.Version})");
-        if (previous is not null && _mode == WriteMode.Append && !previous.Schema.SameAs(_schema))
-            throw new ArgumentException($"cannot append: the dataset's schema is {Describe(previous.Schema)}, the batches' is {Describe(_schema)}");
+        var append = _mode == WriteMode.Append && previous is not null;
+        if (append) RefuseAppendThatWouldChange(previous!);
         var nextId = previous is null ? 0 : previous.MaxFragmentId + (previous.Fragments.Count > 0 ? 1 : 0);
-        var fragments = _written.Select((file, i) => new Fragment(nextId + i,
-            [new DataFile(file.Name, Enumerable.Range(0, _schema.Fields.Count).ToArray(), file.Size)], file.Rows)).ToList();
-        var kept = _mode == WriteMode.Append && previous is not null ? previous.Fragments : [];
+        var state = append ? previous!.State : null;
+        var nextRowId = state?.NextRowId ?? 0;
+        var fragments = new List<Fragment>();
+        foreach (var (file, i) in _written.Select((file, i) => (file, i)))
+        {
+            // Tables with stable row ids number every row once; appended rows continue where the table's ids stopped.
+            long? firstRowId = state?.StableRowIds == true ? nextRowId : null;
+            nextRowId += file.Rows;
+            fragments.Add(new Fragment(nextId + i, [new DataFile(file.Name, Enumerable.Range(0, _schema.Fields.Count).ToArray(), file.Size)], file.Rows)
+            {
+                FirstRowId = firstRowId,
+            });
+        }
+        var kept = append ? previous!.Fragments : [];
         var all = kept.Concat(fragments).ToList();
         var maxId = all.Count == 0 ? previous?.MaxFragmentId ?? 0 : Math.Max(all.Max(f => f.Id), previous?.MaxFragmentId ?? 0);
-        return new Manifest(_schema, all, (previous?.Version ?? 0) + 1, DateTimeOffset.UtcNow, maxId, null);
+        return new Manifest(append ? previous!.Schema : _schema, all, (previous?.Version ?? 0) + 1, DateTimeOffset.UtcNow, maxId, null)
+        {
+            StorageVersion = append ? previous!.StorageVersion : "2.0",
+            State = state is null ? null : state with { NextRowId = state.StableRowIds ? nextRowId : state.NextRowId },
+        };
+    }
+
+    /// <summary>An append keeps the table as it is: same columns, same storage version, no feature it cannot honour.</summary>
+    private void RefuseAppendThatWouldChange(Manifest previous)
+    {
+        if (!previous.Schema.SameAs(_schema))
+            throw new ArgumentException($"cannot append: the dataset's schema is {Describe(previous.Schema)}, the batches' is {Describe(_schema)}");
+        if (previous.StorageVersion != "2.0")
+            throw new NotSupportedException(
+                $"cannot append to {_store.Uri(_path)}: the table stores data in Lance file format {previous.StorageVersion} and this library writes file format 2.0; the table was not changed");
+        if (previous.State is { } state && (state.WriterFeatureFlags & ~ManifestState.ReadableFlags) != 0)
+            throw new NotSupportedException(
+                $"cannot append to {_store.Uri(_path)}: the table uses writer features 0x{state.WriterFeatureFlags & ~ManifestState.ReadableFlags:x} this library does not support");
     }
 
     /// <summary>lance.table.Transaction: read_version=1, uuid=2, append=100 {fragments} or overwrite=102 {fragments, schema}.</summary>
@@ -104,7 +135,7 @@ public sealed class DatasetWriter : IAsyncDisposable
     {
         var operation = new ProtoWriter();
         foreach (var fragment in manifest.Fragments.Where(f => previous?.Fragments.All(p => p.Id != f.Id) ?? true))
-            operation.Message(1, Manifest.FragmentMessage(fragment));
+            operation.Message(1, Manifest.FragmentMessage(fragment, manifest.State?.FieldIds));
         var append = _mode == WriteMode.Append && previous is not null;
         if (!append)
             for (var i = 0; i < _schema.Fields.Count; i++) operation.Message(2, LanceFileWriter.FieldMessage(_schema.Fields[i], i));

@@ -3,7 +3,38 @@ namespace AiPlatform.Lake.Format;
 /// <summary>One page of one column as stored: where its buffers are, how many rows, and how they are encoded.</summary>
 internal sealed record PageInfo(long[] BufferOffsets, long[] BufferSizes, long Rows, byte[] ArrayEncoding, long FirstRow);
 
-internal sealed record ColumnInfo(IReadOnlyList<PageInfo> Pages)
+internal sealed record ColumnInfo(string Name, IReadOnlyList<PageInfo> Pages)
 {
+    /// <summary>The column's type as the file's own schema records it, when the file's fields map one to one on its columns.</summary>
+    public string? LogicalType { get; init; }
+
     public long Rows => Pages.Sum(p => p.Rows);
+}
+
+/// <summary>
+/// The page a scan decoded last, per file column: consecutive batches that fall in the same page slice it instead of
+/// fetching and decoding it again, so a scan in small batches costs what one whole read costs.
+/// </summary>
+internal sealed class DecodedPages
+{
+    private readonly Dictionary<(LanceFileReader File, int Column), (PageInfo Page, Batches.Column Values)> _last = new();
+
+    public bool TryGet(LanceFileReader file, int column, PageInfo page, out Batches.Column values)
+    {
+        lock (_last)
+        {
+            if (_last.TryGetValue((file, column), out var entry) && ReferenceEquals(entry.Page, page))
+            {
+                values = entry.Values;
+                return true;
+            }
+        }
+        values = null!;
+        return false;
+    }
+
+    public void Keep(LanceFileReader file, int column, PageInfo page, Batches.Column values)
+    {
+        lock (_last) _last[(file, column)] = (page, values);
+    }
 }

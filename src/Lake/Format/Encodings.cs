@@ -35,8 +35,8 @@ internal static class Encodings
     public static ProtoWriter Direct(string typeUrl, byte[] value) =>
         new ProtoWriter().Message(2, new ProtoWriter().Bytes(1, new ProtoWriter().String(1, typeUrl).Bytes(2, value).ToArray()));
 
-    /// <summary>Unwraps <c>Encoding.direct</c>'s Any to the encoded message bytes.</summary>
-    public static byte[] UnwrapDirect(ReadOnlySpan<byte> encoding)
+    /// <summary>Unwraps <c>Encoding.direct</c>'s Any to its type URL and the encoded message bytes.</summary>
+    public static (string TypeUrl, byte[] Value) UnwrapDirect(ReadOnlySpan<byte> encoding)
     {
         var reader = new ProtoReader(encoding);
         while (reader.Next())
@@ -55,14 +55,17 @@ internal static class Encodings
                     continue;
                 }
                 var any = new ProtoReader(direct.Bytes());
+                var typeUrl = "";
+                byte[] value = [];
                 while (any.Next())
                 {
-                    if (any.Field == 2) return any.Bytes().ToArray();
-                    any.Skip();
+                    if (any.Field == 1) typeUrl = any.String();
+                    else if (any.Field == 2) value = any.Bytes().ToArray();
+                    else any.Skip();
                 }
-                return [];
+                return (typeUrl, value);
             }
         }
-        throw new InvalidDataException("encoding is not stored directly (indirect encodings are not supported)");
+        throw new NotSupportedException("the encoding is not stored directly in the metadata (indirect encodings are not supported)");
     }
 }

@@ -6,11 +6,13 @@ namespace AiPlatform.Lake.Format;
 
 /// <summary>
 /// Reads a Lance v2.0 data file through ranged reads: the tail (footer and metadata) once, then only the pages of the
-/// columns and rows asked for.
+/// columns and rows asked for. Everything the reader cannot decode is refused when the file is opened, naming the file,
+/// the column, the format version and the encoding; metadata that does not add up is refused as corrupt.
 /// </summary>
 public sealed class LanceFileReader
 {
     private const int TailGuess = 64 * 1024;
+    private const int FooterBytes = 40;
 
     private readonly IObjectStore _store;
     private readonly string _path;
@@ -26,53 +28,112 @@ public sealed class LanceFileReader
 
     public long Rows { get; }
     public int ColumnCount => _columns.Count;
+    public string Uri => _store.Uri(_path);
 
     public static async Task<LanceFileReader> OpenAsync(IObjectStore store, string path, long? knownSize = null, CancellationToken ct = default)
     {
         var size = knownSize ?? await store.SizeAsync(path, ct) ?? throw new FileNotFoundException($"data file {store.Uri(path)} is missing");
+        if (size < FooterBytes) throw new InvalidDataException($"{store.Uri(path)} has {size} bytes, too few for a Lance file");
         var tailStart = Math.Max(0, size - TailGuess);
-        var tail = await store.ReadRangeAsync(path, tailStart, (int)(size - tailStart), ct);
-        var footer = tail.AsSpan(tail.Length - 40);
-        if (!footer[36..].SequenceEqual("LANC"u8)) throw new InvalidDataException($"{store.Uri(path)} is not a Lance file (no LANC magic)");
+        byte[] tail;
+        try
+        {
+            tail = await store.ReadRangeAsync(path, tailStart, (int)(size - tailStart), ct);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{store.Uri(path)} is shorter than the {size} bytes the manifest records", e);
+        }
+        try
+        {
+            return await ParseAsync(store, path, size, tail, tailStart, ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or OverflowException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"{store.Uri(path)} is corrupt: {e.Message}", e);
+        }
+    }
+
+    private static async Task<LanceFileReader> ParseAsync(IObjectStore store, string path, long size, byte[] tail, long tailStart, CancellationToken ct)
+    {
+        var footer = tail.AsSpan(tail.Length - FooterBytes);
+        if (!footer[36..].SequenceEqual("LANC"u8)) throw new InvalidDataException("no LANC magic: not a Lance file");
         var major = BinaryPrimitives.ReadUInt16LittleEndian(footer[32..]);
         var minor = BinaryPrimitives.ReadUInt16LittleEndian(footer[34..]);
-        if (!(major == 0 && minor == 3) && major != 2)
-            throw new InvalidDataException($"{store.Uri(path)} is Lance file format {major}.{minor}; this reader supports 2.0 (0.3)");
-        var metadataStart = (long)BinaryPrimitives.ReadUInt64LittleEndian(footer);
-        var columnTable = (long)BinaryPrimitives.ReadUInt64LittleEndian(footer[8..]);
-        var globalTable = (long)BinaryPrimitives.ReadUInt64LittleEndian(footer[16..]);
-        var columnCount = (int)BinaryPrimitives.ReadUInt32LittleEndian(footer[28..]);
+        var version = major == 0 && minor == 3 ? "2.0" : $"{major}.{minor}";
+        var metadataStart = BinaryPrimitives.ReadInt64LittleEndian(footer);
+        var columnTable = BinaryPrimitives.ReadInt64LittleEndian(footer[8..]);
+        var globalTable = BinaryPrimitives.ReadInt64LittleEndian(footer[16..]);
+        var globalBufferCount = BinaryPrimitives.ReadUInt32LittleEndian(footer[24..]);
+        var columnCount = BinaryPrimitives.ReadUInt32LittleEndian(footer[28..]);
+        var metadataEnd = size - FooterBytes;
+        if (metadataStart < 0 || metadataStart > columnTable || columnTable + 16L * columnCount != globalTable
+            || globalBufferCount == 0 || globalTable + 16L * globalBufferCount != metadataEnd)
+            throw new InvalidDataException(
+                $"footer tables do not fit together (column metadata at {metadataStart}, column table at {columnTable} for {columnCount} columns, global table at {globalTable} for {globalBufferCount} buffers, file size {size})");
 
         // The global buffer (schema, row count) sits before the column metadata; fetch everything from it at once.
-        var globalEntry = await ReadTailSliceAsync(store, path, tail, tailStart, globalTable, 16, ct);
-        var globalPosition = (long)BinaryPrimitives.ReadUInt64LittleEndian(globalEntry);
+        var globalEntry = await SliceAsync(store, path, tail, tailStart, globalTable, 16, ct);
+        var globalPosition = BinaryPrimitives.ReadInt64LittleEndian(globalEntry);
+        var globalSize = BinaryPrimitives.ReadInt64LittleEndian(globalEntry.AsSpan(8));
+        if (globalPosition < 0 || globalSize < 0 || globalPosition + globalSize > metadataStart)
+            throw new InvalidDataException($"global buffer ({globalPosition}, {globalSize} bytes) is outside the metadata region");
         var from = Math.Min(globalPosition, metadataStart);
         var metadata = from >= tailStart ? tail.AsMemory((int)(from - tailStart)) : await store.ReadRangeAsync(path, from, (int)(size - from), ct);
 
-        var columns = new List<ColumnInfo>(columnCount);
+        var (names, rows) = ParseDescriptor(metadata.Span.Slice((int)(globalPosition - from), (int)globalSize));
+        string ColumnName(int c) => names.Count == columnCount ? names[c].Name : $"#{c}";
+        var columns = new List<ColumnInfo>((int)columnCount);
         for (var c = 0; c < columnCount; c++)
         {
             var entry = metadata.Span[(int)(columnTable - from + c * 16)..];
-            var position = (long)BinaryPrimitives.ReadUInt64LittleEndian(entry);
-            var length = (int)BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]);
-            columns.Add(ParseColumn(metadata.Span.Slice((int)(position - from), length)));
+            var position = BinaryPrimitives.ReadInt64LittleEndian(entry);
+            var length = BinaryPrimitives.ReadInt64LittleEndian(entry[8..]);
+            if (position < metadataStart || length < 0 || position + length > columnTable)
+                throw new InvalidDataException($"column '{ColumnName(c)}' metadata ({position}, {length} bytes) is outside the column metadata region");
+            var column = ParseColumn(ColumnName(c), metadata.Span.Slice((int)(position - from), (int)length), store.Uri(path), version)
+                with { LogicalType = names.Count == columnCount ? names[c].LogicalType : null };
+            if (version != "2.0")
+                throw new NotSupportedException(
+                    $"{store.Uri(path)}: column '{column.Name}' is stored in Lance file format {version} ({EncodingCheck.Describe21(column)}); this reader supports file format 2.0 only");
+            if (column.Rows != rows) throw new InvalidDataException($"column '{column.Name}' has {column.Rows} rows in its pages, the file {rows}");
+            columns.Add(column);
         }
-        var globalSize = (int)BinaryPrimitives.ReadUInt64LittleEndian(globalEntry.AsSpan(8));
-        var rows = ParseRowCount(metadata.Span.Slice((int)(globalPosition - from), globalSize));
+        if (version != "2.0") throw new NotSupportedException($"{store.Uri(path)} is Lance file format {version}; this reader supports file format 2.0 only");
+        CheckBufferLayout(columns, globalPosition, metadataStart);
         return new LanceFileReader(store, path, columns, rows);
     }
 
-    private static async Task<byte[]> ReadTailSliceAsync(IObjectStore store, string path, byte[] tail, long tailStart, long position, int length,
+    /// <summary>Page buffers lie inside the data region and never overlap: a corrupted offset cannot point at other data.</summary>
+    private static void CheckBufferLayout(List<ColumnInfo> columns, long globalPosition, long metadataStart)
+    {
+        var buffers = columns.SelectMany(c => c.Pages.SelectMany(p => p.BufferOffsets.Select((o, i) => (Column: c.Name, Offset: o, Size: p.BufferSizes[i]))))
+            .Where(b => b.Size > 0).OrderBy(b => b.Offset).ToList();
+        var end = 0L;
+        foreach (var buffer in buffers)
+        {
+            if (buffer.Offset < end || buffer.Size < 0 || buffer.Offset + buffer.Size > Math.Min(globalPosition, metadataStart))
+                throw new InvalidDataException($"column '{buffer.Column}' has a page buffer ({buffer.Offset}, {buffer.Size} bytes) that overlaps other data or lies outside the data region");
+            end = buffer.Offset + buffer.Size;
+        }
+    }
+
+    private static async Task<byte[]> SliceAsync(IObjectStore store, string path, byte[] tail, long tailStart, long position, int length,
         CancellationToken ct) =>
         position >= tailStart ? tail.AsSpan((int)(position - tailStart), length).ToArray() : await store.ReadRangeAsync(path, position, length, ct);
 
-    private static ColumnInfo ParseColumn(ReadOnlySpan<byte> bytes)
+    private static ColumnInfo ParseColumn(string name, ReadOnlySpan<byte> bytes, string uri, string version)
     {
         var pages = new List<PageInfo>();
         var reader = new ProtoReader(bytes);
         long firstRow = 0;
         while (reader.Next())
         {
+            if (reader.Field == 1 && version == "2.0")
+            {
+                EncodingCheck.ColumnEncoding(reader.Bytes(), uri, name);
+                continue;
+            }
             if (reader.Field != 2)
             {
                 reader.Skip();
@@ -90,41 +151,111 @@ public sealed class LanceFileReader
                     case 1: page.Repeated(offsets); break;
                     case 2: page.Repeated(sizes); break;
                     case 3: rows = page.Int64(); break;
-                    case 4: encoding = Encodings.UnwrapDirect(page.Bytes()); break;
+                    case 4: encoding = page.Bytes().ToArray(); break;
                     default: page.Skip(); break;
                 }
             }
+            if (offsets.Count != sizes.Count) throw new InvalidDataException($"column '{name}' has a page with {offsets.Count} buffer offsets but {sizes.Count} sizes");
+            if (rows < 0 || offsets.Any(o => o > long.MaxValue) || sizes.Any(s => s > int.MaxValue))
+                throw new InvalidDataException($"column '{name}' has a page with out-of-range rows or buffers");
+            if (version == "2.0") encoding = EncodingCheck.ArrayEncoding(encoding, offsets.Count, uri, name);
             pages.Add(new PageInfo(offsets.Select(o => (long)o).ToArray(), sizes.Select(s => (long)s).ToArray(), rows, encoding, firstRow));
             firstRow += rows;
         }
-        return new ColumnInfo(pages);
+        return new ColumnInfo(name, pages);
     }
 
-    private static long ParseRowCount(ReadOnlySpan<byte> descriptor)
+    /// <summary>lance.file.FileDescriptor: the top-level field names of the file's schema and its row count.</summary>
+    private static (List<(string Name, string LogicalType)> Names, long Rows) ParseDescriptor(ReadOnlySpan<byte> descriptor)
     {
         var reader = new ProtoReader(descriptor);
+        var names = new List<(string, string)>();
+        long rows = -1;
         while (reader.Next())
         {
-            if (reader.Field == 2) return reader.Int64();
-            reader.Skip();
+            if (reader.Field == 2) rows = reader.Int64();
+            else if (reader.Field == 1)
+            {
+                var schema = new ProtoReader(reader.Bytes());
+                while (schema.Next())
+                {
+                    if (schema.Field != 1)
+                    {
+                        schema.Skip();
+                        continue;
+                    }
+                    var field = new ProtoReader(schema.Bytes());
+                    string name = "", logicalType = "";
+                    long parent = -1;
+                    while (field.Next())
+                    {
+                        if (field.Field == 2) name = field.String();
+                        else if (field.Field == 5) logicalType = field.String();
+                        else if (field.Field == 4) parent = field.Int64();
+                        else field.Skip();
+                    }
+                    if ((int)parent == -1) names.Add((name, logicalType));
+                }
+            }
+            else reader.Skip();
         }
-        return 0;
+        if (rows < 0) throw new InvalidDataException("the file descriptor has no row count");
+        return (names, rows);
     }
 
     /// <summary>Rows [start, start + count) of one column, reading only the pages that hold them.</summary>
-    public async Task<Column> ReadColumnAsync(int columnIndex, LanceType type, long start, int count, CancellationToken ct = default)
+    public Task<Column> ReadColumnAsync(int columnIndex, LanceType type, long start, int count, CancellationToken ct = default) =>
+        ReadColumnAsync(columnIndex, type, start, count, null, ct);
+
+    internal async Task<Column> ReadColumnAsync(int columnIndex, LanceType type, long start, int count, DecodedPages? decodedPages,
+        CancellationToken ct)
     {
-        var pages = _columns[columnIndex].Pages.Where(p => p.FirstRow < start + count && p.FirstRow + p.Rows > start).ToList();
+        if (columnIndex < 0 || columnIndex >= _columns.Count)
+            throw new InvalidDataException($"{Uri} has {_columns.Count} columns; the manifest names column {columnIndex}");
+        if (start < 0 || start + count > Rows) throw new ArgumentOutOfRangeException(nameof(start), $"rows {start}..{start + count} are outside {Uri} ({Rows} rows)");
+        var column = _columns[columnIndex];
+        if (column.LogicalType is { } stored && !SameKind(stored, type))
+            throw new InvalidDataException($"{Uri}: column {columnIndex} ('{column.Name}') holds {stored}, the table reads it as {type}");
+        var pages = column.Pages.Where(p => p.FirstRow < start + count && p.FirstRow + p.Rows > start).ToList();
         var parts = new List<Column>(pages.Count);
         foreach (var page in pages)
         {
-            var buffers = await Task.WhenAll(page.BufferOffsets.Select((offset, i) =>
-                _store.ReadRangeAsync(_path, offset, (int)page.BufferSizes[i], ct)));
-            var decoded = PageDecoder.Decode(page.ArrayEncoding, buffers, (int)page.Rows, type);
+            var decoded = await DecodeAsync(columnIndex, column, page, type, decodedPages, ct);
             var from = (int)Math.Max(0, start - page.FirstRow);
             var to = (int)Math.Min(page.Rows, start + count - page.FirstRow);
             parts.Add(from == 0 && to == page.Rows ? decoded : decoded.Slice(from, to - from));
         }
-        return ColumnConcat.Concat(type, parts);
+        return parts.Count == 0 ? ColumnFactory.Empty(type) : ColumnConcat.Concat(type, parts);
+    }
+
+    /// <summary>The file's own schema agrees with the table's type (large and zoned variants read alike).</summary>
+    private static bool SameKind(string stored, LanceType type)
+    {
+        try
+        {
+            return LanceType.Parse(stored) == type;
+        }
+        catch (NotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<Column> DecodeAsync(int columnIndex, ColumnInfo column, PageInfo page, LanceType type, DecodedPages? decodedPages,
+        CancellationToken ct)
+    {
+        if (decodedPages is not null && decodedPages.TryGet(this, columnIndex, page, out var cached)) return cached;
+        var buffers = await Task.WhenAll(page.BufferOffsets.Select((offset, i) => _store.ReadRangeAsync(_path, offset, (int)page.BufferSizes[i], ct)));
+        Column decoded;
+        try
+        {
+            decoded = PageDecoder.Decode(page.ArrayEncoding, buffers, checked((int)page.Rows), type);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or IndexOutOfRangeException or OverflowException)
+        {
+            throw new InvalidDataException($"{Uri}: column '{column.Name}', page at row {page.FirstRow}: {e.Message}", e);
+        }
+        decodedPages?.Keep(this, columnIndex, page, decoded);
+        return decoded;
     }
 }

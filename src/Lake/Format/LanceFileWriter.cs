@@ -154,17 +154,29 @@ public sealed class LanceFileWriter
             return (Encodings.BinaryOf(Encodings.NoNullsOf(Encodings.FlatOn(64, 0)), Encodings.FlatOn(8, 1), nullAdjustment).ToArray(), buffers);
         }
 
-        var valuesIndex = 0;
+        var validityIndex = -1;
         if (hasNulls)
         {
+            validityIndex = buffers.Count;
             buffers.Add(Bitmap(columns.SelectMany(c => c.Validity ?? Enumerable.Repeat(true, c.Length)), rows));
-            valuesIndex = 1;
         }
+        ProtoWriter values;
+        if (type.Kind == TypeKind.FixedSizeListFloat32)
+        {
+            var vectors = columns.Cast<FixedSizeListFloat32Column>().ToList();
+            var itemValidityIndex = -1;
+            if (vectors.Any(v => v.ItemValidity?.Contains(false) == true))
+            {
+                itemValidityIndex = buffers.Count;
+                buffers.Add(Bitmap(vectors.SelectMany(v => v.ItemValidity ?? Enumerable.Repeat(true, v.Values.Length)), rows * type.Dimension));
+            }
+            var itemValues = Encodings.FlatOn(32, buffers.Count);
+            values = Encodings.FixedSizeListOf(type.Dimension,
+                itemValidityIndex < 0 ? Encodings.NoNullsOf(itemValues) : Encodings.SomeNullsOf(Encodings.FlatOn(1, itemValidityIndex), itemValues));
+        }
+        else values = Encodings.FlatOn(type.BitWidth, buffers.Count);
         buffers.Add(FixedWidth(type, columns, rows));
-        var values = type.Kind == TypeKind.FixedSizeListFloat32
-            ? Encodings.FixedSizeListOf(type.Dimension, Encodings.NoNullsOf(Encodings.FlatOn(32, valuesIndex)))
-            : Encodings.FlatOn(type.BitWidth, valuesIndex);
-        var encoding = hasNulls ? Encodings.SomeNullsOf(Encodings.FlatOn(1, 0), values) : Encodings.NoNullsOf(values);
+        var encoding = hasNulls ? Encodings.SomeNullsOf(Encodings.FlatOn(1, validityIndex), values) : Encodings.NoNullsOf(values);
         return (encoding.ToArray(), buffers);
     }
 

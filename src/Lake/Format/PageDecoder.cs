@@ -1,11 +1,13 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Text;
 using AiPlatform.Lake.Batches;
 
 namespace AiPlatform.Lake.Format;
 
-/// <summary>Decodes one page's buffers through its (possibly nested) v2.0 ArrayEncoding into a typed column.</summary>
+/// <summary>
+/// Decodes one page's buffers through its (possibly nested) v2.0 ArrayEncoding into a typed column. Buffer sizes and
+/// offsets are checked against the row count, so corrupt metadata ends in an error rather than in shifted values.
+/// </summary>
 internal static class PageDecoder
 {
     /// <summary>What an encoding layer yields before it becomes a typed column.</summary>
@@ -13,52 +15,65 @@ internal static class PageDecoder
     {
         public byte[] Values = [];
         public bool[]? Validity;
+        public bool[]? ItemValidity;
         public long[]? Ends;
+        public bool AllNull;
     }
 
     public static Column Decode(byte[] encoding, byte[][] buffers, int rows, LanceType type)
     {
-        var decoded = DecodeArray(encoding, buffers, rows);
+        var decoded = DecodeArray(encoding, buffers, rows, BitsOf(type));
         return ToColumn(decoded, rows, type);
     }
 
-    private static Decoded DecodeArray(ReadOnlySpan<byte> encoding, byte[][] buffers, int rows)
+    /// <summary>Bits per item of a flat buffer for the type, 0 when the layer decides (variable width).</summary>
+    private static int BitsOf(LanceType type) => type.IsVariableWidth ? 0 : type.BitWidth;
+
+    private static Decoded DecodeArray(ReadOnlySpan<byte> encoding, byte[][] buffers, int rows, int bits)
     {
         var reader = new ProtoReader(encoding);
         while (reader.Next())
         {
             switch (reader.Field)
             {
-                case Encodings.Flat: return DecodeFlat(reader.Bytes(), buffers);
-                case Encodings.Nullable: return DecodeNullable(reader.Bytes(), buffers, rows);
-                case Encodings.FixedSizeList: return DecodeFixedSizeList(reader.Bytes(), buffers, rows);
+                case Encodings.Flat: return DecodeFlat(reader.Bytes(), buffers, rows, bits);
+                case Encodings.Nullable: return DecodeNullable(reader.Bytes(), buffers, rows, bits);
+                case Encodings.FixedSizeList: return DecodeFixedSizeList(reader.Bytes(), buffers, rows, bits);
                 case Encodings.Binary: return DecodeBinary(reader.Bytes(), buffers, rows);
                 case Encodings.Dictionary: return DecodeDictionary(reader.Bytes(), buffers, rows);
                 default: reader.Skip(); break;
             }
         }
-        throw new NotSupportedException("page uses a Lance encoding this reader does not support (expected flat, nullable, fixed_size_list, binary or dictionary)");
+        throw new NotSupportedException("page uses a Lance encoding this reader does not support");
     }
 
-    private static Decoded DecodeFlat(ReadOnlySpan<byte> flat, byte[][] buffers)
+    /// <param name="rows">items in the buffer; negative when the caller cannot know (the bytes of a binary layer).</param>
+    private static Decoded DecodeFlat(ReadOnlySpan<byte> flat, byte[][] buffers, int rows, int expectedBits)
     {
         var reader = new ProtoReader(flat);
         var bufferIndex = 0;
+        var bits = 0UL;
         while (reader.Next())
         {
-            if (reader.Field == 2)
+            if (reader.Field == 1) bits = reader.Varint();
+            else if (reader.Field == 2)
             {
                 var buffer = new ProtoReader(reader.Bytes());
                 while (buffer.Next())
-                    if (buffer.Field == 1) bufferIndex = (int)buffer.Varint();
+                    if (buffer.Field == 1) bufferIndex = buffer.Count();
                     else buffer.Skip();
             }
             else reader.Skip();
         }
-        return new Decoded { Values = buffers[bufferIndex] };
+        if (bufferIndex >= buffers.Length) throw new InvalidDataException($"flat values name buffer {bufferIndex} of {buffers.Length}");
+        if (expectedBits > 0 && bits != (ulong)expectedBits) throw new InvalidDataException($"flat values of {bits} bits where {expectedBits} are expected");
+        var values = buffers[bufferIndex];
+        if (rows >= 0 && values.LongLength != ((long)rows * (long)bits + 7) / 8)
+            throw new InvalidDataException($"a flat buffer of {values.Length} bytes does not hold {rows} values of {bits} bits");
+        return new Decoded { Values = values };
     }
 
-    private static Decoded DecodeNullable(ReadOnlySpan<byte> nullable, byte[][] buffers, int rows)
+    private static Decoded DecodeNullable(ReadOnlySpan<byte> nullable, byte[][] buffers, int rows, int bits)
     {
         var reader = new ProtoReader(nullable);
         while (reader.Next())
@@ -66,17 +81,20 @@ internal static class PageDecoder
             switch (reader.Field)
             {
                 case Encodings.NoNulls:
-                    return DecodeArray(SubMessage(reader.Bytes(), 1), buffers, rows);
+                    return DecodeArray(SubMessage(reader.Bytes(), 1), buffers, rows, bits);
                 case Encodings.SomeNulls:
                 {
                     var someNulls = reader.Bytes();
-                    var values = DecodeArray(SubMessage(someNulls, 2), buffers, rows);
-                    var validity = DecodeArray(SubMessage(someNulls, 1), buffers, rows).Values;
-                    values.Validity = Enumerable.Range(0, rows).Select(i => (validity[i >> 3] & (1 << (i & 7))) != 0).ToArray();
+                    var values = DecodeArray(SubMessage(someNulls, 2), buffers, rows, bits);
+                    var validity = DecodeArray(SubMessage(someNulls, 1), buffers, rows, 1).Values;
+                    var valid = new bool[rows];
+                    for (var i = 0; i < rows; i++) valid[i] = (validity[i >> 3] & (1 << (i & 7))) != 0;
+                    values.Validity = valid;
                     return values;
                 }
                 case Encodings.AllNulls:
-                    return new Decoded { Values = new byte[rows * 8], Validity = new bool[rows], Ends = new long[rows] };
+                    reader.Skip();
+                    return new Decoded { AllNull = true, Validity = new bool[rows], Ends = new long[rows] };
                 default:
                     reader.Skip();
                     break;
@@ -85,18 +103,25 @@ internal static class PageDecoder
         throw new InvalidDataException("empty nullable encoding");
     }
 
-    private static Decoded DecodeFixedSizeList(ReadOnlySpan<byte> list, byte[][] buffers, int rows)
+    /// <summary>The list's own nulls come from an outer nullable layer; the items' nulls stay per item.</summary>
+    private static Decoded DecodeFixedSizeList(ReadOnlySpan<byte> list, byte[][] buffers, int rows, int bits)
     {
         var dimension = 0;
-        ReadOnlySpan<byte> items = default;
+        ReadOnlySpan<byte> itemsEncoding = default;
         var reader = new ProtoReader(list);
         while (reader.Next())
         {
-            if (reader.Field == 1) dimension = (int)reader.Varint();
-            else if (reader.Field == 2) items = reader.Bytes();
+            if (reader.Field == 1) dimension = reader.Count();
+            else if (reader.Field == 2) itemsEncoding = reader.Bytes();
             else reader.Skip();
         }
-        return DecodeArray(items, buffers, rows * dimension);
+        if (dimension == 0) throw new InvalidDataException("fixed_size_list without a dimension");
+        var items = checked(rows * dimension);
+        var decoded = DecodeArray(itemsEncoding, buffers, items, bits);
+        // Every item null is not every vector null: the rows stay valid unless an outer layer says otherwise.
+        return decoded.AllNull
+            ? new Decoded { Values = new byte[items * sizeof(float)], ItemValidity = new bool[items] }
+            : new Decoded { Values = decoded.Values, ItemValidity = decoded.Validity };
     }
 
     private static Decoded DecodeBinary(ReadOnlySpan<byte> binary, byte[][] buffers, int rows)
@@ -114,10 +139,13 @@ internal static class PageDecoder
                 default: reader.Skip(); break;
             }
         }
-        var rawEnds = DecodeArray(indices, buffers, rows).Values;
-        var data = DecodeArray(bytes, buffers, 0).Values;
+        var offsets = DecodeArray(indices, buffers, rows, 64);
+        if (offsets.AllNull) return offsets;
+        var rawEnds = offsets.Values;
+        var data = DecodeArray(bytes, buffers, -1, 8).Values;
         var ends = new long[rows];
-        bool[]? validity = null;
+        bool[]? validity = offsets.Validity;
+        long previous = 0;
         for (var i = 0; i < rows; i++)
         {
             var end = BinaryPrimitives.ReadUInt64LittleEndian(rawEnds.AsSpan(i * 8));
@@ -127,8 +155,11 @@ internal static class PageDecoder
                 validity[i] = false;
                 end -= nullAdjustment;
             }
-            ends[i] = (long)end;
+            if (end < (ulong)previous || end > (ulong)data.Length)
+                throw new InvalidDataException($"binary offsets are not ascending within the {data.Length} data bytes (row {i} ends at {end})");
+            ends[i] = previous = (long)end;
         }
+        if (rows > 0 && previous != data.Length) throw new InvalidDataException($"binary offsets end at {previous}, the data buffer holds {data.Length} bytes");
         return new Decoded { Values = data, Ends = ends, Validity = validity };
     }
 
@@ -144,13 +175,15 @@ internal static class PageDecoder
             {
                 case 1: indices = reader.Bytes(); break;
                 case 2: items = reader.Bytes(); break;
-                case 3: itemCount = (int)reader.Varint(); break;
+                case 3: itemCount = reader.Count(); break;
                 default: reader.Skip(); break;
             }
         }
-        var dictionaryItems = DecodeArray(items, buffers, itemCount);
-        var rawIndices = DecodeArray(indices, buffers, rows).Values;
+        var dictionaryItems = DecodeArray(items, buffers, itemCount, 0);
+        var rawIndices = DecodeArray(indices, buffers, rows, 0).Values;
         var width = rows == 0 ? 1 : rawIndices.Length / rows;
+        if (width is not (1 or 2 or 4 or 8) || rawIndices.Length != width * rows)
+            throw new InvalidDataException($"dictionary indices of {rawIndices.Length} bytes do not fit {rows} rows");
         using var data = new MemoryStream();
         var ends = new long[rows];
         bool[]? validity = null;
@@ -160,7 +193,7 @@ internal static class PageDecoder
             {
                 1 => rawIndices[i],
                 2 => BinaryPrimitives.ReadUInt16LittleEndian(rawIndices.AsSpan(i * 2)),
-                4 => (long)BinaryPrimitives.ReadUInt32LittleEndian(rawIndices.AsSpan(i * 4)),
+                4 => BinaryPrimitives.ReadUInt32LittleEndian(rawIndices.AsSpan(i * 4)),
                 _ => (long)BinaryPrimitives.ReadUInt64LittleEndian(rawIndices.AsSpan(i * 8)),
             };
             if (index == 0)
@@ -168,11 +201,13 @@ internal static class PageDecoder
                 validity ??= Enumerable.Repeat(true, rows).ToArray();
                 validity[i] = false;
             }
+            else if (index < 0 || index > itemCount || dictionaryItems.Ends is null)
+                throw new InvalidDataException($"dictionary index {index} is outside the {itemCount} items");
             else
             {
                 var item = (int)index - 1;
-                var start = item == 0 ? 0 : dictionaryItems.Ends![item - 1];
-                data.Write(dictionaryItems.Values, (int)start, (int)(dictionaryItems.Ends![item] - start));
+                var start = item == 0 ? 0 : dictionaryItems.Ends[item - 1];
+                data.Write(dictionaryItems.Values, (int)start, (int)(dictionaryItems.Ends[item] - start));
             }
             ends[i] = data.Length;
         }
@@ -187,12 +222,14 @@ internal static class PageDecoder
             if (reader.Field == field) return reader.Bytes();
             reader.Skip();
         }
-        return default;
+        throw new InvalidDataException($"encoding lacks its part {field}");
     }
 
     private static Column ToColumn(Decoded decoded, int rows, LanceType type)
     {
+        if (decoded.AllNull) return ColumnFactory.Nulls(type, rows);
         var validity = decoded.Validity;
+        if (decoded.ItemValidity is not null && type.Kind != TypeKind.FixedSizeListFloat32) throw Mismatch(type);
         return type.Kind switch
         {
             TypeKind.Int32 => new Int32Column(Cast<int>(decoded.Values, rows), validity),
@@ -200,16 +237,29 @@ internal static class PageDecoder
             TypeKind.TimestampMicros => new TimestampColumn(Cast<long>(decoded.Values, rows), validity),
             TypeKind.Float32 => new Float32Column(Cast<float>(decoded.Values, rows), validity),
             TypeKind.Float64 => new Float64Column(Cast<double>(decoded.Values, rows), validity),
-            TypeKind.FixedSizeListFloat32 => new FixedSizeListFloat32Column(type.Dimension, Cast<float>(decoded.Values, rows * type.Dimension), validity),
-            TypeKind.Bool => new BoolColumn(Enumerable.Range(0, rows).Select(i => (decoded.Values[i >> 3] & (1 << (i & 7))) != 0).ToArray(), validity),
+            TypeKind.FixedSizeListFloat32 => new FixedSizeListFloat32Column(type.Dimension, Cast<float>(decoded.Values, rows * type.Dimension), validity,
+                decoded.ItemValidity),
+            TypeKind.Bool => new BoolColumn(Bits(decoded.Values, rows), validity),
             TypeKind.Utf8 => new StringColumn(decoded.Values, decoded.Ends ?? throw Mismatch(type), validity),
             TypeKind.Binary => new BinaryColumn(decoded.Values, decoded.Ends ?? throw Mismatch(type), validity),
             _ => throw Mismatch(type),
         };
     }
 
-    private static T[] Cast<T>(byte[] bytes, int count) where T : unmanaged =>
-        MemoryMarshal.Cast<byte, T>(bytes.AsSpan())[..count].ToArray();
+    private static bool[] Bits(byte[] bitmap, int count)
+    {
+        if (bitmap.Length * 8L < count) throw new InvalidDataException($"a bitmap of {bitmap.Length} bytes does not hold {count} bits");
+        var bits = new bool[count];
+        for (var i = 0; i < count; i++) bits[i] = (bitmap[i >> 3] & (1 << (i & 7))) != 0;
+        return bits;
+    }
+
+    private static T[] Cast<T>(byte[] bytes, int count) where T : unmanaged
+    {
+        var values = MemoryMarshal.Cast<byte, T>(bytes.AsSpan());
+        if (values.Length < count) throw new InvalidDataException($"a page buffer of {bytes.Length} bytes does not hold {count} values");
+        return values[..count].ToArray();
+    }
 
     private static InvalidDataException Mismatch(LanceType type) => new($"page encoding does not match the column type {type}");
 }

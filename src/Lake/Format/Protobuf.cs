@@ -18,6 +18,14 @@ internal sealed class ProtoWriter
         return this;
     }
 
+    /// <summary>A varint written even when zero (copying a field as it was).</summary>
+    public ProtoWriter VarintAlways(int field, ulong value)
+    {
+        Tag(field, 0);
+        WriteVarint(value);
+        return this;
+    }
+
     public ProtoWriter Int(int field, long value) => Varint(field, unchecked((ulong)value));
 
     public ProtoWriter Bool(int field, bool value) => Varint(field, value ? 1UL : 0UL);
@@ -69,24 +77,58 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> data)
     {
         if (_position >= _data.Length) return false;
         var tag = ReadVarint();
+        if (tag >> 3 is 0 or > int.MaxValue) throw new InvalidDataException($"protobuf tag {tag} has no valid field number");
         Field = (int)(tag >> 3);
         WireType = (int)(tag & 7);
         return true;
     }
 
-    public ulong Varint() => ReadVarint();
+    public ulong Varint()
+    {
+        Expect(0);
+        return ReadVarint();
+    }
 
-    public long Int64() => unchecked((long)ReadVarint());
+    public long Int64() => unchecked((long)Varint());
+
+    /// <summary>A non-negative number that fits an int (counts, ids, indices).</summary>
+    public int Count()
+    {
+        var value = Varint();
+        return value <= int.MaxValue ? (int)value : throw new InvalidDataException($"protobuf field {Field} holds {value}, out of range");
+    }
+
+    private void Expect(int wireType)
+    {
+        if (WireType != wireType) throw new InvalidDataException($"protobuf field {Field} has wire type {WireType}, expected {wireType}");
+    }
 
     public ReadOnlySpan<byte> Bytes()
     {
-        var length = (int)ReadVarint();
-        var bytes = _data.Slice(_position, length);
-        _position += length;
+        Expect(2);
+        var length = ReadVarint();
+        if (length > (ulong)(_data.Length - _position))
+            throw new InvalidDataException($"protobuf field {Field} claims {length} bytes, {_data.Length - _position} remain");
+        var bytes = _data.Slice(_position, (int)length);
+        _position += (int)length;
         return bytes;
     }
 
-    public string String() => Encoding.UTF8.GetString(Bytes());
+    /// <summary>A string field; invalid UTF-8 is corruption, never replaced silently.</summary>
+    public string String()
+    {
+        var bytes = Bytes();
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new InvalidDataException($"protobuf field {Field} is not valid UTF-8");
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>A repeated varint field, packed or not.</summary>
     public void Repeated(List<ulong> into)
@@ -96,6 +138,7 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> data)
             into.Add(ReadVarint());
             return;
         }
+        Expect(2);
         var packed = new ProtoReader(Bytes());
         while (packed._position < packed._data.Length) into.Add(packed.ReadVarint());
     }
@@ -105,11 +148,17 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> data)
         switch (WireType)
         {
             case 0: ReadVarint(); break;
-            case 1: _position += 8; break;
+            case 1: Advance(8); break;
             case 2: Bytes(); break;
-            case 5: _position += 4; break;
+            case 5: Advance(4); break;
             default: throw new InvalidDataException($"unsupported protobuf wire type {WireType}");
         }
+    }
+
+    private void Advance(int bytes)
+    {
+        if (_data.Length - _position < bytes) throw new InvalidDataException($"protobuf field {Field} is truncated");
+        _position += bytes;
     }
 
     private ulong ReadVarint()
@@ -117,6 +166,7 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> data)
         ulong result = 0;
         for (var shift = 0; ; shift += 7)
         {
+            if (shift > 63) throw new InvalidDataException("protobuf varint longer than 10 bytes");
             if (_position >= _data.Length) throw new InvalidDataException("truncated protobuf varint");
             var b = _data[_position++];
             result |= (ulong)(b & 0x7F) << shift;

@@ -1,13 +1,24 @@
 namespace AiPlatform.Lake.ObjectStore;
 
-/// <summary>A folder on local disk. Create-if-absent uses the file system's exclusive create, which is atomic.</summary>
+/// <summary>
+/// A folder on local disk. Create-if-absent uses the file system's exclusive create, which is atomic. Every key stays
+/// inside the root: absolute keys and <c>..</c> segments that would leave it are refused.
+/// </summary>
 public sealed class LocalObjectStore(string root) : IObjectStore
 {
     private readonly string _root = Path.GetFullPath(root);
 
     public string Uri(string path) => Path.Combine(_root, path);
 
-    private string Full(string path) => Path.Combine(_root, path);
+    private string Full(string path)
+    {
+        if (Path.IsPathRooted(path) || path.Contains('\0'))
+            throw new ArgumentException($"object key '{path}' must be a relative path inside the store root {_root}");
+        var full = Path.GetFullPath(Path.Combine(_root, path));
+        if (full != _root && !full.StartsWith(_root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"object key '{path}' leaves the store root {_root}");
+        return full;
+    }
 
     public Task<byte[]> ReadAsync(string path, CancellationToken ct = default) => File.ReadAllBytesAsync(Full(path), ct);
 
