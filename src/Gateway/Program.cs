@@ -11,11 +11,12 @@ builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 builder.AddTasks();
 builder.AddLake();
-builder.Services.AddHttpClient();
-builder.Services.AddSingleton<QueueMonitor>();
+builder.Services.AddMonitoring();
+builder.AddRequestLimits();
 
 var app = builder.Build();
 app.UseApiErrors();
+app.UseRateLimiter();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapTaskEndpoints();
 app.MapPredictEndpoints();
