@@ -6,6 +6,14 @@ using AiPlatform.Gateway.Tasks;
 
 // Content (the monitoring page in wwwroot) is found beside the binaries, whatever directory the gateway starts in.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// One line per entry with a UTC timestamp and the scope (task id) it belongs to, so logs can be grepped and merged.
+builder.Logging.AddSimpleConsole(console =>
+{
+    console.SingleLine = true;
+    console.UseUtcTimestamp = true;
+    console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+    console.IncludeScopes = true;
+});
 builder.Services.AddApiErrors();
 builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

@@ -1,6 +1,7 @@
 using AiPlatform.ScriptRunner;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace AiPlatform.Workers.Host;
 
@@ -17,6 +18,14 @@ public static class WorkerProgram
         }
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args);
+        // As the gateway's: one line per entry, UTC timestamp, task scope.
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.UseUtcTimestamp = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.IncludeScopes = true;
+        });
         builder.AddWorkerHost(kind, configureRole);
         await builder.Build().RunAsync();
         return 0;
