@@ -23,10 +23,19 @@ internal static class NoFileReferences
         public override int GetHashCode() => 1;
     }
 
+    /// <summary>Refuses what <c>#r</c> names, but still finds the framework assemblies the script API's types depend on.</summary>
     private sealed class NoAssemblies : MetadataReferenceResolver
     {
+        private static readonly MetadataReferenceResolver Framework = Microsoft.CodeAnalysis.Scripting.ScriptOptions.Default.MetadataResolver;
+
         public override ImmutableArray<PortableExecutableReference> ResolveReference(string reference, string? baseFilePath,
             MetadataReferenceProperties properties) => [];
+
+        public override bool ResolveMissingAssemblies => Framework.ResolveMissingAssemblies;
+
+        public override PortableExecutableReference? ResolveMissingAssembly(MetadataReference definition, AssemblyIdentity referenceIdentity) =>
+            Framework.ResolveMissingAssembly(definition, referenceIdentity);
+
         public override bool Equals(object? other) => other is NoAssemblies;
         public override int GetHashCode() => 1;
     }

@@ -152,6 +152,14 @@ public sealed class ScriptSourceRulesTests : IDisposable
     }
 
     [Fact]
+    public void Scripts_using_the_framework_still_compile()
+    {
+        var compiler = new ScriptCompiler(Path.Combine(_folder, "cache"));
+        var entry = compiler.Load("main.csx", "object Run(string i, string o, ScriptParams p) => new List<int> { 1, 2 }.Sum();\n");
+        Assert.NotNull(entry);
+    }
+
+    [Fact]
     public void A_shared_script_cache_is_made_private_and_emptied_of_planted_assemblies()
     {
         var cache = Directory.CreateDirectory(Path.Combine(_folder, "cache")).FullName;
