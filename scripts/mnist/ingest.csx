@@ -19,6 +19,7 @@ async Task<object> Run(string input, string output, ScriptParams p)
     if (testRatio is < 0 or > 1) throw new ArgumentException("test_ratio must be between 0 and 1");
     var seed = p.GetInt("seed", 1);
     var batchSize = p.GetInt("batch_size", 10_000);
+    if (batchSize < 1) throw new ArgumentException($"batch_size must be 1 or more; got {batchSize}");
 
     var source = Context.OpenLocation(input);
     var splits = new[] { ("train", "train"), ("t10k", "test") };

@@ -14,13 +14,14 @@ builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Propert
 builder.AddTasks();
 builder.AddLake();
 builder.AddRegistry();
-builder.Services.AddHttpClient();
-builder.Services.AddSingleton<QueueMonitor>();
+builder.Services.AddMonitoring();
 builder.AddGatewayMonitoring();
+builder.AddRequestLimits();
 
 var app = builder.Build();
 app.UseApiErrors();
 app.UsePredictLatencyMetric();
+app.UseRateLimiter();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapTaskEndpoints();
 app.MapPredictEndpoints();

@@ -28,7 +28,13 @@ internal sealed class ChildScriptContext(RunScript run, CancellationToken cancel
         return wrapped.ToJsonString();
     }
 
-    public override ScriptLocation OpenLocation(string uri) => new(ObjectStores.Open(LakeSettings.ForRoot(uri)), uri);
+    public override ScriptLocation OpenLocation(string uri)
+    {
+        var allowed = SourceRoots.Value.Check(uri);
+        return new ScriptLocation(ObjectStores.Open(LakeSettings.ForRoot(allowed)), uri);
+    }
+
+    private static readonly Lazy<SourceRoots> SourceRoots = new(ScriptRunner.SourceRoots.FromEnvironment);
 
     public override Guid TaskId => run.TaskId;
     public override string TaskName => run.TaskName;

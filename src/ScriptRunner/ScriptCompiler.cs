@@ -12,8 +12,10 @@ namespace AiPlatform.ScriptRunner;
 public sealed class ScriptCompilationException(string message) : Exception(message);
 
 /// <summary>
-/// Compiles a script once per content hash. Compiled assemblies are kept on disk so that every runner process on the
-/// machine shares them, and in memory because a loaded assembly can never be unloaded from the default context anyway.
+/// Compiles a script once per content hash. Compiled assemblies are kept on disk so that every runner process of this
+/// user shares them, in a private folder (<see cref="PrivateDirectory"/>) because whatever is in it gets loaded and run;
+/// and in memory because a loaded assembly can never be unloaded from the default context anyway. The source is the
+/// snapshot taken at submit time: <c>#load</c> and <c>#r</c> cannot reach files at compile time.
 /// </summary>
 public sealed class ScriptCompiler
 {
@@ -33,7 +35,7 @@ public sealed class ScriptCompiler
     public ScriptCompiler(string cacheDirectory)
     {
         _cacheDirectory = cacheDirectory;
-        Directory.CreateDirectory(cacheDirectory);
+        PrivateDirectory.Ensure(cacheDirectory);
     }
 
     /// <summary>Assemblies a script may use. Part of the cache key, so a rebuilt platform never runs stale compiled scripts.</summary>
@@ -49,18 +51,28 @@ public sealed class ScriptCompiler
     private Func<object[], Task<object?>> LoadFromDiskOrCompile(string key, string scriptPath, string source)
     {
         var path = Path.Combine(_cacheDirectory, key + ".dll");
-        if (!File.Exists(path)) Compile(scriptPath, source, path);
-        var assembly = Assembly.Load(File.ReadAllBytes(path));
+        byte[] image;
+        try
+        {
+            image = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            image = Compile(scriptPath, source, path);
+        }
+        var assembly = Assembly.Load(image);
         var factory = assembly.GetTypes()
             .Select(t => t.GetMethod("<Factory>", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
             .First(m => m is not null)!;
         return factory.CreateDelegate<Func<object[], Task<object?>>>();
     }
 
-    private static void Compile(string scriptPath, string source, string outputPath)
+    private static byte[] Compile(string scriptPath, string source, string outputPath)
     {
         var options = ScriptOptions.Default
             .WithFilePath(scriptPath)
+            .WithSourceResolver(NoFileReferences.Sources)
+            .WithMetadataResolver(NoFileReferences.Assemblies)
             .WithFileEncoding(Encoding.UTF8)
             .WithReferences(ScriptApiAssemblies)
             .WithImports(Imports)
@@ -76,8 +88,10 @@ public sealed class ScriptCompiler
 
         // Write then rename, so a concurrent runner never loads a half-written assembly.
         var temporary = outputPath + "." + Environment.ProcessId + ".tmp";
-        File.WriteAllBytes(temporary, image.ToArray());
+        var bytes = image.ToArray();
+        File.WriteAllBytes(temporary, bytes);
         File.Move(temporary, outputPath, overwrite: true);
+        return bytes;
     }
 
     private static string CacheKey(string source)

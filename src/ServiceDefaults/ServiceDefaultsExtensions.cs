@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -18,9 +19,17 @@ public static class ServiceDefaultsExtensions
     /// <summary>Health checks tagged "ready" answer /readyz (can it serve now: bus connected, stores reachable).</summary>
     public const string ReadyTag = "ready";
 
-    /// <summary>Metrics (the platform's, MassTransit's, ASP.NET Core's, the runtime's and the process's) and health checks.</summary>
+    /// <summary>Console logging, metrics (the platform's, MassTransit's, ASP.NET Core's, the runtime's and the process's) and health checks.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string serviceName)
     {
+        // One line per entry with a UTC timestamp and the scope (task id) it belongs to, so logs can be grepped and merged.
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.UseUtcTimestamp = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.IncludeScopes = true;
+        });
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics => metrics

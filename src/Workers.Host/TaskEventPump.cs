@@ -7,11 +7,14 @@ namespace AiPlatform.Workers.Host;
 
 /// <summary>
 /// Turns a script's progress and log callbacks into bus events, in order and off the script's thread. Progress is
-/// coalesced to a few events a second, but progress carrying metrics (an epoch's loss) is never dropped.
+/// coalesced to a few events a second. Progress carrying metrics (an epoch's loss) has a budget of its own, so an
+/// epoch's figures are never dropped, yet a script reporting metrics in a tight loop cannot flood the bus.
 /// </summary>
 internal sealed class TaskEventPump : IScriptObserver, IAsyncDisposable
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+    private const double MetricsBurst = 20;
+    private const double MetricsPerSecond = 10;
 
     private readonly ITaskCommand _command;
     private readonly string _workerId;
@@ -23,6 +26,8 @@ internal sealed class TaskEventPump : IScriptObserver, IAsyncDisposable
     });
     private readonly Task _pumping;
     private DateTimeOffset _lastProgress = DateTimeOffset.MinValue;
+    private double _metricsTokens = MetricsBurst;
+    private DateTimeOffset _metricsRefilledAt = DateTimeOffset.UtcNow;
 
     public TaskEventPump(ITaskCommand command, string workerId, IPublishEndpoint publisher, TimeSpan publishTimeout)
     {
@@ -36,10 +41,19 @@ internal sealed class TaskEventPump : IScriptObserver, IAsyncDisposable
     public void OnProgress(ScriptProgressed progress)
     {
         var now = DateTimeOffset.UtcNow;
-        if (progress.MetricsJson is null && now - _lastProgress < ProgressInterval) return;
+        if (!(progress.MetricsJson is not null && TakeMetricsToken(now)) && now - _lastProgress < ProgressInterval) return;
         _lastProgress = now;
         _events.Writer.TryWrite(new TaskProgressed(_command.TaskId, _command.Attempt, _workerId, now, progress.Fraction, progress.Message,
             progress.MetricsJson));
+    }
+
+    private bool TakeMetricsToken(DateTimeOffset now)
+    {
+        _metricsTokens = Math.Min(MetricsBurst, _metricsTokens + (now - _metricsRefilledAt).TotalSeconds * MetricsPerSecond);
+        _metricsRefilledAt = now;
+        if (_metricsTokens < 1) return false;
+        _metricsTokens--;
+        return true;
     }
 
     public void OnLog(ScriptLogged log) =>

@@ -16,6 +16,7 @@ public sealed class TaskExecutor(
 {
     public async Task ExecuteAsync(ITaskCommand command, IPublishEndpoint publisher, CancellationToken workerStopping)
     {
+        using var taskScope = logger.BeginScope("task {TaskId} attempt {Attempt}", command.TaskId, command.Attempt);
         var cancellation = running.Register(command.TaskId, workerStopping);
         RunnerProcess? runner = null;
         var reusable = false;

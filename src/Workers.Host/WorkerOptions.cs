@@ -16,7 +16,8 @@ public sealed class WorkerOptions
 
     public int MaxTasksPerRunner { get; set; } = 100;
 
-    public string ScriptCacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "aiplatform-script-cache");
+    /// <summary>Compiled scripts; made private to this user (0700), since what is in it is loaded and run.</summary>
+    public string ScriptCacheDirectory { get; set; } = AiPlatform.ScriptRunner.PrivateDirectory.DefaultFor("script-cache");
 
     /// <summary>Address of the worker's metrics and health endpoint; containers set 0.0.0.0 so probes and scrapes reach it.</summary>
     public string HttpHost { get; set; } = "127.0.0.1";

@@ -26,5 +26,7 @@ public static class ErrorCodes
     public const string ModelNotFound = "MODEL_NOT_FOUND";
     public const string InUse = "IN_USE";
     public const string NotFound = "NOT_FOUND";
+    public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
+    public const string TooManyRequests = "TOO_MANY_REQUESTS";
     public const string InternalError = "INTERNAL_ERROR";
 }

@@ -9,7 +9,11 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
     {
         if (exception is BadHttpRequestException bad)
         {
-            await ApiError.Result(bad.StatusCode, ErrorCodes.InvalidRequest, bad.Message).ExecuteAsync(context);
+            // The client's mistake, not the gateway's: worth a line at information level, never a stack trace.
+            logger.LogInformation("Refused {Method} {Path} with {Status}: {Message}", context.Request.Method, context.Request.Path,
+                bad.StatusCode, bad.Message);
+            var code = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorCodes.PayloadTooLarge : ErrorCodes.InvalidRequest;
+            await ApiError.Result(bad.StatusCode, code, BindingErrors.Describe(bad.Message)).ExecuteAsync(context);
             return true;
         }
         logger.LogError(exception, "Unhandled error for {Method} {Path} ({TraceId})", context.Request.Method, context.Request.Path,

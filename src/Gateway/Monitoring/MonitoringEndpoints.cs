@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Gateway.Tasks;
 using Microsoft.EntityFrameworkCore;
@@ -20,8 +21,6 @@ public sealed record WorkerView(
 /// <summary>What the monitoring page shows: queues, workers, and a live stream of changes (server-sent events).</summary>
 public static class MonitoringEndpoints
 {
-    private static readonly TimeSpan SnapshotInterval = TimeSpan.FromSeconds(2);
-
     public static void MapMonitoringEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1").WithTags("Monitoring");
@@ -29,27 +28,26 @@ public static class MonitoringEndpoints
             .Produces<IReadOnlyList<QueueView>>();
         group.MapGet("/workers", async (PlatformDbContext db, IOptions<TaskOptions> options, CancellationToken ct) =>
             Results.Ok(await WorkersAsync(db, options.Value, ct))).Produces<IReadOnlyList<WorkerView>>();
-        group.MapGet("/stream", StreamAsync).ExcludeFromDescription();
+        group.MapGet("/stream", StreamAsync).WithMetadata(RequestLimits.StreamConnections).ExcludeFromDescription();
     }
 
     /// <summary>
-    /// One connection per page: "task" events as they happen (the page refetches what changed) and a "snapshot" of
-    /// queues and workers every two seconds, so pages never poll.
+    /// One connection per page: "task" events as they happen (the page refetches what changed) and the shared
+    /// "snapshot" of queues and workers every interval, so pages never poll. Connections are capped.
     /// </summary>
-    private static async Task StreamAsync(HttpContext http, TaskFeed feed, QueueMonitor queues, IServiceScopeFactory scopes,
-        IOptions<TaskOptions> options, CancellationToken ct)
+    private static async Task StreamAsync(HttpContext http, TaskFeed feed, SnapshotBroadcaster snapshots, CancellationToken ct)
     {
         http.Response.Headers.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         // Headers go out at once, so the page knows it is connected before the first event.
         await http.Response.Body.FlushAsync(ct);
         var writeLock = new SemaphoreSlim(1, 1);
-        async Task SendAsync(string name, object data)
+        async Task SendAsync(string name, string json)
         {
             await writeLock.WaitAsync(ct);
             try
             {
-                await http.Response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(data, JsonOptions)}\n\n", ct);
+                await http.Response.WriteAsync($"event: {name}\ndata: {json}\n\n", ct);
                 await http.Response.Body.FlushAsync(ct);
             }
             finally
@@ -58,47 +56,30 @@ public static class MonitoringEndpoints
             }
         }
 
-        var snapshots = Task.Run(async () =>
+        async Task SendSnapshotsAsync()
         {
-            using var timer = new PeriodicTimer(SnapshotInterval);
-            do
-            {
-                using var scope = scopes.CreateScope();
-                var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
-                IReadOnlyList<QueueView> queueList;
-                try
-                {
-                    queueList = await queues.GetQueuesAsync(ct);
-                }
-                catch (HttpRequestException)
-                {
-                    queueList = [];
-                }
-                await SendAsync("snapshot", new { queues = queueList, workers = await WorkersAsync(db, options.Value, ct) });
-            } while (await timer.WaitForNextTickAsync(ct));
-        }, ct);
+            await foreach (var snapshot in snapshots.SubscribeAsync(ct)) await SendAsync("snapshot", snapshot);
+        }
+
+        async Task SendTaskChangesAsync()
+        {
+            await foreach (var item in feed.SubscribeAsync(ct))
+                await SendAsync("task", JsonSerializer.Serialize(new { id = item.TaskId, kind = item.Kind, timestamp = item.Timestamp }, JsonOptions));
+        }
 
         try
         {
-            await foreach (var item in feed.SubscribeAsync(ct))
-                await SendAsync("task", new { id = item.TaskId, kind = item.Kind, timestamp = item.Timestamp });
+            await Task.WhenAll(SendSnapshotsAsync(), SendTaskChangesAsync());
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or IOException)
         {
             // The page went away.
         }
-        try
-        {
-            await snapshots;
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private static async Task<IReadOnlyList<WorkerView>> WorkersAsync(PlatformDbContext db, TaskOptions options, CancellationToken ct)
+    internal static async Task<IReadOnlyList<WorkerView>> WorkersAsync(PlatformDbContext db, TaskOptions options, CancellationToken ct)
     {
         var recent = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(10);
         var staleBefore = DateTimeOffset.UtcNow - options.HeartbeatTimeout;

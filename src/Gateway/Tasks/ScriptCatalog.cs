@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
+using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Messages;
 using Microsoft.Extensions.Options;
 
@@ -13,11 +15,16 @@ public sealed class ScriptOptions
 
 /// <summary>
 /// Resolves a submitted script path inside the scripts roots and snapshots its source (with <c>#load</c>s inlined). Paths are relative; anything
-/// that could name a file outside a root (absolute paths, <c>..</c>, links out of the root) is refused.
+/// that could name a file outside a root (absolute paths, <c>..</c>, links out of the root, a link to a folder
+/// anywhere along the path) is refused, and so is <c>#r</c>: scripts use the platform's assemblies only.
 /// </summary>
-public sealed class ScriptCatalog(IOptions<ScriptOptions> options)
+public sealed partial class ScriptCatalog(IOptions<ScriptOptions> options)
 {
-    private readonly IReadOnlyList<string> _roots = options.Value.Roots.Select(r => Path.GetFullPath(r)).ToList();
+    private readonly IReadOnlyList<string> _roots = options.Value.Roots.Select(r => RealPath.Of(Path.GetFullPath(r))).ToList();
+
+    // C# allows blanks around the '#' and between the directive and its argument (tabs too): match them all.
+    [GeneratedRegex("""\A\s*#\s*(?<directive>load|r)\b\s*(?<argument>.*?)\s*\z""")]
+    private static partial Regex ReferenceDirective();
 
     /// <returns>The script, or an explanation of why the path is refused.</returns>
     public (TaskScript? Script, string? Error) Resolve(string path)
@@ -33,8 +40,8 @@ public sealed class ScriptCatalog(IOptions<ScriptOptions> options)
         foreach (var root in _roots)
         {
             var full = Path.GetFullPath(Path.Combine(root, normalized));
-            if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full)) continue;
-            if (ResolvesOutside(full, root))
+            if (!Inside(full, root) || !File.Exists(full)) continue;
+            if (!Inside(RealPath.Of(full), root))
                 return (null, $"script '{path}' links to a file outside the scripts folder");
             string source;
             try
@@ -61,15 +68,17 @@ public sealed class ScriptCatalog(IOptions<ScriptOptions> options)
         var output = new StringBuilder();
         foreach (var line in File.ReadLines(file, Encoding.UTF8))
         {
-            var trimmed = line.Trim();
-            if (!trimmed.StartsWith("#load ", StringComparison.Ordinal))
+            var directive = ReferenceDirective().Match(line);
+            if (!directive.Success)
             {
                 output.AppendLine(line);
                 continue;
             }
-            var target = trimmed["#load ".Length..].Trim().Trim('"');
-            var full = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, target));
-            if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full) || ResolvesOutside(full, root))
+            var target = directive.Groups["argument"].Value.Trim('"');
+            if (directive.Groups["directive"].Value == "r")
+                throw new InvalidOperationException($"#r \"{target}\" is not allowed: scripts use the platform's assemblies only");
+            var full = RealPath.Of(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, target)));
+            if (!Inside(full, root) || !File.Exists(full))
                 throw new InvalidOperationException($"#load \"{target}\" does not name a script inside the scripts folder");
             output.Append(Inline(full, root, loading));
         }
@@ -77,9 +86,5 @@ public sealed class ScriptCatalog(IOptions<ScriptOptions> options)
         return output.ToString();
     }
 
-    private static bool ResolvesOutside(string full, string root)
-    {
-        var target = new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true);
-        return target is not null && !Path.GetFullPath(target.FullName).StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-    }
+    private static bool Inside(string path, string root) => path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 }

@@ -14,7 +14,11 @@ public sealed partial record SubmitTaskRequest(
 
     public static readonly string[] Devices = ["cpu"];
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    /// <summary>Params are copied into every command and event of the task: they are settings, not data.</summary>
+    public const int MaxParamsBytes = 64 * 1024;
+
+    // \z, not $: "$" also matches before a final newline, which would let "name\n" through.
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,127}\z")]
     public static partial Regex NamePattern();
 
     public static (SubmitTaskRequest? Request, string? Error) Parse(JsonElement body)
@@ -55,6 +59,8 @@ public sealed partial record SubmitTaskRequest(
         {
             if (p.ValueKind != JsonValueKind.Object) return (null, "field 'params' must be a JSON object");
             parameters = p.GetRawText();
+            if (System.Text.Encoding.UTF8.GetByteCount(parameters) > MaxParamsBytes)
+                return (null, $"field 'params' is larger than {MaxParamsBytes} bytes of JSON; pass data through datasets, not params");
         }
 
         if (type == TaskTypes.Inference)

@@ -17,7 +17,7 @@ public static class TaskEndpoints
     {
         var tasks = app.MapGroup("/api/v1/tasks").WithTags("Tasks");
         tasks.MapPost("/", SubmitAsync).WithName("SubmitTask").Accepts<JsonElement>("application/json")
-            .Produces<TaskCreatedView>(StatusCodes.Status201Created).Produces<ApiError>(400).Produces<ApiError>(409);
+            .Produces<TaskCreatedView>(StatusCodes.Status201Created).Produces<ApiError>(400).Produces<ApiError>(409).Produces<ApiError>(413);
         tasks.MapGet("/", ListAsync).WithName("ListTasks").Produces<TaskPage>();
         tasks.MapGet("/{id}", GetAsync).WithName("GetTask").Produces<TaskView>().Produces<ApiError>(404);
         tasks.MapGet("/{id}/events", EventsAsync).WithName("GetTaskEvents").Produces<IReadOnlyList<TaskEventView>>().Produces<ApiError>(404);
@@ -28,17 +28,11 @@ public static class TaskEndpoints
     private static async Task<IResult> SubmitAsync(HttpRequest http, PlatformDbContext db, ScriptCatalog scripts,
         TaskAdmission admission, IPublishEndpoint bus, Microsoft.Extensions.Options.IOptions<TaskOptions> options, CancellationToken ct)
     {
-        JsonElement body;
-        try
-        {
-            body = (await JsonDocument.ParseAsync(http.Body, cancellationToken: ct)).RootElement;
-        }
-        catch (JsonException e)
-        {
-            return ApiError.BadRequest($"request body is not valid JSON: {e.Message}");
-        }
-
-        var (request, error) = SubmitTaskRequest.Parse(body);
+        var (body, bodyError) = await JsonBody.ReadAsync(http, RequestLimits.DefaultMaxBodyBytes, ct);
+        if (body is null) return bodyError!;
+        SubmitTaskRequest? request;
+        string? error;
+        using (body) (request, error) = SubmitTaskRequest.Parse(body.RootElement);
         if (request is null) return ApiError.BadRequest(error!);
 
         var scriptPath = request.Script ?? (request.Type == TaskTypes.Inference ? options.Value.DefaultInferenceScript : null)!;

@@ -31,7 +31,10 @@ public static class TasksExtensions
         services.AddDbContext<PlatformDbContext>(db => db
             .UseNpgsql(connectionString)
             // The schema is kept in hand-written migrations; there is no design-time snapshot to compare with.
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)
+                // A failed save is an exception its caller handles: a duplicate name is an expected 409, logged by no one;
+                // anything unexpected reaches the API's error handler, which logs it once with a trace id.
+                .Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug))));
 
         services.AddMassTransit(x =>
         {

@@ -6,8 +6,14 @@ const $ = (id) => document.getElementById(id);
 let selectedTask = null;
 let refreshTimer = null;
 
+// Every value interpolated into markup goes through esc() or num(): scripts control task names, progress messages and
+// metrics, and none of it may become markup.
 function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+function num(value, digits = 0) {
+  const n = Number(value);
+  return Number.isFinite(n) ? n.toFixed(digits) : "";
 }
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -46,14 +52,14 @@ function scheduleRefresh() {
 function renderQueues(queues) {
   $("queue-rows").innerHTML = queues.length === 0 ? `<tr><td colspan="6" class="muted">no queues</td></tr>` : queues.map((q) =>
     `<tr class="${q.is_error_queue ? "error-queue" : ""}" data-queue="${esc(q.name)}"><td>${esc(q.name)}${q.is_error_queue ? " ⚠" : ""}</td>
-     <td class="ready">${q.messages_ready}</td><td>${q.messages_unacked}</td><td>${q.consumers}</td>
-     <td>${q.publish_rate.toFixed(1)}</td><td>${q.deliver_rate.toFixed(1)}</td></tr>`).join("");
+     <td class="ready">${num(q.messages_ready)}</td><td>${num(q.messages_unacked)}</td><td>${num(q.consumers)}</td>
+     <td>${num(q.publish_rate, 1)}</td><td>${num(q.deliver_rate, 1)}</td></tr>`).join("");
 }
 function renderWorkers(workers) {
   $("worker-rows").innerHTML = workers.length === 0 ? `<tr><td colspan="6" class="muted">no workers</td></tr>` : workers.map((w) =>
     `<tr class="${w.stale ? "stale" : ""}"><td>${esc(w.worker_id)}${w.stale ? " (stale)" : ""}</td><td>${esc(w.kind)}</td><td>${esc(w.host)}</td>
-     <td>${w.running_task_ids.length}/${w.concurrency}</td><td>${w.running_task_ids.map((id) => esc(id.slice(-8))).join(", ")}</td>
-     <td>${ago(w.last_heartbeat_at)}</td></tr>`).join("");
+     <td>${num(w.running_task_ids.length)}/${num(w.concurrency)}</td><td>${w.running_task_ids.map((id) => esc(String(id).slice(-8))).join(", ")}</td>
+     <td>${esc(ago(w.last_heartbeat_at))}</td></tr>`).join("");
 }
 
 // ---------------------------------------------------------------- tasks
@@ -63,19 +69,19 @@ async function loadTasks() {
   if ($("filter-status").value) query.set("status", $("filter-status").value);
   const page = await api(`/api/v1/tasks?${query}`);
   $("task-rows").innerHTML = page.items.map((t) => {
-    const fraction = t.progress?.fraction ?? (t.status === "completed" ? 1 : 0);
+    const fraction = Number(t.progress?.fraction ?? (t.status === "completed" ? 1 : 0)) || 0;
     const active = t.status === "pending" || t.status === "running";
-    return `<tr class="selectable" data-task="${t.id}" data-status="${t.status}" data-name="${esc(t.name)}">
-      <td><span class="status ${t.status}">${t.status}</span></td><td>${esc(t.type)}</td><td>${esc(t.name)}</td>
-      <td><span class="bar" title="${esc(t.progress?.message ?? "")}"><span style="width:${(fraction * 100).toFixed(0)}%"></span></span>
-          <span class="muted">${(fraction * 100).toFixed(0)}% ${esc(t.progress?.message ?? "")}</span></td>
-      <td>${t.duration_seconds != null ? t.duration_seconds.toFixed(1) + " s" : ""}</td><td>${esc(t.worker_id ?? "")}</td>
-      <td>${active ? `<button type="button" class="cancel" data-cancel="${t.id}">Cancel</button>` : ""}</td></tr>`;
+    return `<tr class="selectable" data-task="${esc(t.id)}" data-status="${esc(t.status)}" data-name="${esc(t.name)}">
+      <td><span class="status ${esc(t.status)}">${esc(t.status)}</span></td><td>${esc(t.type)}</td><td>${esc(t.name)}</td>
+      <td><span class="bar" title="${esc(t.progress?.message ?? "")}"><span style="width:${num(fraction * 100)}%"></span></span>
+          <span class="muted">${num(fraction * 100)}% ${esc(t.progress?.message ?? "")}</span></td>
+      <td>${t.duration_seconds != null ? num(t.duration_seconds, 1) + " s" : ""}</td><td>${esc(t.worker_id ?? "")}</td>
+      <td>${active ? `<button type="button" class="cancel" data-cancel="${esc(t.id)}">Cancel</button>` : ""}</td></tr>`;
   }).join("");
   const services = page.items.filter((t) => t.type === "inference" && t.status === "running");
   const current = $("service").value;
   $("service").innerHTML = services.length === 0 ? `<option value="">no running inference task</option>`
-    : services.map((s) => `<option value="${s.id}" ${s.id === current ? "selected" : ""}>${esc(s.name)} (${esc(s.model)})</option>`).join("");
+    : services.map((s) => `<option value="${esc(s.id)}" ${s.id === current ? "selected" : ""}>${esc(s.name)} (${esc(s.model)})</option>`).join("");
 }
 
 $("task-rows").addEventListener("click", async (e) => {
@@ -117,7 +123,7 @@ async function showDetail(id) {
     model: task.model, params: task.params, result: task.result, error: task.error, worker: task.worker_id, attempts: task.attempts,
     created_at: task.created_at, started_at: task.started_at, finished_at: task.finished_at, endpoint: task.endpoint };
   $("detail-overview").textContent = JSON.stringify(overview, null, 2);
-  $("detail-events").innerHTML = events.map((e) => `<li>${new Date(e.timestamp).toLocaleTimeString()} <b>${esc(e.kind)}</b>
+  $("detail-events").innerHTML = events.map((e) => `<li>${esc(new Date(e.timestamp).toLocaleTimeString())} <b>${esc(e.kind)}</b>
       ${esc(e.data.message ?? e.data.error ?? e.data.reason ?? "")} ${e.data.metrics_json ? esc(e.data.metrics_json) : ""}</li>`).join("");
   const epochs = events.filter((e) => e.kind === "progressed" && e.data.metrics_json)
     .map((e) => JSON.parse(e.data.metrics_json)).filter((m) => m.epoch != null);
@@ -132,21 +138,21 @@ function drawCurves(epochs) {
   const x = (i) => 20 + (epochs.length === 1 ? 140 : (i * 280) / (epochs.length - 1));
   const y = (key, v) => 150 - (key === "loss" ? v / maxLoss : v) * 140;
   svg.innerHTML = series.map(([key, color]) => {
-    const points = epochs.map((m, i) => m[key] == null ? null : `${x(i)},${y(key, m[key])}`).filter(Boolean).join(" ");
+    const points = epochs.map((m, i) => m[key] == null ? null : `${num(x(i), 2)},${num(y(key, m[key]), 2)}`).filter(Boolean).join(" ");
     return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/>` +
-      epochs.map((m, i) => m[key] == null ? "" : `<circle cx="${x(i)}" cy="${y(key, m[key])}" r="3" fill="${color}"/>`).join("");
+      epochs.map((m, i) => m[key] == null ? "" : `<circle cx="${num(x(i), 2)}" cy="${num(y(key, m[key]), 2)}" r="3" fill="${color}"/>`).join("");
   }).join("");
   $("detail-legend").innerHTML = series.map(([key, color]) => `<span style="color:${color}">■ ${key}</span>`).join(" ") +
-    ` · epoch ${epochs.at(-1).epoch}: ` + series.map(([key]) => `${key} ${Number(epochs.at(-1)[key]).toFixed(4)}`).join(", ");
+    ` · epoch ${esc(epochs.at(-1).epoch)}: ` + series.map(([key]) => `${key} ${num(epochs.at(-1)[key], 4)}`).join(", ");
 }
 
 // ---------------------------------------------------------------- lake
 async function loadLake() {
   const [datasets, models] = await Promise.all([api("/api/v1/datasets"), api("/api/v1/models")]);
-  $("dataset-rows").innerHTML = datasets.map((d) => `<tr><td>${esc(d.id)}</td><td>${d.num_rows}</td><td>${bytes(d.size_bytes)}</td>
-    <td>${d.versions}</td><td class="muted">${esc(Object.entries(d.schema).map(([k, v]) => `${k}: ${v}`).join(", "))}</td></tr>`).join("")
+  $("dataset-rows").innerHTML = datasets.map((d) => `<tr><td>${esc(d.id)}</td><td>${num(d.num_rows)}</td><td>${esc(bytes(d.size_bytes))}</td>
+    <td>${num(d.versions)}</td><td class="muted">${esc(Object.entries(d.schema).map(([k, v]) => `${k}: ${v}`).join(", "))}</td></tr>`).join("")
     || `<tr><td colspan="5" class="muted">no datasets</td></tr>`;
-  $("model-rows").innerHTML = models.map((m) => `<tr><td>${esc(m.id)}</td><td>${esc(m.architecture)}</td><td>${m.versions}</td>
+  $("model-rows").innerHTML = models.map((m) => `<tr><td>${esc(m.id)}</td><td>${esc(m.architecture)}</td><td>${num(m.versions)}</td>
     <td>${esc(JSON.stringify(m.metrics))}</td><td class="muted">${esc(JSON.stringify(m.lineage))}</td></tr>`).join("")
     || `<tr><td colspan="5" class="muted">no models</td></tr>`;
 }
@@ -181,7 +187,7 @@ $("predict").addEventListener("click", async () => {
     const result = await api(`/api/v1/tasks/${service}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ image: png }) });
     $("prediction").textContent = `prediction: ${result.prediction} ${CLASSES[result.prediction] ?? ""} (${(result.confidence * 100).toFixed(1)} %)`;
     $("probabilities").innerHTML = result.probabilities.map((p, i) =>
-      `<rect x="${10 + i * 31}" y="${170 - p * 150}" width="24" height="${p * 150}" fill="${i === result.prediction ? "#3fb950" : "#4aa3ff"}"><title>${CLASSES[i]} ${(p * 100).toFixed(1)} %</title></rect>
+      `<rect x="${10 + i * 31}" y="${num(170 - p * 150, 2)}" width="24" height="${num(p * 150, 2)}" fill="${i === result.prediction ? "#3fb950" : "#4aa3ff"}"><title>${esc(CLASSES[i])} ${num(p * 100, 1)} %</title></rect>
        <text x="${14 + i * 31}" y="190" fill="#8b98a5" font-size="11">${i}</text>`).join("");
   } catch (error) {
     $("prediction").textContent = error.message;

@@ -41,7 +41,7 @@ public sealed partial class LakeCatalog(IObjectStore store)
 
     public ModelStore Models => new(this);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,127}\z")]
     private static partial Regex NamePattern();
 
     public static string ValidateName(string name) =>

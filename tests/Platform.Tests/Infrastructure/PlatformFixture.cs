@@ -20,6 +20,8 @@ public sealed class PlatformFixture : IAsyncLifetime
     private LocalFleet _fleet = null!;
     private IBusControl? _bus;
 
+    public static readonly string TestInputRoot = Path.Combine(Path.GetTempPath(), "aiplatform-tests");
+
     public HttpClient Http => _fleet.Http;
     public string DatabaseConnectionString => _fleet.DatabaseConnectionString;
     public string LakeRoot => _fleet.LakeRoot;
@@ -35,6 +37,9 @@ public sealed class PlatformFixture : IAsyncLifetime
                 ["Tasks__MonitorInterval"] = "00:00:01",
                 ["Tasks__CancelResendInterval"] = CancelResendInterval.ToString(),
                 ["Worker__HeartbeatInterval"] = "00:00:01",
+                // Where ingestion may read: the Debian data sets, and the folders tests write their inputs to.
+                ["Lake__SourceRoots__0"] = "/usr/share/datasets",
+                ["Lake__SourceRoots__1"] = TestInputRoot,
             },
         });
         _bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(ServicesEnvironment.Get("RabbitMq__Host"),

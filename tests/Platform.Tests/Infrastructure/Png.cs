@@ -3,42 +3,59 @@ using System.IO.Compression;
 
 namespace AiPlatform.Platform.Tests.Infrastructure;
 
-/// <summary>Writes 8-bit greyscale PNGs, as a browser canvas export or an image editor would send them.</summary>
+/// <summary>Writes 8-bit PNGs, as a browser canvas export or an image editor would send them.</summary>
 public static class Png
 {
-    public static byte[] Grey(int width, int height, byte[] pixels)
+    public static readonly byte[] Signature = [137, 80, 78, 71, 13, 10, 26, 10];
+
+    public static byte[] Grey(int width, int height, byte[] pixels) => Encode(width, height, colorType: 0, pixels);
+
+    /// <param name="colorType">0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA.</param>
+    /// <param name="samples">Row-major samples, <c>width x channels</c> per row.</param>
+    /// <param name="filters">The filter type byte written before each row (the data is not filtered, so any type decodes to something).</param>
+    public static byte[] Encode(int width, int height, int colorType, byte[] samples, byte[]? palette = null, Func<int, byte>? filters = null)
     {
-        using var output = new MemoryStream();
-        output.Write([137, 80, 78, 71, 13, 10, 26, 10]);
+        var channels = colorType switch { 0 or 3 => 1, 4 => 2, 2 => 3, _ => 4 };
         var header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8; // bit depth; colour type 0 (grey), no interlace
-        Chunk(output, "IHDR", header);
+        header[8] = 8;
+        header[9] = (byte)colorType;
         using var raw = new MemoryStream();
         using (var zlib = new ZLibStream(raw, CompressionLevel.Optimal, leaveOpen: true))
             for (var y = 0; y < height; y++)
             {
-                zlib.WriteByte(0); // filter: none
-                zlib.Write(pixels, y * width, width);
+                zlib.WriteByte(filters?.Invoke(y) ?? 0);
+                zlib.Write(samples, y * width * channels, width * channels);
             }
-        Chunk(output, "IDAT", raw.ToArray());
-        Chunk(output, "IEND", []);
+        var chunks = new List<(string, byte[])> { ("IHDR", header) };
+        if (palette is not null) chunks.Add(("PLTE", palette));
+        chunks.Add(("IDAT", raw.ToArray()));
+        chunks.Add(("IEND", []));
+        return Assemble(chunks);
+    }
+
+    /// <summary>A PNG file from chunks, each with a correct CRC.</summary>
+    public static byte[] Assemble(IEnumerable<(string Type, byte[] Data)> chunks)
+    {
+        using var output = new MemoryStream();
+        output.Write(Signature);
+        foreach (var (type, data) in chunks) Chunk(output, type, data);
         return output.ToArray();
     }
 
     private static void Chunk(Stream output, string type, byte[] data)
     {
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        output.Write(length);
+        Span<byte> word = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
+        output.Write(word);
         var typed = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
         output.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(length, Crc32(typed));
-        output.Write(length);
+        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typed));
+        output.Write(word);
     }
 
-    private static uint Crc32(byte[] data)
+    public static uint Crc32(ReadOnlySpan<byte> data)
     {
         var crc = 0xFFFFFFFFu;
         foreach (var b in data)
