@@ -1,32 +1,43 @@
 using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Lake;
 using AiPlatform.Gateway.Monitoring;
 using AiPlatform.Gateway.Tasks;
+
+if (KeyCommands.TryPrintNewKey(args)) return;
 
 // Content (the monitoring page in wwwroot) is found beside the binaries, whatever directory the gateway starts in.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddApiErrors();
 builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+builder.AddPlatformAuth();
 builder.AddTasks();
 builder.AddLake();
 builder.Services.AddHttpClient();
 builder.Services.AddSingleton<QueueMonitor>();
 
 var app = builder.Build();
+if (await KeyCommands.TryCreateKeyAsync(app, args)) return;
+
 app.UseApiErrors();
+app.UseHostCheck();
+// The monitoring page: static files built into the gateway, no CDN. Served without a key: they hold no data.
+app.UseDefaultFiles();
+app.UseStaticFiles();
+// Every endpoint below needs a role: its own policy, or by default viewer to read, operator to change, admin to delete.
+app.UsePlatformAuth();
 app.MapOpenApi("/openapi/{documentName}.json");
+app.MapAuthEndpoints();
 app.MapTaskEndpoints();
 app.MapPredictEndpoints();
 app.MapLakeEndpoints();
 app.MapMonitoringEndpoints();
-// The monitoring page: static files built into the gateway, no CDN.
-app.UseDefaultFiles();
-app.UseStaticFiles();
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
 
 await app.MigrateTaskStoreAsync();
+await app.EnsureBootstrapKeyAsync();
 await app.RunAsync();
 
 /// <summary>Lets in-process test hosts reference the gateway's entry point.</summary>

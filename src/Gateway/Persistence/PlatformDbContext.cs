@@ -1,3 +1,4 @@
+using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Gateway.Workers;
 using Microsoft.EntityFrameworkCore;
@@ -12,6 +13,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
     public DbSet<TaskState> Tasks => Set<TaskState>();
     public DbSet<TaskEventRecord> TaskEvents => Set<TaskEventRecord>();
     public DbSet<WorkerRecord> Workers => Set<WorkerRecord>();
+    public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -27,6 +29,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             task.Property(t => t.ResultJson).HasColumnType("jsonb");
             task.Property(t => t.ProgressMetricsJson).HasColumnType("jsonb");
             task.Property(t => t.Version).IsRowVersion();
+            task.Property(t => t.SubmittedBy).HasMaxLength(128);
             task.HasIndex(t => new { t.Type, t.Name }).IsUnique().HasDatabaseName(ActiveNameIndex)
                 .HasFilter("\"CurrentState\" IN ('Pending', 'Running')");
             task.HasIndex(t => new { t.CurrentState, t.CreatedAt });
@@ -48,6 +51,15 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             w.Property(x => x.WorkerId).HasMaxLength(200);
             w.Property(x => x.Kind).HasMaxLength(32);
             w.HasIndex(x => x.LastHeartbeatAt);
+        });
+        model.Entity<ApiKeyRecord>(k =>
+        {
+            k.ToTable("api_keys");
+            k.HasKey(x => x.Id);
+            k.Property(x => x.Name).HasMaxLength(128);
+            k.Property(x => x.Role).HasMaxLength(16);
+            k.HasIndex(x => x.Hash).IsUnique();
+            k.HasIndex(x => x.Name).IsUnique().HasFilter("\"RevokedAt\" IS NULL");
         });
     }
 }

@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using System.Text.Json;
 using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Messages;
 using MassTransit;
@@ -24,7 +26,7 @@ public static class TaskEndpoints
         return tasks;
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest http, PlatformDbContext db, ScriptCatalog scripts,
+    private static async Task<IResult> SubmitAsync(HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, ScriptCatalog scripts,
         TaskAdmission admission, IPublishEndpoint bus, Microsoft.Extensions.Options.IOptions<TaskOptions> options, CancellationToken ct)
     {
         JsonElement body;
@@ -61,6 +63,7 @@ public static class TaskEndpoints
             ScriptSource = script.Source,
             Model = request.Model,
             Device = request.Device,
+            SubmittedBy = user.ActorName(),
             CreatedAt = DateTimeOffset.UtcNow,
         };
         db.Tasks.Add(task);
@@ -118,13 +121,13 @@ public static class TaskEndpoints
         return Results.Ok(events.Select(TaskEventView.From));
     }
 
-    private static async Task<IResult> CancelAsync(string id, PlatformDbContext db, IPublishEndpoint bus, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, PlatformDbContext db, IPublishEndpoint bus, CancellationToken ct)
     {
         if (await FindAsync(db, id, ct) is not { } task) return NotFound(id);
         if (TaskStatuses.IsFinal(task.CurrentState))
             return ApiError.Result(409, ErrorCodes.TaskAlreadyFinished,
                 $"task {task.CorrelationId} is already {TaskStatuses.ToStatus(task.CurrentState)}; only pending or running tasks can be cancelled");
-        await bus.Publish(new CancelTask(task.CorrelationId, "cancelled by user"), ct);
+        await bus.Publish(new CancelTask(task.CorrelationId, $"cancelled by {user.ActorName()}"), ct);
         return Results.Accepted($"/api/v1/tasks/{task.CorrelationId}", TaskView.From(task));
     }
 

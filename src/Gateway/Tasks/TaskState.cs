@@ -21,6 +21,9 @@ public class TaskState : SagaStateMachineInstance
     public string? Model { get; set; }
     public string? Device { get; set; }
 
+    /// <summary>The API key (its name) or identity-provider user that submitted the task.</summary>
+    public string? SubmittedBy { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
