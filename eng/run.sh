@@ -24,6 +24,13 @@ while IFS='=' read -r key value; do [ -n "$key" ] && export "$key=$value"; done 
 if [ "$lake" = s3 ]; then export Lake__Root="s3://$S3__Bucket/lake"; else export Lake__Root="$repo/.state/lake"; fi
 export Scripts__Roots__0="$repo/scripts" MASSTRANSIT_USAGE_TELEMETRY=false Worker__ScriptCacheDirectory="$repo/.state/script-cache"
 export Logging__LogLevel__Default=Warning Logging__LogLevel__AiPlatform=Information
+# The admin key of this checkout: made once, readable by its owner only; the gateway stores it at start-up
+# (Auth:BootstrapKeyFile) and the pipeline signs its requests with it. Sign in to the monitoring page with it too.
+admin_key="$repo/.state/admin.key"
+if [ ! -s "$admin_key" ]; then
+  (umask 077; dotnet src/Gateway/bin/Release/net10.0/AiPlatform.Gateway.dll --new-key >"$admin_key.tmp" && mv "$admin_key.tmp" "$admin_key")
+fi
+export Auth__BootstrapKeyFile="$admin_key"
 port=${AIP_GATEWAY_PORT:-5080}
 gateway="http://127.0.0.1:$port"
 run="$repo/.state/run"; mkdir -p "$run" "$repo/.state/logs"
@@ -39,10 +46,10 @@ curl -sf "$gateway/healthz" >/dev/null || { echo "gateway did not start; see .st
 start worker-ingest Workers.Ingest
 start worker-train Workers.Train
 start worker-serve Workers.Serve
-echo "fleet up: gateway $gateway (monitoring page $gateway/), lake $Lake__Root, logs in .state/logs"
+echo "fleet up: gateway $gateway (monitoring page $gateway/, sign in with the key in .state/admin.key), lake $Lake__Root, logs in .state/logs"
 
 status=0
-dotnet samples/MnistPipeline/bin/Release/net10.0/AiPlatform.MnistPipeline.dll --gateway "$gateway" --epochs "$epochs" || status=$?
+dotnet samples/MnistPipeline/bin/Release/net10.0/AiPlatform.MnistPipeline.dll --gateway "$gateway" --key-file "$admin_key" --epochs "$epochs" || status=$?
 if [ "$keep" = 1 ]; then
   echo "fleet left running; stop it with: bash eng/fleet.sh stop"
 else

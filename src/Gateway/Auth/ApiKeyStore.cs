@@ -39,7 +39,7 @@ public sealed partial class ApiKeyStore(PlatformDbContext db, IMemoryCache cache
             .Select(k => new ApiKeyIdentity(k.Id, k.Name, k.Role))
             .SingleOrDefaultAsync(ct);
         // Unknown keys are not cached: guesses would fill the cache, and a key cannot become valid after the fact.
-        if (key is not null) cache.Set(cacheKey, key, options.Value.KeyCacheDuration);
+        if (key is not null && options.Value.KeyCacheDuration > TimeSpan.Zero) cache.Set(cacheKey, key, options.Value.KeyCacheDuration);
         return key;
     }
 

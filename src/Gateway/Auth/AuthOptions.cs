@@ -16,7 +16,7 @@ public sealed class AuthOptions
 
     /// <summary>
     /// How long a gateway trusts a key it has checked without asking the database again. A key revoked through this
-    /// gateway stops working at once; other gateway replicas notice within this time.
+    /// gateway stops working at once; other gateway replicas notice within this time. Zero checks every request.
     /// </summary>
     public TimeSpan KeyCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
