@@ -35,7 +35,7 @@ foreach (var (label, cache) in new[] { ("key cache on (default, 5 s)", "00:00:05
     var baseline = (P(timings[0], 50), P(timings[0], 99));
     for (var i = 0; i < variants.Length; i++)
         Console.WriteLine($"  {variants[i].Name,-34} p50 {P(timings[i], 50),6:0.000} ms  p99 {P(timings[i], 99),6:0.000} ms" +
-                          (i == 0 ? "" : $"  (+{P(timings[i], 50) - baseline.Item1:0.000} / +{P(timings[i], 99) - baseline.Item2:0.000} ms over no key)"));
+                          (i == 0 ? "" : $"  ({P(timings[i], 50) - baseline.Item1:+0.000;-0.000} / {P(timings[i], 99) - baseline.Item2:+0.000;-0.000} ms against no key)"));
 }
 
 static async Task<double> TimeAsync(HttpClient client, string path)
