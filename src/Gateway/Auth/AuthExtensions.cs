@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AiPlatform.Gateway.Auth;
@@ -26,7 +27,7 @@ public static class AuthExtensions
         var options = section.Get<AuthOptions>() ?? new AuthOptions();
         services.AddMemoryCache();
         services.AddScoped<ApiKeyStore>();
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StreamTickets>();
         services.AddSingleton<IAuthorizationHandler, MethodRoleHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuthErrorResultHandler>();
@@ -54,7 +55,7 @@ public static class AuthExtensions
         // Host filtering runs inside the error handling (UseHostCheck; not first, as the web host would add it), so a
         // refused Host is answered in the error envelope too.
         if (string.IsNullOrWhiteSpace(builder.Configuration["AllowedHosts"])) builder.Configuration["AllowedHosts"] = DefaultAllowedHosts;
-        services.RemoveAll<IStartupFilter>(descriptor => descriptor.ImplementationType?.Name == "HostFilteringStartupFilter");
+        services.RemoveWhere<IStartupFilter>(descriptor => descriptor.ImplementationType?.Name == "HostFilteringStartupFilter");
         services.PostConfigure<HostFilteringOptions>(hosts => hosts.IncludeFailureMessage = false);
         return builder;
     }
@@ -131,7 +132,7 @@ public static class AuthExtensions
         }
     }
 
-    private static void RemoveAll<T>(this IServiceCollection services, Func<ServiceDescriptor, bool> match)
+    private static void RemoveWhere<T>(this IServiceCollection services, Func<ServiceDescriptor, bool> match)
     {
         foreach (var descriptor in services.Where(d => d.ServiceType == typeof(T) && match(d)).ToList()) services.Remove(descriptor);
     }
