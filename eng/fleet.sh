@@ -91,6 +91,14 @@ start() {
   bash "$repo/eng/services.sh" start || exit 1
   dotnet build "$repo/AiPlatform.sln" -c Release -nologo -v quiet || exit 1
 
+  # The admin key of this checkout: made once, readable by its owner only; the gateway stores it at start-up
+  # (Auth:BootstrapKeyFile). Clients and the monitoring page sign in with it.
+  local admin_key="$repo/.state/admin.key"
+  if [ ! -s "$admin_key" ]; then
+    (umask 077; dotnet "$repo/src/Gateway/bin/Release/net10.0/AiPlatform.Gateway.dll" --new-key >"$admin_key.tmp" && mv "$admin_key.tmp" "$admin_key") \
+      || { echo "could not make an admin key"; exit 1; }
+  fi
+
   local processes="gateway" i
   for i in $(seq 1 "$ingest"); do processes+=" worker-ingest-$i"; done
   for i in $(seq 1 "$train"); do processes+=" worker-train-$i"; done
@@ -103,7 +111,7 @@ start() {
     printf 'export %s=%q\n' Lake__Root "$lake_root" Scripts__Roots__0 "$repo/scripts" MASSTRANSIT_USAGE_TELEMETRY false \
       Worker__ScriptCacheDirectory "$repo/.state/script-cache" ASPNETCORE_URLS "http://127.0.0.1:$port" \
       Logging__LogLevel__Default Warning Logging__LogLevel__AiPlatform Information FLEET_PROCESSES "$processes" \
-      FLEET_GATEWAY "http://127.0.0.1:$port"
+      FLEET_GATEWAY "http://127.0.0.1:$port" Auth__BootstrapKeyFile "$admin_key"
   } >"$run/fleet.env"
   chmod 600 "$run/fleet.env"
 
@@ -114,10 +122,10 @@ start() {
   for _ in $(seq 1 240); do curl -sf "$gateway/healthz" >/dev/null && break; sleep 0.5; done
   curl -sf "$gateway/healthz" >/dev/null || { echo "gateway did not start; see .state/logs/gateway.log"; exit 1; }
   for _ in $(seq 1 240); do
-    [ "$(curl -sf "$gateway/api/v1/workers" | grep -o '"worker_id"' | wc -l)" -ge "$workers" ] && break
+    [ "$(curl -sf -H "Authorization: Bearer $(cat "$admin_key")" "$gateway/api/v1/workers" | grep -o '"worker_id"' | wc -l)" -ge "$workers" ] && break
     sleep 0.5
   done
-  echo "fleet up: gateway $gateway (monitoring page $gateway/), $ingest ingest, $train train, $serve serve worker(s), lake $lake"
+  echo "fleet up: gateway $gateway (monitoring page $gateway/, sign in with the key in .state/admin.key), $ingest ingest, $train train, $serve serve worker(s), lake $lake"
   echo "logs in .state/logs; stop with: bash eng/fleet.sh stop"
 }
 

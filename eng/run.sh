@@ -22,8 +22,9 @@ bash eng/fleet.sh stop >/dev/null 2>&1 || true
 bash eng/fleet.sh start "${fleet_args[@]}"
 gateway="http://127.0.0.1:${AIP_GATEWAY_PORT:-5080}"
 
+admin_key="$repo/.state/admin.key"   # made by fleet.sh start; sign in to the monitoring page with it too
 status=0
-dotnet samples/MnistPipeline/bin/Release/net10.0/AiPlatform.MnistPipeline.dll --gateway "$gateway" --epochs "$epochs" || status=$?
+dotnet samples/MnistPipeline/bin/Release/net10.0/AiPlatform.MnistPipeline.dll --gateway "$gateway" --key-file "$admin_key" --epochs "$epochs" || status=$?
 if [ "$keep" = 1 ]; then
   echo "fleet left running; stop it with: bash eng/fleet.sh stop"
 else

@@ -1,11 +1,13 @@
 // The worked example, driven through the gateway's REST API only: ingest Fashion-MNIST's IDX files into the lake,
 // train the reference CNN (the registry records the new model version with its lineage), promote that version to
 // production, serve fashion-cnn@production, and predict test images through the serving fleet.
-// usage: dotnet run --project samples/MnistPipeline -- [--gateway http://127.0.0.1:5080] [--epochs 5] [--input DIR]
-//        [--name fashion] [--samples 2000]
+// usage: dotnet run --project samples/MnistPipeline -- [--gateway http://127.0.0.1:5080] [--key-file .state/admin.key]
+//        [--epochs 5] [--input DIR] [--name fashion] [--samples 2000]
+// The API key (operator or admin) comes from --key-file or the AIP_API_KEY environment variable, never the command line.
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
@@ -14,12 +16,16 @@ var epochs = int.Parse(Option("--epochs", "5"));
 var input = Option("--input", "/usr/share/datasets/fashion-mnist");
 var name = Option("--name", "fashion");
 var samples = int.Parse(Option("--samples", "2000"));
+var keyFile = Option("--key-file", "");
+var apiKey = keyFile != "" ? File.ReadAllText(keyFile).Trim() : Environment.GetEnvironmentVariable("AIP_API_KEY")
+    ?? throw new InvalidOperationException("no API key: pass --key-file FILE or set AIP_API_KEY (eng/run.sh writes .state/admin.key)");
 // Task names carry the run, so a rerun after an interrupted one is not refused as a duplicate; datasets and models
 // keep their names and gain versions.
 var run = DateTime.UtcNow.ToString("MMddHHmmss");
 string[] classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
 using var http = new HttpClient { BaseAddress = new Uri(gateway), Timeout = TimeSpan.FromMinutes(5) };
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
 var clock = Stopwatch.StartNew();
 
 Step("1/5 ingest", $"{input} -> datasets/{name}.lance");

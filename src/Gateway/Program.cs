@@ -1,4 +1,5 @@
 using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Lake;
 using AiPlatform.Gateway.Monitoring;
@@ -6,11 +7,14 @@ using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.ServiceDefaults;
 
+if (KeyCommands.TryPrintNewKey(args)) return;
+
 // Content (the monitoring page in wwwroot) is found beside the binaries, whatever directory the gateway starts in.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddApiErrors();
 builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+builder.AddPlatformAuth();
 builder.AddTasks();
 builder.AddLake();
 builder.AddRegistry();
@@ -19,22 +23,30 @@ builder.AddGatewayMonitoring();
 builder.AddRequestLimits();
 
 var app = builder.Build();
+if (await KeyCommands.TryCreateKeyAsync(app, args)) return;
+
 app.UseApiErrors();
 app.UsePredictLatencyMetric();
 app.UseRateLimiter();
+app.UseHostCheck();
+// The monitoring page: static files built into the gateway, no CDN. Served without a key: they hold no data.
+app.UseDefaultFiles();
+app.UseStaticFiles();
+// Every endpoint below needs a role: its own policy, or by default viewer to read, operator to change, admin to delete.
+app.UsePlatformAuth();
 app.MapOpenApi("/openapi/{documentName}.json");
+app.MapAuthEndpoints();
 app.MapTaskEndpoints();
 app.MapPredictEndpoints();
 app.MapLakeEndpoints();
 app.MapRegistryEndpoints();
 app.MapLineageEndpoints();
 app.MapMonitoringEndpoints();
-// The monitoring page: static files built into the gateway, no CDN.
-app.UseDefaultFiles();
-app.UseStaticFiles();
+// /healthz, /readyz and /metrics: open to probes and scrapers, which carry no key.
 app.MapDefaultEndpoints();
 
 await app.MigrateTaskStoreAsync();
+await app.EnsureBootstrapKeyAsync();
 await app.RunAsync();
 
 /// <summary>Lets in-process test hosts reference the gateway's entry point.</summary>

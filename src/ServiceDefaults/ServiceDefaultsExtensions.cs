@@ -42,12 +42,15 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>/metrics, /healthz and /readyz; each health endpoint runs every registered check with its tag.</summary>
+    /// <summary>
+    /// /metrics, /healthz and /readyz; each health endpoint runs every registered check with its tag. They need no
+    /// credentials: probes and scrapers carry none, and they show no user data.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapHealthChecks("/healthz", HealthOptions(LiveTag)).ExcludeFromDescription();
-        app.MapHealthChecks("/readyz", HealthOptions(ReadyTag)).ExcludeFromDescription();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        app.MapHealthChecks("/healthz", HealthOptions(LiveTag)).AllowAnonymous().ExcludeFromDescription();
+        app.MapHealthChecks("/readyz", HealthOptions(ReadyTag)).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 

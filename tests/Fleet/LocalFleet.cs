@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
 
@@ -32,7 +33,13 @@ public sealed class LocalFleet : IAsyncDisposable
 
     private LocalFleet(FleetOptions options) => _options = options;
 
+    /// <summary>The fleet's bootstrap admin key: the gateway stores it at start-up, and <see cref="Http"/> sends it.</summary>
+    public string AdminKey { get; } = "aip_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>A client of the gateway that signs its requests with the admin key.</summary>
     public HttpClient Http { get; private set; } = null!;
+
+    public Uri GatewayUrl => new(_gatewayUrl);
     public string DatabaseConnectionString { get; private set; } = "";
     public string VirtualHost => $"aip-test-{_runId}";
     public string LakeRoot { get; } = Path.Combine(Path.GetTempPath(), "aiplatform-tests", "lake-" + Guid.NewGuid().ToString("N")[..8]);
@@ -44,7 +51,7 @@ public sealed class LocalFleet : IAsyncDisposable
         await fleet.CreateVirtualHostAsync();
         fleet.DatabaseConnectionString = await fleet.CreateDatabaseAsync();
         fleet._gatewayUrl = $"http://127.0.0.1:{FreePort()}";
-        fleet.Http = new HttpClient { BaseAddress = new Uri(fleet._gatewayUrl), Timeout = TimeSpan.FromSeconds(120) };
+        fleet.Http = fleet.Client(fleet.AdminKey);
         await fleet.StartGatewayAsync();
         foreach (var worker in options.Workers) fleet.StartWorker(worker);
         await fleet.WaitForWorkersAsync(options.Workers.Count);
@@ -61,8 +68,29 @@ public sealed class LocalFleet : IAsyncDisposable
 
     private async Task StartGatewayAsync()
     {
-        _gateway = StartProcess("gateway", "Gateway", new Dictionary<string, string> { ["ASPNETCORE_URLS"] = _gatewayUrl });
+        _gateway = StartProcess("gateway", "Gateway", new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = _gatewayUrl,
+            ["Auth__BootstrapKey"] = AdminKey,
+        });
         await WaitForGatewayAsync();
+    }
+
+    /// <summary>A client of the gateway sending <paramref name="key"/> as a bearer token, or no credentials when null.</summary>
+    public HttpClient Client(string? key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(_gatewayUrl), Timeout = TimeSpan.FromSeconds(120) };
+        if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>Creates a key through the API with the admin key and returns it (it is shown only in this answer).</summary>
+    public async Task<string> CreateKeyAsync(string name, string role)
+    {
+        using var response = await Http.PostAsJsonAsync("/api/v1/keys", new { name, role });
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"creating key {name} answered {(int)response.StatusCode}: {body}");
+        return System.Text.Json.Nodes.JsonNode.Parse(body)!["key"]!.GetValue<string>();
     }
 
     public ManagedProcess StartWorker(string project, IReadOnlyDictionary<string, string>? extra = null) =>

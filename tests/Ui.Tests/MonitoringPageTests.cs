@@ -37,7 +37,35 @@ public sealed class MonitoringPageTests(UiFixture ui)
 
         await row.ClickAsync();
         await page.WaitForSelectorAsync("#detail-events li:has-text('completed')", new PageWaitForSelectorOptions { Timeout = Timeout });
+        // The page signed in with the fleet's bootstrap key, so the task is attributed to it.
+        Assert.Contains("\"submitted_by\": \"bootstrap\"", await page.TextContentAsync("#detail-overview"));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(UiFixture.Screenshots, "task-detail.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task The_page_asks_for_a_key_refuses_a_wrong_one_and_never_puts_the_key_in_a_URL()
+    {
+        var page = await ui.OpenSignedOutAsync();
+        var urls = new List<string>();
+        page.Request += (_, request) => { lock (urls) urls.Add(request.Url); };
+        await page.WaitForSelectorAsync("#sign-in:visible");
+        Assert.Equal("", await page.TextContentAsync("#task-rows"));
+
+        await UiFixture.SignInAsync(page, "aip_not-a-key-of-this-gateway-0000000000000000");
+        await page.WaitForSelectorAsync("#sign-in-error:has-text('unknown or revoked')");
+
+        var viewerKey = await ui.Fleet.CreateKeyAsync($"ui-viewer-{Guid.NewGuid():N}"[..20], "viewer");
+        await UiFixture.SignInAsync(page, viewerKey);
+        await page.WaitForSelectorAsync("#connection:text('live')", new PageWaitForSelectorOptions { Timeout = Timeout });
+        await page.WaitForSelectorAsync("#signed-in:has-text('viewer')");
+        Assert.True(await page.IsHiddenAsync("#sign-in"));
+        Assert.Equal(viewerKey, await page.EvaluateAsync<string>("() => sessionStorage.getItem('aip-api-key')"));
+        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('aip-api-key')"));
+        lock (urls)
+        {
+            Assert.Contains(urls, url => url.Contains("/api/v1/stream?ticket="));
+            Assert.DoesNotContain(urls, url => url.Contains(viewerKey));
+        }
     }
 
     [Fact]

@@ -34,12 +34,27 @@ public sealed class UiFixture : IAsyncLifetime
         });
     }
 
+    /// <summary>Opens the monitoring page in a new tab and signs in with the fleet's admin key, as a person would.</summary>
     public async Task<IPage> OpenAsync(int width = 1280, int height = 800)
     {
-        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        await page.GotoAsync(Fleet.Http.BaseAddress!.ToString());
+        var page = await OpenSignedOutAsync(width, height);
+        await SignInAsync(page, Fleet.AdminKey);
         await page.WaitForSelectorAsync("#connection:text('live')");
         return page;
+    }
+
+    public async Task<IPage> OpenSignedOutAsync(int width = 1280, int height = 800)
+    {
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        await page.GotoAsync(Fleet.GatewayUrl.ToString());
+        return page;
+    }
+
+    public static async Task SignInAsync(IPage page, string key)
+    {
+        await page.WaitForSelectorAsync("#sign-in-form input[name=key]");
+        await page.FillAsync("#sign-in-form input[name=key]", key);
+        await page.ClickAsync("#sign-in-form button[type=submit]");
     }
 
     public async Task<Guid> SubmitAsync(object request)

@@ -1,4 +1,5 @@
 using AiPlatform.Gateway.Registry;
+using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Gateway.Workers;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +19,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
     public DbSet<RegistryAlias> RegistryAliases => Set<RegistryAlias>();
     public DbSet<LineageEdge> RegistryLineage => Set<LineageEdge>();
     public DbSet<RegistryAuditRecord> RegistryAudit => Set<RegistryAuditRecord>();
+    public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -33,6 +35,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             task.Property(t => t.ResultJson).HasColumnType("jsonb");
             task.Property(t => t.ProgressMetricsJson).HasColumnType("jsonb");
             task.Property(t => t.Version).IsRowVersion();
+            task.Property(t => t.SubmittedBy).HasMaxLength(128);
             task.HasIndex(t => new { t.Type, t.Name }).IsUnique().HasDatabaseName(ActiveNameIndex)
                 .HasFilter("\"CurrentState\" IN ('Pending', 'Running')");
             task.HasIndex(t => new { t.CurrentState, t.CreatedAt });
@@ -56,5 +59,14 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             w.HasIndex(x => x.LastHeartbeatAt);
         });
         RegistryModel.Configure(model);
+        model.Entity<ApiKeyRecord>(k =>
+        {
+            k.ToTable("api_keys");
+            k.HasKey(x => x.Id);
+            k.Property(x => x.Name).HasMaxLength(128);
+            k.Property(x => x.Role).HasMaxLength(16);
+            k.HasIndex(x => x.Hash).IsUnique();
+            k.HasIndex(x => x.Name).IsUnique().HasFilter("\"RevokedAt\" IS NULL");
+        });
     }
 }

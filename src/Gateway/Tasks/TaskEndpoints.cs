@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using System.Text.Json;
 using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Messages;
 using AiPlatform.ServiceDefaults;
@@ -25,7 +27,7 @@ public static class TaskEndpoints
         return tasks;
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest http, PlatformDbContext db, ScriptCatalog scripts,
+    private static async Task<IResult> SubmitAsync(HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, ScriptCatalog scripts,
         TaskAdmission admission, IPublishEndpoint bus, Microsoft.Extensions.Options.IOptions<TaskOptions> options, CancellationToken ct)
     {
         var (body, bodyError) = await JsonBody.ReadAsync(http, RequestLimits.DefaultMaxBodyBytes, ct);
@@ -56,6 +58,7 @@ public static class TaskEndpoints
             Device = request.Device,
             TimeoutSeconds = request.TimeoutSeconds
                 ?? (options.Value.DefaultTimeoutSeconds.TryGetValue(request.Type, out var limit) && limit > 0 ? limit : null),
+            SubmittedBy = user.ActorName(),
             CreatedAt = DateTimeOffset.UtcNow,
         };
         if (await admission.CheckAsync(request, task, ct) is { } refusal) return refusal;
@@ -115,13 +118,13 @@ public static class TaskEndpoints
         return Results.Ok(events.Select(TaskEventView.From));
     }
 
-    private static async Task<IResult> CancelAsync(string id, PlatformDbContext db, IPublishEndpoint bus, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, PlatformDbContext db, IPublishEndpoint bus, CancellationToken ct)
     {
         if (await FindAsync(db, id, ct) is not { } task) return NotFound(id);
         if (TaskStatuses.IsFinal(task.CurrentState))
             return ApiError.Result(409, ErrorCodes.TaskAlreadyFinished,
                 $"task {task.CorrelationId} is already {TaskStatuses.ToStatus(task.CurrentState)}; only pending or running tasks can be cancelled");
-        await bus.Publish(new CancelTask(task.CorrelationId, "cancelled by user"), ct);
+        await bus.Publish(new CancelTask(task.CorrelationId, $"cancelled by {user.ActorName()}"), ct);
         return Results.Accepted($"/api/v1/tasks/{task.CorrelationId}", TaskView.From(task));
     }
 

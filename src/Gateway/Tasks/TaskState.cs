@@ -33,6 +33,9 @@ public class TaskState : SagaStateMachineInstance
     /// <summary>Why a pending task is not being picked up (no worker consumes its queue), for the user; null otherwise.</summary>
     public string? WaitingReason { get; set; }
 
+    /// <summary>The API key (its name) or identity-provider user that submitted the task.</summary>
+    public string? SubmittedBy { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }

@@ -16,7 +16,7 @@ function num(value, digits = 0) {
   return Number.isFinite(n) ? n.toFixed(digits) : "";
 }
 async function api(path, options) {
-  const response = await fetch(path, options);
+  const response = await authFetch(path, options);
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
   if (!response.ok) throw new Error(body?.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`);
@@ -30,19 +30,18 @@ function bytes(n) { return n > 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n > 1e6 ? `$
 
 // ---------------------------------------------------------------- live stream
 function connect() {
-  const stream = new EventSource("/api/v1/stream");
-  stream.onopen = () => { $("connection").textContent = "live"; };
-  stream.onerror = () => { $("connection").textContent = "reconnecting…"; };
-  stream.addEventListener("snapshot", (e) => {
-    const snapshot = JSON.parse(e.data);
-    renderQueues(snapshot.queues);
-    renderWorkers(snapshot.workers);
-  });
-  stream.addEventListener("task", (e) => {
-    const item = JSON.parse(e.data);
-    scheduleRefresh();
-    if (selectedTask === item.id) showDetail(item.id);
-  });
+  openStream((stream) => {
+    stream.addEventListener("snapshot", (e) => {
+      const snapshot = JSON.parse(e.data);
+      renderQueues(snapshot.queues);
+      renderWorkers(snapshot.workers);
+    });
+    stream.addEventListener("task", (e) => {
+      const item = JSON.parse(e.data);
+      scheduleRefresh();
+      if (selectedTask === item.id) showDetail(item.id);
+    });
+  }, (state) => { $("connection").textContent = state; });
 }
 function scheduleRefresh() {
   if (refreshTimer) return;
@@ -119,7 +118,7 @@ async function showDetail(id) {
   const [task, events] = await Promise.all([api(`/api/v1/tasks/${id}`), api(`/api/v1/tasks/${id}/events`)]);
   $("detail").classList.remove("hidden");
   $("detail-name").textContent = `${task.name} · ${task.status}`;
-  const overview = { id: task.id, type: task.type, status: task.status, script: task.script, input: task.input, output: task.output,
+  const overview = { id: task.id, type: task.type, status: task.status, submitted_by: task.submitted_by, script: task.script, input: task.input, output: task.output,
     model: task.model, params: task.params, result: task.result, error: task.error, worker: task.worker_id, attempts: task.attempts,
     created_at: task.created_at, started_at: task.started_at, finished_at: task.finished_at, endpoint: task.endpoint };
   $("detail-overview").textContent = JSON.stringify(overview, null, 2);
@@ -194,7 +193,9 @@ $("predict").addEventListener("click", async () => {
   }
 });
 
-connect();
-loadTasks();
-loadLake();
-setInterval(loadLake, 30000);
+whenSignedIn(() => {
+  connect();
+  loadTasks();
+  loadLake();
+  setInterval(loadLake, 30000);
+});

@@ -22,7 +22,10 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public static readonly string TestInputRoot = Path.Combine(Path.GetTempPath(), "aiplatform-tests");
 
+    /// <summary>A client signed in with the fleet's admin key.</summary>
     public HttpClient Http => _fleet.Http;
+
+    public string AdminKey => _fleet.AdminKey;
     public string DatabaseConnectionString => _fleet.DatabaseConnectionString;
     public string LakeRoot => _fleet.LakeRoot;
     public IBus Bus => _bus!;
@@ -31,7 +34,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         _fleet = await LocalFleet.StartAsync(new FleetOptions
         {
-            Settings = new Dictionary<string, string>
+            Settings = new Dictionary<string, string>(TestIdentityProvider.GatewaySettings)
             {
                 ["Tasks__HeartbeatTimeout"] = HeartbeatTimeout.ToString(),
                 ["Tasks__MonitorInterval"] = "00:00:01",
@@ -52,6 +55,11 @@ public sealed class PlatformFixture : IAsyncLifetime
     }
 
     public ManagedProcess StartWorker(string project) => _fleet.StartWorker(project);
+
+    /// <summary>A client of the gateway sending <paramref name="credential"/> (API key or token) as a bearer, or nothing when null.</summary>
+    public HttpClient Client(string? credential) => _fleet.Client(credential);
+
+    public Task<string> CreateKeyAsync(string name, string role) => _fleet.CreateKeyAsync(name, role);
 
     public Task RestartGatewayAsync(TimeSpan downtime) => _fleet.RestartGatewayAsync(downtime);
 
