@@ -40,6 +40,23 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["DELETE /api/v1/models/{id}"] = Admin,
         ["GET /api/v1/queues"] = Viewer,
         ["GET /api/v1/workers"] = Viewer,
+        ["GET /api/v1/datasets/{name}/versions"] = Viewer,
+        ["GET /api/v1/datasets/{name}/versions/{version}"] = Viewer,
+        ["POST /api/v1/datasets/{name}/versions/{version}/stage"] = Operator,
+        ["GET /api/v1/datasets/{name}/aliases"] = Viewer,
+        ["PUT /api/v1/datasets/{name}/aliases/{alias}"] = Operator,
+        ["DELETE /api/v1/datasets/{name}/aliases/{alias}"] = Admin,
+        ["POST /api/v1/datasets/{name}/rollback"] = Operator,
+        ["GET /api/v1/datasets/{name}/audit"] = Viewer,
+        ["GET /api/v1/models/{name}/versions"] = Viewer,
+        ["GET /api/v1/models/{name}/versions/{version}"] = Viewer,
+        ["POST /api/v1/models/{name}/versions/{version}/stage"] = Operator,
+        ["GET /api/v1/models/{name}/aliases"] = Viewer,
+        ["PUT /api/v1/models/{name}/aliases/{alias}"] = Operator,
+        ["DELETE /api/v1/models/{name}/aliases/{alias}"] = Admin,
+        ["POST /api/v1/models/{name}/rollback"] = Operator,
+        ["GET /api/v1/models/{name}/audit"] = Viewer,
+        ["GET /api/v1/lineage"] = Viewer,
     };
 
     /// <summary>Endpoints the OpenAPI document leaves out: the event stream and the document itself.</summary>
@@ -282,7 +299,7 @@ public sealed class AuthorizationTests(PlatformFixture platform)
     private static async Task<HttpStatusCode> CallAsync(HttpClient client, string endpoint)
     {
         var (method, path) = (endpoint[..endpoint.IndexOf(' ')], endpoint[(endpoint.IndexOf(' ') + 1)..]);
-        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{id}", "matrix-" + Guid.NewGuid().ToString("N")[..8]));
+        using var request = new HttpRequestMessage(new HttpMethod(method), System.Text.RegularExpressions.Regex.Replace(path, "{[a-z_]+}", _ => "matrix-" + Guid.NewGuid().ToString("N")[..8]));
         if (method is "POST" or "PUT" or "PATCH") request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         return response.StatusCode;
