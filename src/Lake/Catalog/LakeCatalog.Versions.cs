@@ -40,7 +40,7 @@ public sealed partial class LakeCatalog
             return Convert.ToHexStringLower(SHA256.HashData((await Models.LoadAsync(name, version, ct)).Weights));
 
         var path = DatasetPath(name);
-        var manifest = await LanceDataset.ReadManifestAsync(Store, path, version, ct);
+        var (manifest, _) = await LanceDataset.ReadManifestAsync(Store, path, version, ct);
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         whole.AppendData(Encoding.UTF8.GetBytes(string.Join(";", manifest.Schema.Describe().Select(f => $"{f.Key}:{f.Value}")) + "\n"));
         foreach (var fragment in manifest.Fragments)
