@@ -341,8 +341,13 @@ case "${1:-}" in
     pg_running && as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -m immediate -w stop" >/dev/null
     start_pg ;;
   restart-s3)
-    pid_alive "$ceph_dir/run/ceph-client.rgw.a.pid" && kill "$(cat "$ceph_dir/run/ceph-client.rgw.a.pid")"
-    wait_for 30 sh -c "! curl -sf -o /dev/null http://127.0.0.1:$S3_PORT/"
+    rgw_pid="$ceph_dir/run/ceph-client.rgw.a.pid"
+    if pid_alive "$rgw_pid"; then
+      # The old process holds its pid file's lock until it has exited, not merely stopped answering.
+      old=$(cat "$rgw_pid"); kill "$old"
+      for _ in $(seq 1 120); do kill -0 "$old" 2>/dev/null || break; sleep 0.25; done
+      kill -9 "$old" 2>/dev/null || true
+    fi
     radosgw -c "$ceph_conf" -n client.rgw.a
     wait_for 60 s3_running
     echo "s3: restarted" ;;
