@@ -169,6 +169,8 @@ public sealed class ChaosRun(ChaosPlan plan, Action<string> log)
                 break;
             case "postgres restart":
                 await ServicesEnvironment.RestartPostgresAsync();
+                // The driver's own pooled connections died with the server, as the fleet's did.
+                Npgsql.NpgsqlConnection.ClearAllPools();
                 started.Restart();
                 await WaitForGatewayAnswersAsync();
                 break;
