@@ -39,6 +39,7 @@ public sealed class InputLimitTests(PlatformFixture platform)
         await tcp.ConnectAsync(platform.Http.BaseAddress!.Host, platform.Http.BaseAddress.Port);
         var stream = tcp.GetStream();
         var headers = $"POST {path} HTTP/1.1\r\nHost: {platform.Http.BaseAddress.Authority}\r\n" +
+                      $"Authorization: Bearer {platform.AdminKey}\r\n" +
                       $"Content-Type: application/json\r\nContent-Length: {contentLength}\r\nExpect: 100-continue\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(headers));
         using var reader = new StreamReader(stream, Encoding.UTF8);

@@ -78,7 +78,8 @@ public sealed class RegistryTests(PlatformFixture platform)
         var audit = (await GetAsync($"/api/v1/models/{model}/audit")).AsArray();
         Assert.Equal(3, audit.Count(a => a!["action"]!.GetValue<string>() == "registered"));
         var rollback = audit.Single(a => a!["action"]!.GetValue<string>() == "rollback")!;
-        Assert.Equal(("anonymous", "regression"), (rollback["actor"]!.GetValue<string>(), rollback["reason"]!.GetValue<string>()));
+        // The actor is the key that made the call: the test fleet's bootstrap admin key.
+        Assert.Equal(("bootstrap", "regression"), (rollback["actor"]!.GetValue<string>(), rollback["reason"]!.GetValue<string>()));
         Assert.Equal("1.1.0", rollback["before"]!["version"]!.GetValue<string>());
         Assert.Equal("1.0.0", rollback["after"]!["version"]!.GetValue<string>());
         Assert.Contains(audit, a => a!["action"]!.GetValue<string>() == "stage_changed" && a["version"]!.GetValue<string>() == "1.1.0"
