@@ -10,10 +10,7 @@ namespace AiPlatform.Lake.Tests;
 /// <summary>An append by this library leaves a LanceDB table as LanceDB had it: indices, metadata, types, row ids, version.</summary>
 public sealed class AppendStateTests
 {
-    public static TheoryData<string> StoreKinds => new() { "local", "s3" };
-
-    private static LakeOptions Options(string kind) =>
-        kind == "s3" ? Stores.S3Options() : new LakeOptions { Root = Path.Combine(Path.GetTempPath(), "aiplatform-lake-tests", Guid.NewGuid().ToString("N")) };
+    public static TheoryData<string> StoreKinds => Stores.Kinds;
 
     private static readonly Schema Typed = new(
         new Field("id", LanceType.Int64, Nullable: false),
@@ -36,7 +33,7 @@ public sealed class AppendStateTests
     [MemberData(nameof(StoreKinds))]
     public async Task Our_append_keeps_LanceDBs_index_metadata_large_types_and_stable_row_ids(string kind)
     {
-        var options = Options(kind);
+        var options = Stores.Options(kind);
         var uri = LanceDbOracle.DatasetsUri(options);
         LanceDbOracle.Run("write-typed", uri, "typed", "40", "--stable-row-ids");
         LanceDbOracle.Run("create-index", uri, "typed", "id");
@@ -68,7 +65,7 @@ public sealed class AppendStateTests
     [Fact]
     public async Task LanceDB_appends_to_ours_and_we_append_again_with_its_index_kept()
     {
-        var options = Options("local");
+        var options = Stores.Options("local");
         var uri = LanceDbOracle.DatasetsUri(options);
         var catalog = new LakeCatalog(options);
         await using (var writer = catalog.CreateDatasetWriter("mixed", Samples.AllTypes))
@@ -92,7 +89,7 @@ public sealed class AppendStateTests
     [Fact]
     public async Task An_append_to_a_2_2_table_is_refused_naming_both_versions_and_changes_nothing()
     {
-        var options = Options("local");
+        var options = Stores.Options("local");
         var uri = LanceDbOracle.DatasetsUri(options);
         LanceDbOracle.Run("write", uri, "newer", "create", "0", "50", "--storage", "2.2");
         var catalog = new LakeCatalog(options);

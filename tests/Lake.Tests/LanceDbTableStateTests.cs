@@ -12,10 +12,7 @@ namespace AiPlatform.Lake.Tests;
 /// </summary>
 public sealed class LanceDbTableStateTests
 {
-    public static TheoryData<string> StoreKinds => new() { "local", "s3" };
-
-    private static LakeOptions Options(string kind) =>
-        kind == "s3" ? Stores.S3Options() : new LakeOptions { Root = Path.Combine(Path.GetTempPath(), "aiplatform-lake-tests", Guid.NewGuid().ToString("N")) };
+    public static TheoryData<string> StoreKinds => Stores.Kinds;
 
     private static async Task AssertReadsLikeLanceDb(LakeOptions options, string table)
     {
@@ -27,7 +24,7 @@ public sealed class LanceDbTableStateTests
     [MemberData(nameof(StoreKinds))]
     public async Task Null_items_inside_vectors_and_an_all_null_vector_column_read_as_nulls(string kind)
     {
-        var options = Options(kind);
+        var options = Stores.Options(kind);
         LanceDbOracle.Run("write-vectors", LanceDbOracle.DatasetsUri(options), "vectors", "3000");
         await AssertReadsLikeLanceDb(options, "vectors");
 
@@ -39,7 +36,7 @@ public sealed class LanceDbTableStateTests
     [Fact]
     public async Task Vectors_with_null_items_written_here_read_back_the_same_in_LanceDB()
     {
-        var options = Options("local");
+        var options = Stores.Options("local");
         var catalog = new LakeCatalog(options);
         var schema = new Schema(new Field("id", LanceType.Int64, Nullable: false), new Field("vec", LanceType.FixedSizeListFloat32(3)));
         await using (var writer = catalog.CreateDatasetWriter("ours", schema))
@@ -59,7 +56,7 @@ public sealed class LanceDbTableStateTests
     [MemberData(nameof(StoreKinds))]
     public async Task Deleted_and_updated_rows_are_skipped_with_both_kinds_of_deletion_file(string kind)
     {
-        var options = Options(kind);
+        var options = Stores.Options(kind);
         var uri = LanceDbOracle.DatasetsUri(options);
         LanceDbOracle.Write(uri, "edited", "create", 0, 12_000);
         LanceDbOracle.Run("delete", uri, "edited", "i64 < 5000000070");           // rows 0-4: an Arrow array file
@@ -81,7 +78,7 @@ public sealed class LanceDbTableStateTests
     [Fact]
     public async Task Added_all_null_and_dropped_columns_and_a_compacted_table_read_like_LanceDB()
     {
-        var options = Options("local");
+        var options = Stores.Options("local");
         var uri = LanceDbOracle.DatasetsUri(options);
         LanceDbOracle.Write(uri, "evolved", "create", 0, 700);
         LanceDbOracle.Write(uri, "evolved", "append", 700, 300);
@@ -101,7 +98,7 @@ public sealed class LanceDbTableStateTests
     [InlineData("2.2")]
     public async Task Tables_in_file_format_2_1_and_2_2_are_refused_at_open_naming_file_column_version_and_encoding(string version)
     {
-        var options = Options("local");
+        var options = Stores.Options("local");
         LanceDbOracle.Run("write", LanceDbOracle.DatasetsUri(options), "newer", "create", "0", "100", "--storage", version);
 
         var error = await Assert.ThrowsAsync<NotSupportedException>(() => new LakeCatalog(options).OpenDatasetAsync("newer"));

@@ -10,16 +10,13 @@ namespace AiPlatform.Lake.Tests;
 /// <summary>Proof against LanceDB (lance 0.x Rust core, data storage version 2.0): each side reads what the other wrote.</summary>
 public sealed class ReferenceImplementationTests
 {
-    public static TheoryData<string> StoreKinds => new() { "local", "s3" };
-
-    private static LakeOptions Options(string kind) =>
-        kind == "s3" ? Stores.S3Options() : new LakeOptions { Root = Path.Combine(Path.GetTempPath(), "aiplatform-lake-tests", Guid.NewGuid().ToString("N")) };
+    public static TheoryData<string> StoreKinds => Stores.Kinds;
 
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task LanceDB_reads_every_version_this_library_wrote(string kind)
     {
-        var options = Options(kind);
+        var options = Stores.Options(kind);
         var catalog = new LakeCatalog(options);
         await WriteAsync(catalog, WriteMode.Create, 0, 1500);
         await WriteAsync(catalog, WriteMode.Append, 1500, 300);
@@ -37,7 +34,7 @@ public sealed class ReferenceImplementationTests
     [MemberData(nameof(StoreKinds))]
     public async Task This_library_reads_what_LanceDB_wrote_including_dictionary_strings_and_many_pages(string kind)
     {
-        var options = Options(kind);
+        var options = Stores.Options(kind);
         var uri = LanceDbOracle.DatasetsUri(options);
         LanceDbOracle.Write(uri, "theirs", "create", 0, 12_000);
         LanceDbOracle.Write(uri, "theirs", "append", 12_000, 500);
@@ -60,7 +57,7 @@ public sealed class ReferenceImplementationTests
     [MemberData(nameof(StoreKinds))]
     public async Task Appends_alternating_between_both_implementations_stay_readable_by_both(string kind)
     {
-        var options = Options(kind);
+        var options = Stores.Options(kind);
         var uri = LanceDbOracle.DatasetsUri(options);
         var catalog = new LakeCatalog(options);
         await WriteAsync(catalog, WriteMode.Create, 0, 100);
