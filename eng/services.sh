@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local services for development and tests, without Docker, all on 127.0.0.1 with generated credentials:
 #   RabbitMQ (AMQP 5673, management 15673), PostgreSQL (5433), S3 = Ceph radosgw on a one-node cluster (7480).
-# usage: eng/services.sh start|stop|status|env|restart-rabbitmq|restart-postgres|restart-s3
+# usage: eng/services.sh start|stop|status|env|restart-rabbitmq|stop-rabbitmq|start-rabbitmq|restart-postgres|restart-s3
 # start is idempotent: what already runs is left alone, so a second start takes a moment.
 # Connection settings are written to .state/services.env (KEY=VALUE, .NET configuration names).
 set -euo pipefail
@@ -337,6 +337,9 @@ case "${1:-}" in
   # is stopped the hard way (as a crash would); only the S3 server process restarts, since the objects live in the
   # OSD's memory.
   restart-rabbitmq) stop_rabbit; start_rabbit ;;
+  # An outage of a chosen length: work submitted in between must wait for the broker, not be lost.
+  stop-rabbitmq) stop_rabbit ;;
+  start-rabbitmq) start_rabbit ;;
   restart-postgres)
     pg_running && as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -m immediate -w stop" >/dev/null
     start_pg ;;
@@ -353,5 +356,5 @@ case "${1:-}" in
     echo "s3: restarted" ;;
   status) status ;;
   env) write_env; cat "$state/services.env" ;;
-  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq|restart-postgres|restart-s3" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq|stop-rabbitmq|start-rabbitmq|restart-postgres|restart-s3" >&2; exit 2 ;;
 esac

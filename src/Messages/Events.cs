@@ -9,7 +9,17 @@ public interface ITaskEvent
     DateTimeOffset Timestamp { get; }
 }
 
-public record TaskStarted(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp) : ITaskEvent;
+/// <param name="Dispatch">Where the wait before the start went; null from senders that do not know (serving replicas).</param>
+public record TaskStarted(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp, DispatchTimings? Dispatch = null) : ITaskEvent;
+
+/// <summary>
+/// The moments a task's command passed on its way to the worker, so a task's timeline (and the dispatch benchmark)
+/// shows whether a wait was the saga, the queue or the claim.
+/// </summary>
+/// <param name="CommandSentAt">When the saga sent the command (the transport's sent time), if the transport knows.</param>
+/// <param name="ReceivedAt">When the worker began consuming the command.</param>
+/// <param name="ClaimedAt">When the saga's answer to the worker's claim arrived.</param>
+public record DispatchTimings(DateTimeOffset? CommandSentAt, DateTimeOffset ReceivedAt, DateTimeOffset ClaimedAt);
 
 /// <param name="Fraction">0..1, or null when the script cannot tell.</param>
 /// <param name="MetricsJson">JSON object of numbers (epoch, loss, accuracy, rows...), or null.</param>

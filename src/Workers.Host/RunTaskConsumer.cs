@@ -22,21 +22,30 @@ public sealed class RunTaskConsumer<TCommand>(
     public async Task Consume(ConsumeContext<TCommand> context)
     {
         var command = context.Message;
-        // A command redelivered to the worker already running it (its channel closed mid-task): the run goes on, and
-        // a second claim would be taken for a lost answer and run it twice.
-        if (running.IsRunning(command.TaskId))
+        var receivedAt = DateTimeOffset.UtcNow;
+        if (!running.TryHold(command.TaskId))
         {
-            logger.LogInformation("Task {TaskId} attempt {Attempt} is already running here; ignoring its redelivery", command.TaskId, command.Attempt);
+            logger.LogInformation("Task {TaskId} attempt {Attempt} is already claimed or running here; ignoring this copy", command.TaskId,
+                command.Attempt);
             return;
         }
-        var response = await claims.GetResponse<TaskClaimed, TaskClaimRejected>(
-            new ClaimTask(command.TaskId, command.Attempt, identity.WorkerId), context.CancellationToken);
-        if (response.Is(out Response<TaskClaimRejected>? rejected))
+        try
         {
-            logger.LogInformation("Not running task {TaskId} attempt {Attempt}: {Reason}", command.TaskId, command.Attempt,
-                rejected.Message.Reason);
-            return;
+            var response = await claims.GetResponse<TaskClaimed, TaskClaimRejected>(
+                new ClaimTask(command.TaskId, command.Attempt, identity.WorkerId), context.CancellationToken);
+            if (response.Is(out Response<TaskClaimRejected>? rejected))
+            {
+                logger.LogInformation("Not running task {TaskId} attempt {Attempt}: {Reason}", command.TaskId, command.Attempt,
+                    rejected.Message.Reason);
+                return;
+            }
+            var sentAt = context.SentTime is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : (DateTimeOffset?)null;
+            await executor.ExecuteAsync(command, new DispatchTimings(sentAt, receivedAt, DateTimeOffset.UtcNow), context,
+                lifetime.ApplicationStopping);
         }
-        await executor.ExecuteAsync(command, context, lifetime.ApplicationStopping);
+        finally
+        {
+            running.Release(command.TaskId);
+        }
     }
 }

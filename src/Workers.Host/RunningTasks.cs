@@ -14,9 +14,19 @@ public sealed class RunningTasks
     // the task is registered here; it is kept for a while and applied when the task registers.
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _earlyCancels = new();
 
+    // Commands this worker holds from before their claim until their run ends.
+    private readonly ConcurrentDictionary<Guid, byte> _held = new();
+
     public IReadOnlyList<Guid> Ids => _tasks.Keys.ToList();
 
-    public bool IsRunning(Guid taskId) => _tasks.ContainsKey(taskId);
+    /// <summary>
+    /// Takes a task's command for this worker, unless it already holds one for the task: a copy delivered while the
+    /// first is being claimed or run (a redelivery after a channel closed, a command the gateway sent again) would
+    /// otherwise be claimed as a lost answer and run a second time beside the first.
+    /// </summary>
+    public bool TryHold(Guid taskId) => _held.TryAdd(taskId, 0);
+
+    public void Release(Guid taskId) => _held.TryRemove(taskId, out _);
 
     public CancellationToken Register(Guid taskId, CancellationToken stopping)
     {

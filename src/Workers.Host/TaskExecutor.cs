@@ -14,7 +14,7 @@ public sealed class TaskExecutor(
     IOptions<WorkerOptions> options,
     ILogger<TaskExecutor> logger)
 {
-    public async Task ExecuteAsync(ITaskCommand command, IPublishEndpoint publisher, CancellationToken workerStopping)
+    public async Task ExecuteAsync(ITaskCommand command, DispatchTimings dispatch, IPublishEndpoint publisher, CancellationToken workerStopping)
     {
         using var taskScope = logger.BeginScope("task {TaskId} attempt {Attempt}", command.TaskId, command.Attempt);
         var cancellation = running.Register(command.TaskId, workerStopping);
@@ -22,7 +22,7 @@ public sealed class TaskExecutor(
         var reusable = false;
         try
         {
-            await PublishStartedAsync(command, publisher);
+            await PublishStartedAsync(command, dispatch, publisher);
             runner = await pool.AcquireAsync();
             ScriptOutcome outcome;
             // The time limit counts from the start of the script, not from the submit: queueing is not the script's fault.
@@ -50,11 +50,11 @@ public sealed class TaskExecutor(
     }
 
     /// <summary>Advisory: the claim has already marked the task running, so a broker hiccup here must not fail the task.</summary>
-    private async Task PublishStartedAsync(ITaskCommand command, IPublishEndpoint publisher)
+    private async Task PublishStartedAsync(ITaskCommand command, DispatchTimings dispatch, IPublishEndpoint publisher)
     {
         try
         {
-            await publisher.PublishWithin(new TaskStarted(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow),
+            await publisher.PublishWithin(new TaskStarted(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow, dispatch),
                 options.Value.PublishTimeout);
         }
         catch (Exception e)

@@ -11,6 +11,11 @@ public static class ServicesEnvironment
     /// <summary>Stops and starts the RabbitMQ node (eng/services.sh restart-rabbitmq); returns once it accepts connections.</summary>
     public static Task RestartRabbitMqAsync() => RunServicesCommandAsync("restart-rabbitmq");
 
+    /// <summary>Stops the RabbitMQ node until <see cref="StartRabbitMqAsync"/>: an outage of the caller's length.</summary>
+    public static Task StopRabbitMqAsync() => RunServicesCommandAsync("stop-rabbitmq");
+
+    public static Task StartRabbitMqAsync() => RunServicesCommandAsync("start-rabbitmq");
+
     /// <summary>Stops PostgreSQL the hard way, as a crash would, and starts it again.</summary>
     public static Task RestartPostgresAsync() => RunServicesCommandAsync("restart-postgres");
 

@@ -1,4 +1,5 @@
 using AiPlatform.Messages;
+using MassTransit;
 
 namespace AiPlatform.Gateway.Tasks;
 
@@ -12,6 +13,18 @@ public static class TaskCommands
         TaskTypes.Training => QueueNames.Train,
         _ => null,
     };
+
+    /// <summary>
+    /// Sends the task's current attempt straight to its kind's durable queue, which the send declares: a command for a
+    /// kind with no worker yet waits there for one, where a publish to an exchange nobody has bound would be dropped.
+    /// </summary>
+    public static async Task SendAsync(ISendEndpointProvider sender, TaskState task, CancellationToken ct = default)
+    {
+        var queue = QueueFor(task.Type) ?? throw new InvalidOperationException($"{task.Type} commands are published, not sent to a queue");
+        var command = For(task);
+        var endpoint = await sender.GetSendEndpoint(new Uri($"queue:{queue}"));
+        await endpoint.Send(command, command.GetType(), ct);
+    }
 
     public static object For(TaskState task)
     {

@@ -28,7 +28,8 @@ public static class TaskEndpoints
     }
 
     private static async Task<IResult> SubmitAsync(HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, ScriptCatalog scripts,
-        TaskAdmission admission, IPublishEndpoint bus, Microsoft.Extensions.Options.IOptions<TaskOptions> options, CancellationToken ct)
+        TaskAdmission admission, SubmitDispatch dispatch, IPublishEndpoint bus, Microsoft.Extensions.Options.IOptions<TaskOptions> options,
+        CancellationToken ct)
     {
         var (body, bodyError) = await JsonBody.ReadAsync(http, RequestLimits.DefaultMaxBodyBytes, ct);
         if (body is null) return bodyError!;
@@ -62,6 +63,7 @@ public static class TaskEndpoints
             CreatedAt = DateTimeOffset.UtcNow,
         };
         if (await admission.CheckAsync(request, task, ct) is { } refusal) return refusal;
+        var sendsItself = SubmitDispatch.Prepare(task);
         db.Tasks.Add(task);
         try
         {
@@ -75,8 +77,9 @@ public static class TaskEndpoints
                 : ApiError.Result(409, ErrorCodes.TaskAlreadyRunning, $"{(request.Type == TaskTypes.Training ? "a" : "an")} {request.Type} task named '{request.Name}' is already pending or running");
         }
 
-        // If this publish is lost, the task monitor dispatches the task later: it is stored, so it is not lost.
-        await bus.Publish(new TaskSubmitted(task.CorrelationId), ct);
+        // Either way the task is stored first: a command or TaskSubmitted that is lost is sent again by the task monitor.
+        if (sendsItself) await dispatch.SendAsync(task);
+        else await bus.Publish(new TaskSubmitted(task.CorrelationId), ct);
         PlatformMetrics.TasksSubmitted.Add(1, new KeyValuePair<string, object?>("type", task.Type));
         return Results.Created($"/api/v1/tasks/{task.CorrelationId}",
             new TaskCreatedView(task.CorrelationId, task.Type, task.Name, TaskStatuses.ToStatus(task.CurrentState), task.CreatedAt));

@@ -9,8 +9,8 @@ namespace AiPlatform.Gateway.Tasks;
 
 /// <summary>
 /// Finds tasks nobody is working on: running tasks whose worker stopped listing them in heartbeats (killed, hung,
-/// partitioned), pending tasks whose dispatch was never published, pending tasks no worker is there to take, and running
-/// tasks that outlive their cancel. The saga decides what happens to them.
+/// partitioned), pending tasks whose command or TaskSubmitted never reached the broker, pending tasks no worker is there
+/// to take, and running tasks that outlive their cancel. The saga decides what happens to them.
 /// </summary>
 public sealed class TaskMonitor(
     IServiceScopeFactory scopes,
@@ -83,7 +83,9 @@ public sealed class TaskMonitor(
             .Select(t => t.CorrelationId).Take(500).ToListAsync(ct);
         foreach (var id in undispatched) await bus.Publish(new TaskSubmitted(id), ct);
 
-        await ReportUnconsumedWorkAsync(db, now, ct);
+        var queueViews = await ReadQueuesAsync(ct);
+        await ResendLostCommandsAsync(db, queueViews, undispatchedBefore, ct);
+        await ReportUnconsumedWorkAsync(db, queueViews, now, ct);
 
         var cancelledBefore = now - options.Value.CancelResendInterval;
         var unheeded = await db.Tasks.AsNoTracking()
@@ -96,12 +98,55 @@ public sealed class TaskMonitor(
         }
     }
 
+    /// <summary>RabbitMQ's view of the queues, or null when it cannot be had (no management API configured, or the broker away).</summary>
+    private async Task<Dictionary<string, QueueView>?> ReadQueuesAsync(CancellationToken ct)
+    {
+        try
+        {
+            var views = await queues.GetQueuesAsync(ct);
+            return views.Count == 0 ? null : views.ToDictionary(q => q.Name);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A command sent while the broker was away never reached its queue. Its task is pending and unclaimed long after the
+    /// send, and its queue holds no ready message: the command is sent again. Without RabbitMQ's figures nothing is
+    /// resent, since a long queue would otherwise fill with copies (a copy is harmless to run: the claim admits one).
+    /// </summary>
+    private async Task ResendLostCommandsAsync(PlatformDbContext db, Dictionary<string, QueueView>? queueViews, DateTimeOffset sentBefore,
+        CancellationToken ct)
+    {
+        if (queueViews is null) return;
+        var unclaimed = await db.Tasks.AsNoTracking()
+            .Where(t => t.CurrentState == TaskStatuses.PendingState && t.Attempts > 0 && t.WorkerId == null && t.DispatchedAt < sentBefore)
+            .OrderBy(t => t.DispatchedAt).Take(500).ToListAsync(ct);
+        foreach (var task in unclaimed)
+        {
+            // A queue RabbitMQ does not list was never declared: the send that would have declared it failed.
+            if (TaskCommands.QueueFor(task.Type) is not { } queue || (queueViews.TryGetValue(queue, out var view) && view.Ready > 0)) continue;
+            var now = DateTimeOffset.UtcNow;
+            var stillUnclaimed = await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE tasks SET "DispatchedAt" = {now}
+                WHERE id = {task.CorrelationId} AND "CurrentState" = {TaskStatuses.PendingState} AND "Attempts" = {task.Attempts} AND "WorkerId" IS NULL
+                """, ct);
+            if (stillUnclaimed == 0) continue;
+            logger.LogWarning("Task {TaskId} attempt {Attempt} was sent at {SentAt} but is neither claimed nor queued; sending it again",
+                task.CorrelationId, task.Attempts, task.DispatchedAt);
+            await TaskCommands.SendAsync(bus, task, ct);
+        }
+    }
+
     /// <summary>
     /// A dispatched task that waits on a queue nobody consumes says so in its status instead of a silent "pending", and
     /// by policy fails after a while. Consumers are counted by RabbitMQ where its management API is configured (a
     /// worker alive but deaf does not count), otherwise by live heartbeats.
     /// </summary>
-    private async Task ReportUnconsumedWorkAsync(PlatformDbContext db, DateTimeOffset now, CancellationToken ct)
+    private async Task ReportUnconsumedWorkAsync(PlatformDbContext db, Dictionary<string, QueueView>? queueViews, DateTimeOffset now,
+        CancellationToken ct)
     {
         var reportBefore = now - options.Value.NoConsumerReportAfter;
         var waiting = await db.Tasks.AsNoTracking()
@@ -110,15 +155,8 @@ public sealed class TaskMonitor(
             .Take(1000).ToListAsync(ct);
         if (waiting.Count == 0) return;
 
-        Dictionary<string, int> queueConsumers;
-        try
-        {
-            queueConsumers = (await queues.GetQueuesAsync(ct)).ToDictionary(q => q.Name, q => q.Consumers);
-        }
-        catch (HttpRequestException)
-        {
-            queueConsumers = []; // the broker is away: heartbeats decide
-        }
+        // Without RabbitMQ's figures, heartbeats decide.
+        var queueConsumers = queueViews?.ToDictionary(q => q.Key, q => q.Value.Consumers) ?? [];
         var liveSince = now - options.Value.HeartbeatTimeout;
         var liveWorkers = await db.Workers.AsNoTracking().Where(w => w.StoppedAt == null && w.LastHeartbeatAt > liveSince)
             .GroupBy(w => w.Kind).Select(g => new { Kind = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Kind, g => g.Count, ct);

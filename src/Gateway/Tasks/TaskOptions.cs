@@ -11,8 +11,14 @@ public sealed class TaskOptions
 
     public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>A pending task never dispatched after this long (its submit message was lost) is dispatched again.</summary>
+    /// <summary>
+    /// A pending task whose command was sent this long ago, never claimed, and not in its queue (the broker was away at
+    /// the send) gets its command again.
+    /// </summary>
     public TimeSpan UndispatchedTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a submit waits for the broker to take the new task's command before leaving it to the task monitor.</summary>
+    public TimeSpan SubmitSendTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// A running task still running this long after its cancel was requested gets the cancel again: a worker whose

@@ -44,6 +44,9 @@ public class TaskState : SagaStateMachineInstance
     /// <summary>How many times the task has been dispatched to a worker.</summary>
     public int Attempts { get; set; }
 
+    /// <summary>When the current attempt's command was last sent to its queue (null for inference, whose command is published).</summary>
+    public DateTimeOffset? DispatchedAt { get; set; }
+
     public string? WorkerId { get; set; }
     public DateTimeOffset? ClaimedAt { get; set; }
     public string? ResultJson { get; set; }

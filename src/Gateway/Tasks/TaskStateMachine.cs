@@ -158,16 +158,14 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
         task.Attempts++;
         task.WorkerId = null;
         task.ClaimedAt = null;
-        var command = TaskCommands.For(task);
-        // Commands go straight to their kind's durable queue, which the send declares: a command for a kind with no
-        // worker yet waits there for one, where a publish to an exchange nobody has bound would be dropped.
-        if (TaskCommands.QueueFor(task.Type) is { } queue)
+        if (TaskCommands.QueueFor(task.Type) is not null)
         {
-            var endpoint = await context.GetSendEndpoint(new Uri($"queue:{queue}"));
-            await endpoint.Send(command, command.GetType());
+            task.DispatchedAt = DateTimeOffset.UtcNow;
+            await TaskCommands.SendAsync(context, task);
         }
         else
         {
+            var command = TaskCommands.For(task);
             await context.Publish(command, command.GetType());
         }
     }

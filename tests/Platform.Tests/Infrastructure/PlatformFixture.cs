@@ -38,6 +38,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             {
                 ["Tasks__HeartbeatTimeout"] = HeartbeatTimeout.ToString(),
                 ["Tasks__MonitorInterval"] = "00:00:01",
+                ["Tasks__UndispatchedTimeout"] = "00:00:20",
                 ["Tasks__CancelResendInterval"] = CancelResendInterval.ToString(),
                 ["Worker__HeartbeatInterval"] = "00:00:01",
                 // Where ingestion may read: the Debian data sets, and the folders tests write their inputs to.

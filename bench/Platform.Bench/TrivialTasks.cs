@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using AiPlatform.Fleet;
+
+namespace Platform.Bench;
+
+/// <summary>Submits the trivial test script (echo.csx) through REST and follows it to its end.</summary>
+internal sealed class TrivialTasks(LocalFleet fleet)
+{
+    /// <summary>One task at a time on an idle fleet, so each trace is dispatch alone, not queueing behind the previous task.</summary>
+    public async Task<List<DispatchTrace>> TraceSequentialAsync(int count)
+    {
+        var traces = new List<DispatchTrace>();
+        for (var i = 0; i < count; i++)
+        {
+            var posted = DateTimeOffset.UtcNow;
+            var id = await SubmitAsync($"lat-{i}-{Guid.NewGuid():N}"[..20]);
+            var answered = DateTimeOffset.UtcNow;
+            await WaitForCompletedAsync(id);
+            var task = (await fleet.Http.GetFromJsonAsync<JsonNode>($"/api/v1/tasks/{id}"))!;
+            var events = (await fleet.Http.GetFromJsonAsync<JsonArray>($"/api/v1/tasks/{id}/events"))!;
+            traces.Add(DispatchTrace.From(posted, answered, task, events));
+        }
+        return traces;
+    }
+
+    /// <summary>Tasks per second for a batch submitted by 16 concurrent clients, until the last one completed.</summary>
+    public async Task<double> RunBatchAsync(int count)
+    {
+        var clock = Stopwatch.StartNew();
+        var ids = new List<Guid>();
+        using var gate = new SemaphoreSlim(16);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var id = await SubmitAsync($"tp-{i}-{Guid.NewGuid():N}"[..20]);
+                lock (ids) ids.Add(id);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        foreach (var id in ids) await WaitForCompletedAsync(id);
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private async Task WaitForCompletedAsync(Guid id)
+    {
+        while ((await fleet.Http.GetFromJsonAsync<JsonNode>($"/api/v1/tasks/{id}"))!["status"]!.GetValue<string>() != "completed")
+            await Task.Delay(10);
+    }
+
+    private async Task<Guid> SubmitAsync(string name)
+    {
+        using var response = await fleet.Http.PostAsJsonAsync("/api/v1/tasks",
+            new { type = "ingestion", name, script = "echo.csx", @params = new { message = "bench" } });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonNode>())!["id"]!.GetValue<Guid>();
+    }
+}
