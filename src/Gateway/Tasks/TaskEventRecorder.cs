@@ -5,29 +5,39 @@ using MassTransit;
 
 namespace AiPlatform.Gateway.Tasks;
 
-/// <summary>Appends every status event, progress report and log line to the task's timeline.</summary>
-public sealed class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed feed) : IConsumer<TEvent>
+/// <summary>
+/// Appends every status event, progress report and log line to the task's timeline. Events arrive in batches (all
+/// that came within a few milliseconds, up to <see cref="BatchLimit"/>), and a batch is one insert in one transaction:
+/// the timeline costs the database a transaction per batch, not per event.
+/// </summary>
+public sealed class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed feed) : IConsumer<Batch<TEvent>>
     where TEvent : class, ITaskEvent
 {
+    public const int BatchLimit = 100;
+    public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(10);
+
     private static readonly string Kind = KindOf(typeof(TEvent));
 
     // The timeline's data uses the API's own naming (snake_case).
     private static readonly JsonSerializerOptions DataJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public async Task Consume(ConsumeContext<TEvent> context)
+    public async Task Consume(ConsumeContext<Batch<TEvent>> context)
     {
-        var message = context.Message;
-        db.TaskEvents.Add(new TaskEventRecord
+        foreach (var item in context.Message)
         {
-            TaskId = message.TaskId,
-            Attempt = message.Attempt,
-            Kind = Kind,
-            WorkerId = message.WorkerId,
-            Timestamp = message.Timestamp,
-            DataJson = JsonSerializer.Serialize(message, DataJson),
-        });
+            var message = item.Message;
+            db.TaskEvents.Add(new TaskEventRecord
+            {
+                TaskId = message.TaskId,
+                Attempt = message.Attempt,
+                Kind = Kind,
+                WorkerId = message.WorkerId,
+                Timestamp = message.Timestamp,
+                DataJson = JsonSerializer.Serialize(message, DataJson),
+            });
+        }
         await db.SaveChangesAsync(context.CancellationToken);
-        feed.Publish(new TaskFeedItem(message.TaskId, Kind, message.Timestamp));
+        foreach (var item in context.Message) feed.Publish(new TaskFeedItem(item.Message.TaskId, Kind, item.Message.Timestamp));
     }
 
     /// <summary>TaskProgressed -> "progressed": the event's verb, as the timeline shows it.</summary>

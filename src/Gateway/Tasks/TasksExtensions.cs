@@ -48,13 +48,13 @@ public static class TasksExtensions
                 r.RegisterQuerySagaRepository<TaskState, EfSagaRepositoryContextFactory<TaskState>>();
                 r.RegisterLoadSagaRepository<TaskState, EfSagaRepositoryContextFactory<TaskState>>();
             });
-            x.AddConsumer<TaskEventRecorder<TaskStarted>>();
-            x.AddConsumer<TaskEventRecorder<TaskProgressed>>();
-            x.AddConsumer<TaskEventRecorder<TaskCompleted>>();
-            x.AddConsumer<TaskEventRecorder<TaskFailed>>();
-            x.AddConsumer<TaskEventRecorder<TaskCancelled>>();
-            x.AddConsumer<TaskEventRecorder<TaskReleased>>();
-            x.AddConsumer<TaskEventRecorder<TaskLogged>>();
+            AddTimelineRecorder<TaskStarted>(x);
+            AddTimelineRecorder<TaskProgressed>(x);
+            AddTimelineRecorder<TaskCompleted>(x);
+            AddTimelineRecorder<TaskFailed>(x);
+            AddTimelineRecorder<TaskCancelled>(x);
+            AddTimelineRecorder<TaskReleased>(x);
+            AddTimelineRecorder<TaskLogged>(x);
             x.AddConsumer<WorkerHeartbeatConsumer>();
             x.AddConsumer<WorkerStoppedConsumer>();
             x.AddConsumer<RunningServicesConsumer>();
@@ -104,6 +104,13 @@ public static class TasksExtensions
         });
         return builder;
     }
+
+    private static void AddTimelineRecorder<TEvent>(IBusRegistrationConfigurator x) where TEvent : class, ITaskEvent =>
+        x.AddConsumer<TaskEventRecorder<TEvent>>(c => c.Options<BatchOptions>(batch =>
+        {
+            batch.MessageLimit = TaskEventRecorder<TEvent>.BatchLimit;
+            batch.TimeLimit = TaskEventRecorder<TEvent>.BatchWindow;
+        }));
 
     /// <summary>
     /// Brings the database schema up to date before the gateway serves anything, waiting for the database for a
