@@ -74,7 +74,25 @@ public static class TasksExtensions
                     // Concurrent events for one task collide on the row version; retrying replays them on fresh state.
                     e.UseMessageRetry(r => r.Intervals(10, 25, 50, 100, 200, 400, 800, 1000, 1000, 2000, 2000, 5000, 5000));
                     e.UseInMemoryOutbox(context);
-                    e.ConfigureSaga<TaskState>(context);
+                    e.PrefetchCount = 2 * SagaPartitions;
+                    e.ConfigureSaga<TaskState>(context, saga =>
+                    {
+                        // A task's events are handled one at a time, different tasks' side by side: a short task's start,
+                        // progress and end arrive within milliseconds, and handled together they would collide on the
+                        // row version and wait out retries.
+                        var partition = e.CreatePartitioner(SagaPartitions);
+                        saga.Message<TaskSubmitted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<ClaimTask>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<TaskStarted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<TaskProgressed>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<TaskCompleted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<TaskFailed>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<TaskCancelled>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<TaskReleased>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<TaskHeartbeatLost>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<CancelTask>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<TaskUndispatchable>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                    });
                 });
                 bus.ReceiveEndpoint(QueueNames.TaskEvents, e =>
                 {
@@ -104,6 +122,9 @@ public static class TasksExtensions
         });
         return builder;
     }
+
+    /// <summary>Tasks whose events the saga handles at once.</summary>
+    private const int SagaPartitions = 16;
 
     private static void AddTimelineRecorder<TEvent>(IBusRegistrationConfigurator x) where TEvent : class, ITaskEvent =>
         x.AddConsumer<TaskEventRecorder<TEvent>>(c => c.Options<BatchOptions>(batch =>
