@@ -25,7 +25,7 @@ public sealed class ScriptCompiler
     private static readonly string[] Imports =
     [
         "System", "System.IO", "System.IO.Compression", "System.Linq", "System.Collections.Generic", "System.Threading",
-        "System.Threading.Tasks", "System.Text.Json", "System.Text.Json.Nodes", "AiPlatform.ScriptApi",
+        "System.Threading.Tasks", "System.Globalization", "System.Text", "System.Text.Json", "System.Text.Json.Nodes", "AiPlatform.ScriptApi",
         "AiPlatform.Lake.Batches", "AiPlatform.Lake.Catalog", "AiPlatform.Lake.Dataset", "AiPlatform.Torch", "AiPlatform.Torch.torch",
     ];
 

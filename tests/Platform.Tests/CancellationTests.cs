@@ -26,6 +26,8 @@ public sealed class CancellationTests(PlatformFixture platform)
 
         using var cancel = await platform.Http.PostAsync($"/api/v1/tasks/{waiting}/cancel", null);
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var accepted = JsonNode.Parse(await cancel.Content.ReadAsStringAsync())!;
+        Assert.NotNull(accepted["cancel_requested_at"]);
         var cancelled = await platform.WaitForStatusAsync(waiting, Patience, "cancelled", "completed", "running");
         Assert.Equal("cancelled", cancelled["status"]!.GetValue<string>());
 

@@ -44,9 +44,9 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
         var accuracy = trained["result"]!["test_accuracy"]!.GetValue<double>();
         Assert.True(accuracy >= 0.84, $"test accuracy after two epochs was {accuracy}");
         var epochs = (await platform.GetEventsAsync(train)).Where(e => e!["kind"]!.GetValue<string>() == "progressed")
-            .Select(e => e!["data"]!["metrics_json"]?.GetValue<string>()).OfType<string>().ToList();
-        Assert.Contains(epochs, m => m.Contains("\"epoch\":1"));
-        Assert.Contains(epochs, m => m.Contains("\"epoch\":2"));
+            .Select(e => e!["data"]!["metrics"]?["epoch"]?.GetValue<int>()).OfType<int>().ToList();
+        Assert.Contains(1, epochs);
+        Assert.Contains(2, epochs);
 
         var model = await GetJsonAsync("/api/v1/models/pipeline-cnn");
         Assert.Equal("ReferenceCnn", model["architecture"]!.GetValue<string>());

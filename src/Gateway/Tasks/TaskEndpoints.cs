@@ -128,6 +128,8 @@ public static class TaskEndpoints
             return ApiError.Result(409, ErrorCodes.TaskAlreadyFinished,
                 $"task {task.CorrelationId} is already {TaskStatuses.ToStatus(task.CurrentState)}; only pending or running tasks can be cancelled");
         await bus.Publish(new CancelTask(task.CorrelationId, $"cancelled by {user.ActorName()}"), ct);
+        // The saga records the cancel when it handles it; the answer already shows the request it accepted.
+        task.CancelRequestedAt ??= DateTimeOffset.UtcNow;
         return Results.Accepted($"/api/v1/tasks/{task.CorrelationId}", TaskView.From(task));
     }
 

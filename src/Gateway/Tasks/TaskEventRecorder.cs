@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Messages;
 using MassTransit;
@@ -33,11 +34,35 @@ public sealed class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed fee
                 Kind = Kind,
                 WorkerId = message.WorkerId,
                 Timestamp = message.Timestamp,
-                DataJson = JsonSerializer.Serialize(message, DataJson),
+                DataJson = DataOf(message),
             });
         }
         await db.SaveChangesAsync(context.CancellationToken);
         foreach (var item in context.Message) feed.Publish(new TaskFeedItem(item.Message.TaskId, Kind, item.Message.Timestamp));
+    }
+
+    /// <summary>
+    /// The event as the timeline shows it. Fields that carry JSON as text on the bus (metrics, a result) appear as the
+    /// objects they are, named as the task view names them: <c>metrics_json: "{...}"</c> becomes <c>metrics: {...}</c>.
+    /// </summary>
+    private static string DataOf(TEvent message)
+    {
+        var data = JsonSerializer.SerializeToNode(message, DataJson)!.AsObject();
+        foreach (var (name, value) in data.ToList())
+        {
+            if (!name.EndsWith("_json", StringComparison.Ordinal) || value is not JsonValue text || !text.TryGetValue<string>(out var json)) continue;
+            try
+            {
+                var parsed = JsonNode.Parse(json);
+                data.Remove(name);
+                data[name[..^"_json".Length]] = parsed;
+            }
+            catch (JsonException)
+            {
+                // Not JSON after all: shown as the text it is.
+            }
+        }
+        return data.ToJsonString();
     }
 
     /// <summary>TaskProgressed -> "progressed": the event's verb, as the timeline shows it.</summary>

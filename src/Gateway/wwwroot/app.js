@@ -123,9 +123,9 @@ async function showDetail(id) {
     created_at: task.created_at, started_at: task.started_at, finished_at: task.finished_at, endpoint: task.endpoint };
   $("detail-overview").textContent = JSON.stringify(overview, null, 2);
   $("detail-events").innerHTML = events.map((e) => `<li>${esc(new Date(e.timestamp).toLocaleTimeString())} <b>${esc(e.kind)}</b>
-      ${esc(e.data.message ?? e.data.error ?? e.data.reason ?? "")} ${e.data.metrics_json ? esc(e.data.metrics_json) : ""}</li>`).join("");
-  const epochs = events.filter((e) => e.kind === "progressed" && e.data.metrics_json)
-    .map((e) => JSON.parse(e.data.metrics_json)).filter((m) => m.epoch != null);
+      ${esc(e.data.message ?? e.data.error ?? e.data.reason ?? "")} ${e.data.metrics ? esc(JSON.stringify(e.data.metrics)) : ""}</li>`).join("");
+  const epochs = events.filter((e) => e.kind === "progressed" && e.data.metrics)
+    .map((e) => e.data.metrics).filter((m) => m.epoch != null);
   drawCurves(epochs);
 }
 
