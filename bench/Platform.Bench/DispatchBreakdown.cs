@@ -33,7 +33,7 @@ internal static class DispatchBreakdown
     private static readonly (string Stage, Func<DispatchTrace, TimeSpan> Duration)[] Stages =
     [
         ("HTTP request read, authenticated, validated", t => t.Created - t.Posted),
-        ("row inserted, TaskSubmitted to the saga, saga loads the row, command sent", t => t.CommandSent - t.Created),
+        ("row inserted and committed, command sent by the gateway", t => t.CommandSent - t.Created),
         ("command through the broker to the worker's consumer", t => t.Received - t.CommandSent),
         ("claim: request to the saga, saga transaction, answer", t => t.Claimed - t.Received),
         ("worker stamps TaskStarted", t => t.Started - t.Claimed),
