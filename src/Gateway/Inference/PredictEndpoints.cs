@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Gateway.Tasks;
@@ -9,45 +8,35 @@ using Microsoft.Extensions.Options;
 
 namespace AiPlatform.Gateway.Inference;
 
-public sealed record PredictionView(int Prediction, float Confidence, float[] Probabilities);
-
-public sealed record BatchPredictionView(IReadOnlyList<PredictionView> Predictions, [property: JsonPropertyName("worker_id")] string WorkerId);
-
 /// <summary>
-/// <c>POST /api/v1/tasks/{id}/predict</c>: the request travels over the bus to the service's replicas on the serve
-/// workers. The gateway only decodes and checks images; it never loads a model.
+/// <c>POST /api/v1/tasks/{id}/predict</c>: the request body travels untouched over the bus to the service's replicas on
+/// the serve workers, and the serving script's answer comes back as the response body. The gateway checks only that the
+/// body is JSON within the size limit; what the body holds (images, feature rows...) is the serving script's to read.
 /// </summary>
 public static class PredictEndpoints
 {
+    /// <summary>Response header naming the serve worker whose replica answered.</summary>
+    public const string ServedByHeader = "X-Served-By";
+
     public static void MapPredictEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/v1/tasks").WithTags("Inference")
-            .MapPost("/{id}/predict", PredictAsync).WithName("Predict").Accepts<JsonElement>("application/json")
+            .MapPost("/{id}/predict", PredictAsync).WithName("Predict")
+            .WithSummary("Predict with a running inference service")
+            .WithDescription("The body is the service's own JSON (mnist/serve.csx: {\"image\": ...} or {\"images\": [...]}; " +
+                             "tabular/serve.csx: {\"inputs\": [[8 numbers], ...]}), passed to its serving script as sent; the answer is the script's.")
+            .Accepts<JsonElement>("application/json")
             .RequireRateLimiting(RequestLimits.PredictPolicy)
-            .Produces<PredictionView>().Produces<BatchPredictionView>().Produces<ApiError>(400).Produces<ApiError>(404)
+            .Produces<JsonElement>().Produces<ApiError>(400).Produces<ApiError>(404)
             .Produces<ApiError>(409).Produces<ApiError>(413).Produces<ApiError>(429).Produces<ApiError>(502).Produces<ApiError>(503);
     }
 
-    private static async Task<IResult> PredictAsync(string id, HttpRequest http, PlatformDbContext db,
-        IRequestClient<PredictImages> replicas, IOptions<PredictOptions> options, CancellationToken ct)
+    private static async Task<IResult> PredictAsync(string id, HttpRequest http, HttpResponse response, PlatformDbContext db,
+        IRequestClient<Predict> replicas, IOptions<PredictOptions> options, CancellationToken ct)
     {
         // The body is checked first: a malformed or oversized request costs no database round trip.
-        var limits = options.Value;
-        var (body, bodyError) = await JsonBody.ReadAsync(http, limits.MaxBodyBytes, ct);
+        var (body, bodyError) = await JsonBody.ReadTextAsync(http, options.Value.MaxBodyBytes, ct);
         if (body is null) return bodyError!;
-        List<float[]> images;
-        bool batch;
-        using (body)
-        {
-            try
-            {
-                (images, batch) = ParseImages(body.RootElement, limits);
-            }
-            catch (ImageFormatException e)
-            {
-                return ApiError.BadRequest(e.Message);
-            }
-        }
 
         if (await TaskEndpoints.FindAsync(db, id, ct) is not { } task) return TaskEndpoints.NotFound(id);
         if (task.Type != TaskTypes.Inference)
@@ -58,12 +47,14 @@ public static class PredictEndpoints
 
         try
         {
-            var response = await replicas.GetResponse<PredictionsMade, PredictionFailed>(new PredictImages(task.CorrelationId, images), ct);
-            if (response.Is(out Response<PredictionFailed>? failed))
-                return ApiError.Result(502, ErrorCodes.PredictionFailed, $"the model replica on {failed.Message.WorkerId} failed: {failed.Message.Error}");
-            response.Is(out Response<PredictionsMade>? made);
-            var views = made!.Message.Predictions.Select(p => new PredictionView(p.Label, p.Confidence, p.Probabilities)).ToList();
-            return batch ? Results.Ok(new BatchPredictionView(views, made.Message.WorkerId)) : Results.Ok(views[0]);
+            var answer = await replicas.GetResponse<PredictionMade, PredictionFailed>(new Predict(task.CorrelationId, body), ct);
+            if (answer.Is(out Response<PredictionFailed>? failed))
+                return failed.Message.InvalidInput
+                    ? ApiError.BadRequest(failed.Message.Error)
+                    : ApiError.Result(502, ErrorCodes.PredictionFailed, $"the model replica on {failed.Message.WorkerId} failed: {failed.Message.Error}");
+            answer.Is(out Response<PredictionMade>? made);
+            response.Headers[ServedByHeader] = made!.Message.WorkerId;
+            return Results.Text(made.Message.AnswerJson, "application/json");
         }
         catch (RequestTimeoutException)
         {
@@ -74,16 +65,5 @@ public static class PredictEndpoints
             return ApiError.Result(502, ErrorCodes.PredictionFailed,
                 $"the model replica failed: {e.Fault?.Exceptions.FirstOrDefault()?.Message ?? "no details"}");
         }
-    }
-
-    private static (List<float[]> Images, bool Batch) ParseImages(JsonElement body, PredictOptions limits)
-    {
-        var budget = new PixelBudget(limits.MaxPixelsPerImage, limits.MaxPixelsPerRequest);
-        if (body.ValueKind != JsonValueKind.Object) throw new ImageFormatException("request body must be a JSON object with 'image' or 'images'");
-        if (body.TryGetProperty("image", out var one)) return ([ImageInput.Parse(one, "field 'image'", budget)], false);
-        if (!body.TryGetProperty("images", out var many)) throw new ImageFormatException("field 'image' (or 'images' for a batch) is required");
-        if (many.ValueKind != JsonValueKind.Array || many.GetArrayLength() < 1 || many.GetArrayLength() > limits.MaxImagesPerRequest)
-            throw new ImageFormatException($"field 'images' must be an array of 1 to {limits.MaxImagesPerRequest} images");
-        return (many.EnumerateArray().Select((image, i) => ImageInput.Parse(image, $"field 'images[{i}]'", budget)).ToList(), true);
     }
 }
