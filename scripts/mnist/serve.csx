@@ -5,7 +5,7 @@
 // request:  {"image": x} or {"images": [x, ...]}; x is a base64 PNG (any size, resized to 28x28), base64 of 784 raw
 //           grey bytes, or 784 numbers in [0, 1]
 // answer:   {"prediction": 3, "confidence": 0.97, "probabilities": [10 numbers]}, or {"predictions": [...]} for "images"
-// params:   threads, max_batch_size (64), max_batch_delay_ms (1): requests arriving together share one forward pass
+// params:   threads, max_batch_size (64), max_batch_delay_ms (0): requests arriving together share one forward pass
 #load "cnn.csx"
 
 async Task<IPredictor> Run(string input, string output, ScriptParams p)
@@ -18,7 +18,7 @@ async Task<IPredictor> Run(string input, string output, ScriptParams p)
     model.load_state_dict(artifact.Weights);
     model.eval();
     Context.Log($"serving {input} version {artifact.Version} (test accuracy {artifact.Metrics["test_accuracy"]})");
-    return new CnnPredictor(model, p.GetInt("max_batch_size", 64), TimeSpan.FromMilliseconds(p.GetDouble("max_batch_delay_ms", 1)));
+    return new CnnPredictor(model, p.GetInt("max_batch_size", 64), TimeSpan.FromMilliseconds(p.GetDouble("max_batch_delay_ms", 0)));
 }
 
 sealed class CnnPredictor(ReferenceCnn model, int maxBatchSize, TimeSpan maxBatchDelay) : IPredictor

@@ -2,7 +2,7 @@
 //
 // request:  {"inputs": [[f1, ..., f8], ...]}: one or more rows of the model's feature count (8 for the example)
 // answer:   {"predictions": [{"prediction": 2, "confidence": 0.93, "probabilities": [3 numbers]}, ...]}, one per row
-// params:   max_batch_size (64), max_batch_delay_ms (1): requests arriving together share one forward pass
+// params:   max_batch_size (64), max_batch_delay_ms (0): requests arriving together share one forward pass
 #load "mlp.csx"
 
 async Task<IPredictor> Run(string input, string output, ScriptParams p)
@@ -15,7 +15,7 @@ async Task<IPredictor> Run(string input, string output, ScriptParams p)
     model.load_state_dict(artifact.Weights);
     model.eval();
     Context.Log($"serving {input}: {model.Features}-{model.Hidden}-{model.Classes} MLP, test accuracy {artifact.Metrics["test_accuracy"]}");
-    return new MlpPredictor(model, p.GetInt("max_batch_size", 64), TimeSpan.FromMilliseconds(p.GetDouble("max_batch_delay_ms", 1)));
+    return new MlpPredictor(model, p.GetInt("max_batch_size", 64), TimeSpan.FromMilliseconds(p.GetDouble("max_batch_delay_ms", 0)));
 }
 
 sealed class MlpPredictor(TabularMlp model, int maxBatchSize, TimeSpan maxBatchDelay) : IPredictor

@@ -22,8 +22,8 @@ public interface IPredictor : IDisposable
     /// <summary>Most requests one <see cref="Predict"/> call receives.</summary>
     int MaxBatchSize => 64;
 
-    /// <summary>How long the first request of a batch may wait for others to join it; zero batches only what is already waiting.</summary>
-    TimeSpan MaxBatchDelay => TimeSpan.FromMilliseconds(1);
+    /// <summary>How long the first request of a batch may wait for others to join it; zero (the default, as in Triton) batches what queued while the model was busy, which costs an idle service no latency.</summary>
+    TimeSpan MaxBatchDelay => TimeSpan.Zero;
 }
 
 /// <summary>A predict request the model cannot take; its message goes back to the caller with 400 INVALID_REQUEST.</summary>

@@ -32,38 +32,62 @@ public static class PredictEndpoints
     }
 
     private static async Task<IResult> PredictAsync(string id, HttpRequest http, HttpResponse response, PlatformDbContext db,
-        IRequestClient<Predict> replicas, IOptions<PredictOptions> options, CancellationToken ct)
+        RunningServices runningServices, IRequestClient<Predict> replicas, IOptions<PredictOptions> options, CancellationToken ct)
     {
         // The body is checked first: a malformed or oversized request costs no database round trip.
         var (body, bodyError) = await JsonBody.ReadTextAsync(http, options.Value.MaxBodyBytes, ct);
         if (body is null) return bodyError!;
-
-        if (await TaskEndpoints.FindAsync(db, id, ct) is not { } task) return TaskEndpoints.NotFound(id);
-        if (task.Type != TaskTypes.Inference)
-            return ApiError.Result(409, ErrorCodes.NotAnInferenceTask, $"task {task.CorrelationId} is a {task.Type} task; only inference tasks predict");
-        if (task.CurrentState != TaskStatuses.RunningState)
-            return ApiError.Result(409, ErrorCodes.ServiceNotRunning,
-                $"inference service {task.Name} is {TaskStatuses.ToStatus(task.CurrentState)}; it predicts only while running");
+        if (!Guid.TryParse(id, out var taskId)) return TaskEndpoints.NotFound(id);
+        if (!runningServices.TryGet(taskId, out var name))
+        {
+            var (running, refusal) = await LookUpAsync(db, runningServices, id, ct);
+            if (running is null) return refusal!;
+            name = running;
+        }
 
         try
         {
-            var answer = await replicas.GetResponse<PredictionMade, PredictionFailed>(new Predict(task.CorrelationId, body), ct);
-            if (answer.Is(out Response<PredictionFailed>? failed))
-                return failed.Message.InvalidInput
-                    ? ApiError.BadRequest(failed.Message.Error)
-                    : ApiError.Result(502, ErrorCodes.PredictionFailed, $"the model replica on {failed.Message.WorkerId} failed: {failed.Message.Error}");
-            answer.Is(out Response<PredictionMade>? made);
-            response.Headers[ServedByHeader] = made!.Message.WorkerId;
-            return Results.Text(made.Message.AnswerJson, "application/json");
+            var answer = await replicas.GetResponse<PredictionMade, PredictionFailed>(new Predict(taskId, body), ct);
+            if (answer.Is(out Response<PredictionMade>? made))
+            {
+                response.Headers[ServedByHeader] = made.Message.WorkerId;
+                return Results.Text(made.Message.AnswerJson, "application/json");
+            }
+            answer.Is(out Response<PredictionFailed>? failed);
+            if (failed!.Message.InvalidInput) return ApiError.BadRequest(failed.Message.Error);
+            return await StoppedMeanwhileAsync() ?? ApiError.Result(502, ErrorCodes.PredictionFailed,
+                $"the model replica on {failed.Message.WorkerId} failed: {failed.Message.Error}");
         }
         catch (RequestTimeoutException)
         {
-            return ApiError.Result(503, ErrorCodes.ServiceUnavailable, $"no replica of {task.Name} answered in time; are serve workers running?");
+            return await StoppedMeanwhileAsync() ??
+                   ApiError.Result(503, ErrorCodes.ServiceUnavailable, $"no replica of {name} answered in time; are serve workers running?");
         }
         catch (RequestFaultException e)
         {
             return ApiError.Result(502, ErrorCodes.PredictionFailed,
                 $"the model replica failed: {e.Fault?.Exceptions.FirstOrDefault()?.Message ?? "no details"}");
         }
+
+        // A service that stopped while this request was on its way is not running, rather than failing.
+        async Task<IResult?> StoppedMeanwhileAsync()
+        {
+            runningServices.Forget(taskId);
+            return (await LookUpAsync(db, runningServices, id, CancellationToken.None)).Refusal;
+        }
+    }
+
+    /// <returns>The service's name when it is a running inference task, else the answer that says why it cannot predict.</returns>
+    private static async Task<(string? Name, IResult? Refusal)> LookUpAsync(PlatformDbContext db, RunningServices runningServices, string id,
+        CancellationToken ct)
+    {
+        if (await TaskEndpoints.FindAsync(db, id, ct) is not { } task) return (null, TaskEndpoints.NotFound(id));
+        if (task.Type != TaskTypes.Inference)
+            return (null, ApiError.Result(409, ErrorCodes.NotAnInferenceTask, $"task {task.CorrelationId} is a {task.Type} task; only inference tasks predict"));
+        if (task.CurrentState != TaskStatuses.RunningState)
+            return (null, ApiError.Result(409, ErrorCodes.ServiceNotRunning,
+                $"inference service {task.Name} is {TaskStatuses.ToStatus(task.CurrentState)}; it predicts only while running"));
+        runningServices.Remember(task.CorrelationId, task.Name);
+        return (task.Name, null);
     }
 }

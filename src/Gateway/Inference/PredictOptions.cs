@@ -14,6 +14,9 @@ public sealed class PredictOptions
 
     public int QueuedRequests { get; set; } = 64;
 
+    /// <summary>How long the gateway trusts that a service it found running still runs, before it reads the task again.</summary>
+    public TimeSpan RunningServiceCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Sustained predict requests per second from one client address (a token bucket of twice this depth).</summary>
     public int RequestsPerSecondPerClient { get; set; } = 200;
 }
