@@ -1,7 +1,8 @@
 // Serving benchmark: predict latency through the gateway (p50/p99 at concurrency 1) and throughput at concurrency 16
 // and 64 with one and with two serve workers, for the reference CNN, on the real local services; the engine's own
 // batch throughput in this process is the reference every figure is set against.
-// usage: dotnet run -c Release --project bench/Serving.Bench [-- --requests 2000]
+// usage: dotnet run -c Release --project bench/Serving.Bench [-- --requests 2000] [--threads N (engine threads per replica;
+// default all cores: on a 2-core machine two replicas of 2 threads each contend, with 1 each a second replica has a core)]
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -11,11 +12,13 @@ using AiPlatform.Lake.ObjectStore;
 using static AiPlatform.Torch.torch;
 
 var requests = Option("--requests", 2000);
+var threads = Option("--threads", 0);
 var image = Enumerable.Range(0, 784).Select(i => i % 28 / 28f).ToArray();
 
 Console.WriteLine($"Serving benchmark: reference CNN, single-image predict requests through the gateway ({Environment.ProcessorCount} cores,");
 Console.WriteLine("a shared machine: read the ratios, not the absolute figures)");
 var engine = MeasureEngine(image);
+Console.WriteLine($"engine threads per replica: {(threads > 0 ? threads : Environment.ProcessorCount)}");
 Console.WriteLine($"engine alone, in process: one image {engine.SingleMs:0.00} ms; batches of 256: {engine.BatchImagesPerSecond:0} images/s");
 
 await using var fleet = await LocalFleet.StartAsync(new FleetOptions
@@ -32,7 +35,11 @@ await using var fleet = await LocalFleet.StartAsync(new FleetOptions
 using (var model = new ReferenceCnn())
     await new LakeCatalog(new LakeOptions { Root = fleet.LakeRoot }).Models.SaveAsync("bench-cnn",
         new ModelArtifact(ReferenceCnn.Architecture, model.save_state_dict(), [], [], []));
-using var submitted = await fleet.Http.PostAsJsonAsync("/api/v1/tasks", new { type = "inference", name = "bench-service", model = "bench-cnn" });
+using var submitted = await fleet.Http.PostAsJsonAsync("/api/v1/tasks", new
+{
+    type = "inference", name = "bench-service", model = "bench-cnn",
+    @params = threads > 0 ? new JsonObject { ["threads"] = threads } : new JsonObject(),
+});
 var service = (await submitted.Content.ReadFromJsonAsync<JsonNode>())!["id"]!.GetValue<Guid>();
 while ((await fleet.Http.GetFromJsonAsync<JsonNode>($"/api/v1/tasks/{service}"))!["status"]!.GetValue<string>() != "running") await Task.Delay(100);
 

@@ -145,7 +145,7 @@ public sealed class RunnerChild
     {
         if (e is System.Reflection.TargetInvocationException { InnerException: { } inner }) e = inner;
         if (e is AggregateException { InnerExceptions.Count: 1 } aggregate) e = aggregate.InnerExceptions[0];
-        var message = e is ScriptCompilationException or InvalidInputException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+        var message = e is ScriptCompilationException ? e.Message : $"{e.GetType().Name}: {e.Message}";
         return ClientMessages.Redact(message, [Environment.GetEnvironmentVariable("Lake__Root")]);
     }
 
