@@ -37,19 +37,20 @@ public sealed class BatchedServingTests(PlatformFixture platform)
         var good = Enumerable.Range(0, 10).Select(id => PredictAsync(service, new { id })).ToList();
         var exploding = PredictAsync(service, new { id = 100, explode = true });
         var invalid = PredictAsync(service, new { id = 101, invalid = true });
-        await Task.WhenAll([.. good, exploding, invalid]);
+        var goodAnswers = await Task.WhenAll(good);
+        var (explodingAnswer, invalidAnswer) = (await exploding, await invalid);
 
-        foreach (var (request, id) in good.Select((g, i) => (g.Result, i)))
+        foreach (var (answer, id) in goodAnswers.Select((a, i) => (a, i)))
         {
-            Assert.True(request.Status == HttpStatusCode.OK, $"request {id}: {request.Status} {request.Body}");
-            Assert.Equal(id, request.Body["id"]!.GetValue<int>());
+            Assert.True(answer.Status == HttpStatusCode.OK, $"request {id}: {answer.Status} {answer.Body}");
+            Assert.Equal(id, answer.Body["id"]!.GetValue<int>());
         }
-        Assert.Equal(HttpStatusCode.BadGateway, exploding.Result.Status);
-        Assert.Equal("PREDICTION_FAILED", exploding.Result.Body["error"]!["code"]!.GetValue<string>());
-        Assert.Contains("the model exploded", exploding.Result.Body["error"]!["message"]!.GetValue<string>());
-        Assert.Equal(HttpStatusCode.BadRequest, invalid.Result.Status);
-        Assert.Equal("INVALID_REQUEST", invalid.Result.Body["error"]!["code"]!.GetValue<string>());
-        Assert.Equal("field 'invalid' is not something this model takes", invalid.Result.Body["error"]!["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadGateway, explodingAnswer.Status);
+        Assert.Equal("PREDICTION_FAILED", explodingAnswer.Body["error"]!["code"]!.GetValue<string>());
+        Assert.Contains("the model exploded", explodingAnswer.Body["error"]!["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, invalidAnswer.Status);
+        Assert.Equal("INVALID_REQUEST", invalidAnswer.Body["error"]!["code"]!.GetValue<string>());
+        Assert.Equal("field 'invalid' is not something this model takes", invalidAnswer.Body["error"]!["message"]!.GetValue<string>());
 
         // The service lives on after both.
         var after = await PredictAsync(service, new { id = 7 });
