@@ -1,6 +1,11 @@
-// Serves a model trained by train.csx: loads its weights from the lake and answers predictions until the inference
-// task is cancelled. `input` is the model reference the gateway resolved at submit (e.g. fashion-cnn@production
-// arrives as fashion-cnn@4); params: threads.
+// Serves a model trained by train.csx: loads its weights from the lake and answers predict requests until the
+// inference task is cancelled. `input` is the model reference the gateway resolved at submit (e.g. fashion-cnn@production
+// arrives as fashion-cnn@4).
+//
+// request:  {"image": x} or {"images": [x, ...]}; x is a base64 PNG (any size, resized to 28x28), base64 of 784 raw
+//           grey bytes, or 784 numbers in [0, 1]
+// answer:   {"prediction": 3, "confidence": 0.97, "probabilities": [10 numbers]}, or {"predictions": [...]} for "images"
+// params:   threads, max_batch_size (64), max_batch_delay_ms (0): requests arriving together share one forward pass
 #load "cnn.csx"
 
 async Task<IPredictor> Run(string input, string output, ScriptParams p)
@@ -13,24 +18,34 @@ async Task<IPredictor> Run(string input, string output, ScriptParams p)
     model.load_state_dict(artifact.Weights);
     model.eval();
     Context.Log($"serving {input} version {artifact.Version} (test accuracy {artifact.Metrics["test_accuracy"]})");
-    return new CnnPredictor(model);
+    return new CnnPredictor(model, p.GetInt("max_batch_size", 64), TimeSpan.FromMilliseconds(p.GetDouble("max_batch_delay_ms", 0)));
 }
 
-sealed class CnnPredictor(ReferenceCnn model) : IPredictor
+sealed class CnnPredictor(ReferenceCnn model, int maxBatchSize, TimeSpan maxBatchDelay) : IPredictor
 {
-    public IReadOnlyList<ClassPrediction> Predict(IReadOnlyList<float[]> images)
+    public int MaxBatchSize => maxBatchSize;
+    public TimeSpan MaxBatchDelay => maxBatchDelay;
+
+    public IReadOnlyList<object?> Predict(IReadOnlyList<JsonElement> requests)
     {
+        // Every image of every request of the batch goes through one forward pass.
+        var decoded = requests.Select(r => ImageRequest.Parse(r)).ToList();
+        var images = decoded.SelectMany(d => d.Images).ToList();
+        var pixels = new float[images.Count * 784];
+        for (var i = 0; i < images.Count; i++) images[i].CopyTo(pixels, i * 784);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var flat = new float[images.Count * 784];
-        for (var i = 0; i < images.Count; i++) images[i].CopyTo(flat, i * 784);
-        var probabilities = model.forward(tensor(flat, images.Count, 784)).softmax(1).ToArray<float>();
-        return Enumerable.Range(0, images.Count).Select(i =>
+        var predictions = ClassPrediction.FromRows(model.forward(tensor(pixels, images.Count, 784)).softmax(1).ToArray<float>(), 10);
+
+        var answers = new List<object?>(requests.Count);
+        var next = 0;
+        foreach (var request in decoded)
         {
-            var row = probabilities.AsSpan(i * 10, 10).ToArray();
-            var label = Array.IndexOf(row, row.Max());
-            return new ClassPrediction(label, row[label], row);
-        }).ToList();
+            var own = predictions.Skip(next).Take(request.Images.Count).ToList();
+            next += own.Count;
+            answers.Add(request.IsBatch ? new { predictions = own } : own[0]);
+        }
+        return answers;
     }
 
     public void Dispose() => model.Dispose();

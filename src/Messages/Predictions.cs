@@ -1,10 +1,10 @@
 namespace AiPlatform.Messages;
 
-/// <summary>One or more images, each as 784 floats in [0,1] row-major; the gateway normalises every accepted input form to this.</summary>
-public record PredictImages(Guid TaskId, IReadOnlyList<float[]> Images);
+/// <param name="Body">The predict request's body exactly as the caller sent it: the serving script reads it, the gateway does not.</param>
+public record Predict(Guid TaskId, string Body);
 
-public record Prediction(int Label, float Confidence, float[] Probabilities);
+/// <param name="AnswerJson">The serving script's answer, the caller's response body.</param>
+public record PredictionMade(Guid TaskId, string WorkerId, string AnswerJson);
 
-public record PredictionsMade(Guid TaskId, string WorkerId, IReadOnlyList<Prediction> Predictions);
-
-public record PredictionFailed(Guid TaskId, string WorkerId, string Error);
+/// <param name="InvalidInput">The serving script refused the request (the caller's fault), rather than failing on it.</param>
+public record PredictionFailed(Guid TaskId, string WorkerId, string Error, bool InvalidInput);

@@ -17,7 +17,8 @@ public sealed record RunScript(Guid TaskId, string TaskName, int Attempt, string
 
 public sealed record CancelScript(string Reason) : RunnerCommand;
 
-public sealed record PredictRequest(long RequestId, IReadOnlyList<float[]> Images) : RunnerCommand;
+/// <param name="Body">The predict request's body, as its caller sent it to the gateway.</param>
+public sealed record PredictRequest(long RequestId, string Body) : RunnerCommand;
 
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "ev")]
 [JsonDerivedType(typeof(RunnerReady), "ready")]
@@ -44,8 +45,10 @@ public sealed record ScriptCancelled(string Reason) : RunnerEvent;
 
 public sealed record ScriptServing : RunnerEvent;
 
-/// <param name="Error">Set instead of predictions when the predictor threw.</param>
-public sealed record PredictReply(long RequestId, IReadOnlyList<AiPlatform.ScriptApi.ClassPrediction>? Predictions, string? Error) : RunnerEvent;
+/// <param name="AnswerJson">The predictor's answer to this request, the caller's response body.</param>
+/// <param name="Error">Set instead of an answer when the predictor failed on this request.</param>
+/// <param name="InvalidInput">The predictor refused the request itself (the caller's fault, not the model's).</param>
+public sealed record PredictReply(long RequestId, string? AnswerJson, string? Error, bool InvalidInput) : RunnerEvent;
 
 internal static class ProtocolJson
 {

@@ -17,8 +17,7 @@ public sealed class RunnerChild
     private readonly Stream _protocolOut;
     private readonly Lock _writeLock = new();
     private CancellationTokenSource? _running;
-    private IPredictor? _predictor;
-    private readonly SemaphoreSlim _predictGate = new(1, 1);
+    private volatile PredictorHost? _serving;
     private readonly Lazy<LakeCatalog> _lake = new(() => new LakeCatalog(LakeSettings.FromEnvironment()));
 
     private RunnerChild(ScriptCompiler compiler, Stream protocolOut)
@@ -54,7 +53,7 @@ public sealed class RunnerChild
                     child._running?.Cancel();
                     break;
                 case PredictRequest predict:
-                    pending.Add(Task.Run(() => child.PredictAsync(predict)));
+                    pending.Add(child.AnswerAsync(predict));
                     break;
             }
             pending.RemoveAll(t => t.IsCompleted);
@@ -103,7 +102,8 @@ public sealed class RunnerChild
     {
         if (result is not IPredictor predictor)
             throw new InvalidOperationException($"a serving script's Run must return an {nameof(IPredictor)}, got {result?.GetType().Name ?? "null"}");
-        _predictor = predictor;
+        var serving = new PredictorHost(predictor);
+        _serving = serving;
         Emit(new ScriptServing());
         try
         {
@@ -111,29 +111,25 @@ public sealed class RunnerChild
         }
         finally
         {
-            await _predictGate.WaitAsync(CancellationToken.None);
-            _predictor = null;
-            _predictGate.Release();
-            predictor.Dispose();
+            _serving = null;
+            await serving.DisposeAsync();
         }
     }
 
-    private async Task PredictAsync(PredictRequest request)
+    private async Task AnswerAsync(PredictRequest request)
     {
-        // One forward pass at a time: the engine uses every core for each batch already.
-        await _predictGate.WaitAsync();
         try
         {
-            if (_predictor is null) throw new InvalidOperationException("this replica is not serving a model");
-            Emit(new PredictReply(request.RequestId, _predictor.Predict(request.Images), null));
+            var serving = _serving ?? throw new InvalidOperationException("this replica is not serving a model");
+            Emit(new PredictReply(request.RequestId, await serving.PredictAsync(request.Body), null, false));
+        }
+        catch (InvalidInputException e)
+        {
+            Emit(new PredictReply(request.RequestId, null, e.Message, true));
         }
         catch (Exception e)
         {
-            Emit(new PredictReply(request.RequestId, null, Describe(e)));
-        }
-        finally
-        {
-            _predictGate.Release();
+            Emit(new PredictReply(request.RequestId, null, Describe(e), false));
         }
     }
 

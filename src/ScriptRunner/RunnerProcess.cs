@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using AiPlatform.ScriptApi;
 
 namespace AiPlatform.ScriptRunner;
 
@@ -14,7 +13,7 @@ public sealed class RunnerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<IReadOnlyList<ClassPrediction>>> _predictions = new();
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<PredictReply>> _predictions = new();
     private readonly StringBuilder _stderrTail = new();
     private readonly Lock _writeLock = new();
     private TaskCompletionSource<ScriptOutcome>? _outcome;
@@ -67,14 +66,15 @@ public sealed class RunnerProcess : IAsyncDisposable
         return outcome.Task;
     }
 
-    public async Task<IReadOnlyList<ClassPrediction>> PredictAsync(IReadOnlyList<float[]> images, CancellationToken cancellation)
+    /// <summary>Hands one predict request's body to the serving script; the reply holds its answer or why it has none.</summary>
+    public async Task<PredictReply> PredictAsync(string body, CancellationToken cancellation)
     {
         var id = Interlocked.Increment(ref _nextRequestId);
-        var reply = new TaskCompletionSource<IReadOnlyList<ClassPrediction>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reply = new TaskCompletionSource<PredictReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         _predictions[id] = reply;
         try
         {
-            Send(new PredictRequest(id, images));
+            Send(new PredictRequest(id, body));
             return await reply.Task.WaitAsync(cancellation);
         }
         finally
@@ -157,8 +157,7 @@ public sealed class RunnerProcess : IAsyncDisposable
             case ScriptFailed failed: _outcome?.TrySetResult(new ScriptOutcome.Failed(failed.Error)); break;
             case ScriptCancelled cancelled: _outcome?.TrySetResult(new ScriptOutcome.Cancelled(cancelled.Reason)); break;
             case PredictReply reply when _predictions.TryGetValue(reply.RequestId, out var pending):
-                if (reply.Error is null) pending.TrySetResult(reply.Predictions!);
-                else pending.TrySetException(new InvalidOperationException(reply.Error));
+                pending.TrySetResult(reply);
                 break;
         }
     }

@@ -22,20 +22,21 @@ public sealed class StartInferenceServiceConsumer(ServiceReplicas replicas, ILog
     }
 }
 
-/// <summary>Answers a prediction request from the replica of the named service in this worker.</summary>
-public sealed class PredictImagesConsumer(ServiceReplicas replicas, WorkerIdentity identity) : IConsumer<PredictImages>
+/// <summary>Answers a predict request from the replica of the named service in this worker.</summary>
+public sealed class PredictConsumer(ServiceReplicas replicas, WorkerIdentity identity) : IConsumer<Predict>
 {
-    public async Task Consume(ConsumeContext<PredictImages> context)
+    public async Task Consume(ConsumeContext<Predict> context)
     {
+        var request = context.Message;
         try
         {
-            var predictions = await replicas.PredictAsync(context.Message.TaskId, context.Message.Images, context.CancellationToken);
-            await context.RespondAsync(new PredictionsMade(context.Message.TaskId, identity.WorkerId,
-                predictions.Select(p => new Prediction(p.Label, p.Confidence, p.Probabilities)).ToList()));
+            var reply = await replicas.PredictAsync(request.TaskId, request.Body, context.CancellationToken);
+            if (reply.AnswerJson is { } answer) await context.RespondAsync(new PredictionMade(request.TaskId, identity.WorkerId, answer));
+            else await context.RespondAsync(new PredictionFailed(request.TaskId, identity.WorkerId, reply.Error ?? "no answer", reply.InvalidInput));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await context.RespondAsync(new PredictionFailed(context.Message.TaskId, identity.WorkerId, e.Message));
+            await context.RespondAsync(new PredictionFailed(request.TaskId, identity.WorkerId, e.Message, false));
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using AiPlatform.Messages;
-using AiPlatform.ScriptApi;
 using AiPlatform.ScriptRunner;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -33,12 +32,12 @@ public sealed class ServiceReplicas(
         return replica.Value;
     }
 
-    public async Task<IReadOnlyList<ClassPrediction>> PredictAsync(Guid taskId, IReadOnlyList<float[]> images, CancellationToken cancellation)
+    public async Task<PredictReply> PredictAsync(Guid taskId, string body, CancellationToken cancellation)
     {
         if (!_replicas.TryGetValue(taskId, out var replica))
             throw new InvalidOperationException($"worker {identity.WorkerId} does not host service {taskId}");
         var runner = await replica.Value.WaitAsync(ReplicaStartTimeout, cancellation);
-        return await runner.PredictAsync(images, cancellation);
+        return await runner.PredictAsync(body, cancellation);
     }
 
     private async Task<RunnerProcess> StartReplicaAsync(StartInferenceService command)

@@ -41,14 +41,15 @@ public sealed class WorkerRole
         Registrations.Add(x =>
         {
             x.AddConsumer<StartInferenceServiceConsumer>();
-            x.AddConsumer<PredictImagesConsumer>();
+            x.AddConsumer<PredictConsumer>();
         });
         InstanceEndpoint.Add((context, e) => e.ConfigureConsumer<StartInferenceServiceConsumer>(context));
         Endpoints.Add((context, bus, options) => bus.ReceiveEndpoint(QueueNames.Predictions, e =>
         {
-            e.PrefetchCount = 32;
-            e.ConcurrentMessageLimit = 32;
-            e.ConfigureConsumer<PredictImagesConsumer>(context);
+            // More requests than one batch, so the next batch gathers while the model runs the current one.
+            e.PrefetchCount = options.PredictRequestsInFlight;
+            e.ConcurrentMessageLimit = options.PredictRequestsInFlight;
+            e.ConfigureConsumer<PredictConsumer>(context);
         }));
         return this;
     }

@@ -40,6 +40,12 @@ public sealed class WorkerOptions
     /// <summary>How long a worker that gave up may take to stop before it exits regardless.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Predict requests a serve worker takes from the queue at once (its prefetch): more than a serving script's batch,
+    /// so a batch gathers while the model runs the one before; the rest stay in the queue for the other replicas.
+    /// </summary>
+    public int PredictRequestsInFlight { get; set; } = 128;
+
     /// <summary>How long to wait for the saga's answer when claiming a task.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

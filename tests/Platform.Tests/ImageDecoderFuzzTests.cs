@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using AiPlatform.Gateway.Inference;
+using AiPlatform.ScriptApi;
 using AiPlatform.Platform.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

@@ -31,6 +31,7 @@ public static class RequestLimits
     {
         var services = builder.Services;
         services.Configure<PredictOptions>(builder.Configuration.GetSection("Predict"));
+        services.AddSingleton<RunningServices>();
         services.Configure<StreamOptions>(builder.Configuration.GetSection("Stream"));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = DefaultMaxBodyBytes);
         // A query or route value that does not bind (?limit=abc) throws, so the error handler answers in the envelope.

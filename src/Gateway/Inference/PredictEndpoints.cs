@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Gateway.Tasks;
@@ -9,81 +8,86 @@ using Microsoft.Extensions.Options;
 
 namespace AiPlatform.Gateway.Inference;
 
-public sealed record PredictionView(int Prediction, float Confidence, float[] Probabilities);
-
-public sealed record BatchPredictionView(IReadOnlyList<PredictionView> Predictions, [property: JsonPropertyName("worker_id")] string WorkerId);
-
 /// <summary>
-/// <c>POST /api/v1/tasks/{id}/predict</c>: the request travels over the bus to the service's replicas on the serve
-/// workers. The gateway only decodes and checks images; it never loads a model.
+/// <c>POST /api/v1/tasks/{id}/predict</c>: the request body travels untouched over the bus to the service's replicas on
+/// the serve workers, and the serving script's answer comes back as the response body. The gateway checks only that the
+/// body is JSON within the size limit; what the body holds (images, feature rows...) is the serving script's to read.
 /// </summary>
 public static class PredictEndpoints
 {
+    /// <summary>Response header naming the serve worker whose replica answered.</summary>
+    public const string ServedByHeader = "X-Served-By";
+
     public static void MapPredictEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/v1/tasks").WithTags("Inference")
-            .MapPost("/{id}/predict", PredictAsync).WithName("Predict").Accepts<JsonElement>("application/json")
+            .MapPost("/{id}/predict", PredictAsync).WithName("Predict")
+            .WithSummary("Predict with a running inference service")
+            .WithDescription("The body is the service's own JSON (mnist/serve.csx: {\"image\": ...} or {\"images\": [...]}; " +
+                             "tabular/serve.csx: {\"inputs\": [[8 numbers], ...]}), passed to its serving script as sent; the answer is the script's.")
+            .Accepts<JsonElement>("application/json")
             .RequireRateLimiting(RequestLimits.PredictPolicy)
-            .Produces<PredictionView>().Produces<BatchPredictionView>().Produces<ApiError>(400).Produces<ApiError>(404)
+            .Produces<JsonElement>().Produces<ApiError>(400).Produces<ApiError>(404)
             .Produces<ApiError>(409).Produces<ApiError>(413).Produces<ApiError>(429).Produces<ApiError>(502).Produces<ApiError>(503);
     }
 
-    private static async Task<IResult> PredictAsync(string id, HttpRequest http, PlatformDbContext db,
-        IRequestClient<PredictImages> replicas, IOptions<PredictOptions> options, CancellationToken ct)
+    private static async Task<IResult> PredictAsync(string id, HttpRequest http, HttpResponse response, PlatformDbContext db,
+        RunningServices runningServices, IRequestClient<Predict> replicas, IOptions<PredictOptions> options, CancellationToken ct)
     {
         // The body is checked first: a malformed or oversized request costs no database round trip.
-        var limits = options.Value;
-        var (body, bodyError) = await JsonBody.ReadAsync(http, limits.MaxBodyBytes, ct);
+        var (body, bodyError) = await JsonBody.ReadTextAsync(http, options.Value.MaxBodyBytes, ct);
         if (body is null) return bodyError!;
-        List<float[]> images;
-        bool batch;
-        using (body)
+        if (!Guid.TryParse(id, out var taskId)) return TaskEndpoints.NotFound(id);
+        if (!runningServices.TryGet(taskId, out var name))
         {
-            try
-            {
-                (images, batch) = ParseImages(body.RootElement, limits);
-            }
-            catch (ImageFormatException e)
-            {
-                return ApiError.BadRequest(e.Message);
-            }
+            var (running, refusal) = await LookUpAsync(db, runningServices, id, ct);
+            if (running is null) return refusal!;
+            name = running;
         }
-
-        if (await TaskEndpoints.FindAsync(db, id, ct) is not { } task) return TaskEndpoints.NotFound(id);
-        if (task.Type != TaskTypes.Inference)
-            return ApiError.Result(409, ErrorCodes.NotAnInferenceTask, $"task {task.CorrelationId} is a {task.Type} task; only inference tasks predict");
-        if (task.CurrentState != TaskStatuses.RunningState)
-            return ApiError.Result(409, ErrorCodes.ServiceNotRunning,
-                $"inference service {task.Name} is {TaskStatuses.ToStatus(task.CurrentState)}; it predicts only while running");
 
         try
         {
-            var response = await replicas.GetResponse<PredictionsMade, PredictionFailed>(new PredictImages(task.CorrelationId, images), ct);
-            if (response.Is(out Response<PredictionFailed>? failed))
-                return ApiError.Result(502, ErrorCodes.PredictionFailed, $"the model replica on {failed.Message.WorkerId} failed: {failed.Message.Error}");
-            response.Is(out Response<PredictionsMade>? made);
-            var views = made!.Message.Predictions.Select(p => new PredictionView(p.Label, p.Confidence, p.Probabilities)).ToList();
-            return batch ? Results.Ok(new BatchPredictionView(views, made.Message.WorkerId)) : Results.Ok(views[0]);
+            var answer = await replicas.GetResponse<PredictionMade, PredictionFailed>(new Predict(taskId, body), ct);
+            if (answer.Is(out Response<PredictionMade>? made))
+            {
+                response.Headers[ServedByHeader] = made.Message.WorkerId;
+                return Results.Text(made.Message.AnswerJson, "application/json");
+            }
+            answer.Is(out Response<PredictionFailed>? failed);
+            if (failed!.Message.InvalidInput) return ApiError.BadRequest(failed.Message.Error);
+            return await StoppedMeanwhileAsync() ?? ApiError.Result(502, ErrorCodes.PredictionFailed,
+                $"the model replica on {failed.Message.WorkerId} failed: {failed.Message.Error}");
         }
         catch (RequestTimeoutException)
         {
-            return ApiError.Result(503, ErrorCodes.ServiceUnavailable, $"no replica of {task.Name} answered in time; are serve workers running?");
+            return await StoppedMeanwhileAsync() ??
+                   ApiError.Result(503, ErrorCodes.ServiceUnavailable, $"no replica of {name} answered in time; are serve workers running?");
         }
         catch (RequestFaultException e)
         {
             return ApiError.Result(502, ErrorCodes.PredictionFailed,
                 $"the model replica failed: {e.Fault?.Exceptions.FirstOrDefault()?.Message ?? "no details"}");
         }
+
+        // A service that stopped while this request was on its way is not running, rather than failing.
+        async Task<IResult?> StoppedMeanwhileAsync()
+        {
+            runningServices.Forget(taskId);
+            return (await LookUpAsync(db, runningServices, id, CancellationToken.None)).Refusal;
+        }
     }
 
-    private static (List<float[]> Images, bool Batch) ParseImages(JsonElement body, PredictOptions limits)
+    /// <returns>The service's name when it is a running inference task, else the answer that says why it cannot predict.</returns>
+    private static async Task<(string? Name, IResult? Refusal)> LookUpAsync(PlatformDbContext db, RunningServices runningServices, string id,
+        CancellationToken ct)
     {
-        var budget = new PixelBudget(limits.MaxPixelsPerImage, limits.MaxPixelsPerRequest);
-        if (body.ValueKind != JsonValueKind.Object) throw new ImageFormatException("request body must be a JSON object with 'image' or 'images'");
-        if (body.TryGetProperty("image", out var one)) return ([ImageInput.Parse(one, "field 'image'", budget)], false);
-        if (!body.TryGetProperty("images", out var many)) throw new ImageFormatException("field 'image' (or 'images' for a batch) is required");
-        if (many.ValueKind != JsonValueKind.Array || many.GetArrayLength() < 1 || many.GetArrayLength() > limits.MaxImagesPerRequest)
-            throw new ImageFormatException($"field 'images' must be an array of 1 to {limits.MaxImagesPerRequest} images");
-        return (many.EnumerateArray().Select((image, i) => ImageInput.Parse(image, $"field 'images[{i}]'", budget)).ToList(), true);
+        if (await TaskEndpoints.FindAsync(db, id, ct) is not { } task) return (null, TaskEndpoints.NotFound(id));
+        if (task.Type != TaskTypes.Inference)
+            return (null, ApiError.Result(409, ErrorCodes.NotAnInferenceTask, $"task {task.CorrelationId} is a {task.Type} task; only inference tasks predict"));
+        if (task.CurrentState != TaskStatuses.RunningState)
+            return (null, ApiError.Result(409, ErrorCodes.ServiceNotRunning,
+                $"inference service {task.Name} is {TaskStatuses.ToStatus(task.CurrentState)}; it predicts only while running"));
+        runningServices.Remember(task.CorrelationId, task.Name);
+        return (task.Name, null);
     }
 }

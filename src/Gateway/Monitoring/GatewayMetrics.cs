@@ -24,7 +24,7 @@ public static class GatewayMetrics
         return builder;
     }
 
-    /// <summary>Times every predict request end to end (decode, bus round trip to a replica, answer), whatever its outcome.</summary>
+    /// <summary>Times every predict request end to end (body check, bus round trip to a replica, answer), whatever its outcome.</summary>
     public static WebApplication UsePredictLatencyMetric(this WebApplication app)
     {
         app.Use(async (context, next) =>

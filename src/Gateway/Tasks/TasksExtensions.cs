@@ -59,7 +59,7 @@ public static class TasksExtensions
             x.AddConsumer<WorkerStoppedConsumer>();
             x.AddConsumer<RunningServicesConsumer>();
             x.AddConsumer<TaskResultRegistrar>();
-            x.AddRequestClient<PredictImages>(new Uri($"queue:{QueueNames.Predictions}"), RequestTimeout.After(s: 30));
+            x.AddRequestClient<Predict>(new Uri($"queue:{QueueNames.Predictions}"), RequestTimeout.After(s: 30));
 
             x.UsingRabbitMq((context, bus) =>
             {

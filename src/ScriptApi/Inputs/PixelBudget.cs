@@ -1,8 +1,8 @@
-namespace AiPlatform.Gateway.Inference;
+namespace AiPlatform.ScriptApi;
 
 /// <summary>
 /// Pixels one predict request may still decode: a cap per image and one for the whole request, so a small compressed
-/// body cannot make the gateway allocate and process a huge bitmap (or eight of them).
+/// body cannot make a serving script allocate and process a huge bitmap (or eight of them).
 /// </summary>
 public sealed class PixelBudget(long perImage, long perRequest)
 {

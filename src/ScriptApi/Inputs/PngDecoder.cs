@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace AiPlatform.Gateway.Inference;
+namespace AiPlatform.ScriptApi;
 
 /// <summary>A decoded image: 8-bit grey levels, row-major.</summary>
 public sealed record GreyImage(int Width, int Height, byte[] Pixels);

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using AiPlatform.ScriptApi;
+
+namespace AiPlatform.ScriptRunner;
+
+/// <summary>
+/// A serving script's predictor inside the runner: predict requests are batched as the predictor asks
+/// (<see cref="IPredictor.MaxBatchSize"/>, <see cref="IPredictor.MaxBatchDelay"/>), and each answer is serialized as its
+/// caller's response body.
+/// </summary>
+internal sealed class PredictorHost : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions AnswerJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private readonly IPredictor _predictor;
+    private readonly DynamicBatcher<string, string> _batcher;
+
+    public PredictorHost(IPredictor predictor)
+    {
+        _predictor = predictor;
+        _batcher = new DynamicBatcher<string, string>(PredictBatch, predictor.MaxBatchSize, predictor.MaxBatchDelay);
+    }
+
+    public Task<string> PredictAsync(string body) => _batcher.SubmitAsync(body);
+
+    private IReadOnlyList<string> PredictBatch(IReadOnlyList<string> bodies)
+    {
+        var documents = new List<JsonDocument>(bodies.Count);
+        try
+        {
+            foreach (var body in bodies) documents.Add(Parse(body));
+            var answers = _predictor.Predict(documents.Select(d => d.RootElement).ToList());
+            return answers.Select(a => JsonSerializer.Serialize(a, a?.GetType() ?? typeof(object), AnswerJson)).ToList();
+        }
+        finally
+        {
+            foreach (var document in documents) document.Dispose();
+        }
+    }
+
+    private static JsonDocument Parse(string body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"request body is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>Answers the requests already queued, then disposes the predictor.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _batcher.DisposeAsync();
+        _predictor.Dispose();
+    }
+}
