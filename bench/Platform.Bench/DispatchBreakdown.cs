@@ -22,6 +22,9 @@ internal sealed record DispatchTrace(
             Time(dispatch["claimed_at"]), Time(started["timestamp"]), Time(scriptEvent["timestamp"]));
     }
 
+    public static bool IsComplete(JsonArray events) =>
+        events.Any(e => Kind(e) == "started") && events.Any(e => Kind(e) is "progressed" or "logged");
+
     private static string Kind(JsonNode? e) => e!["kind"]!.GetValue<string>();
 
     private static DateTimeOffset Time(JsonNode? value) =>

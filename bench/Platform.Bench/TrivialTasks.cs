@@ -19,8 +19,7 @@ internal sealed class TrivialTasks(LocalFleet fleet)
             var answered = DateTimeOffset.UtcNow;
             await WaitForCompletedAsync(id);
             var task = (await fleet.Http.GetFromJsonAsync<JsonNode>($"/api/v1/tasks/{id}"))!;
-            var events = (await fleet.Http.GetFromJsonAsync<JsonArray>($"/api/v1/tasks/{id}/events"))!;
-            traces.Add(DispatchTrace.From(posted, answered, task, events));
+            traces.Add(DispatchTrace.From(posted, answered, task, await WaitForTimelineAsync(id)));
         }
         return traces;
     }
@@ -52,6 +51,17 @@ internal sealed class TrivialTasks(LocalFleet fleet)
 
     private async Task<int> CountCompletedAsync() =>
         (await fleet.Http.GetFromJsonAsync<JsonNode>("/api/v1/tasks?status=completed&limit=1"))!["total"]!.GetValue<int>();
+
+    /// <summary>The timeline is written apart from the task's status, so it may trail the completion by a few milliseconds.</summary>
+    private async Task<JsonArray> WaitForTimelineAsync(Guid id)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var events = (await fleet.Http.GetFromJsonAsync<JsonArray>($"/api/v1/tasks/{id}/events"))!;
+            if (DispatchTrace.IsComplete(events) || attempt == 500) return events;
+            await Task.Delay(10);
+        }
+    }
 
     private async Task WaitForCompletedAsync(Guid id)
     {
