@@ -24,6 +24,7 @@ public static class TasksExtensions
         services.AddSingleton<ScriptCatalog>();
         services.AddSingleton<TaskFeed>();
         services.AddScoped<TaskAdmission>();
+        services.AddScoped<TaskSubmission>();
         services.AddHostedService<TaskMonitor>();
 
         var connectionString = configuration.GetConnectionString("Platform")
