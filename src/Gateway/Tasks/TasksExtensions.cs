@@ -1,4 +1,5 @@
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Pipelines;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Workers;
 using AiPlatform.Messages;
@@ -59,6 +60,7 @@ public static class TasksExtensions
             x.AddConsumer<WorkerStoppedConsumer>();
             x.AddConsumer<RunningServicesConsumer>();
             x.AddConsumer<TaskResultRegistrar>();
+            x.AddPipelineRuns();
             x.AddRequestClient<PredictImages>(new Uri($"queue:{QueueNames.Predictions}"), RequestTimeout.After(s: 30));
 
             x.UsingRabbitMq((context, bus) =>
@@ -94,6 +96,7 @@ public static class TasksExtensions
                     e.UseMessageRetry(r => r.Intervals(500, 1000, 5000, 10000));
                     e.ConfigureConsumer<TaskResultRegistrar>(context);
                 });
+                bus.ConfigurePipelineEndpoints(context);
                 bus.ReceiveEndpoint(QueueNames.WorkerHeartbeats, e =>
                 {
                     e.UseMessageRetry(r => r.Intervals(100, 500, 1000));
