@@ -48,9 +48,9 @@ public sealed class PipelineMonitor(IServiceScopeFactory scopes, IBus bus, IOpti
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         var now = DateTimeOffset.UtcNow;
-        // Braces doubled: FromSqlRaw reads single ones as parameter placeholders.
+        // Braces doubled: FromSqlRaw reads single ones as parameter placeholders. xmin is the row version, which EF needs.
         var runs = await db.PipelineRuns.FromSqlRaw(
-                """SELECT * FROM pipeline_runs WHERE "CurrentState" IN ('Pending', 'Running') OR "StepsJson" @> '[{{"state": "running"}}]'""")
+                """SELECT *, xmin FROM pipeline_runs WHERE "CurrentState" IN ('Pending', 'Running') OR "StepsJson" @> '[{{"state": "running"}}]'""")
             .AsNoTracking().ToListAsync(ct);
         foreach (var run in runs)
         {

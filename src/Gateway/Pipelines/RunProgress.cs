@@ -126,7 +126,8 @@ public sealed class RunProgress
     }
 
     /// <summary>Whether a fail-fast run must stop now: one of its steps finally failed while others could still run.</summary>
-    public bool MustStop => FailFast && Steps.Any(s => StepStates.IsFailure(s.State)) && Steps.Any(s => s.State is StepStates.Waiting or StepStates.Retrying);
+    public bool MustStop => FailFast && Steps.Any(s => StepStates.IsFailure(s.State))
+                            && Steps.Any(s => s.State is StepStates.Waiting or StepStates.Retrying or StepStates.Running);
 
     /// <summary>Puts failed, cancelled and never-run steps back to waiting; completed ones keep their results and outputs.</summary>
     public void Reset()

@@ -37,17 +37,17 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
         while (true)
         {
             var now = DateTimeOffset.UtcNow;
+            if (progress.MustStop)
+            {
+                await CancelAsync(context, progress.Stop($"the run failed fast: {FirstFailure(progress)}", now), "its pipeline run failed");
+                break;
+            }
             var ready = progress.Ready(now);
             if (ready.Count == 0) break;
             foreach (var step in ready)
             {
                 if (await StartAsync(run, progress, step, scripts[step.Name], now, context.CancellationToken) is { } taskId) started.Add(taskId);
                 if (progress.MustStop) break;
-            }
-            if (progress.MustStop)
-            {
-                await CancelAsync(context, progress.Stop($"the run failed fast: {FirstFailure(progress)}", now), "its pipeline run failed");
-                break;
             }
         }
         run.SetSteps(progress.Steps);
