@@ -96,4 +96,41 @@ public sealed class PipelinesValidationTests(PlatformFixture platform)
         using var byName = await platform.Http.GetAsync($"/api/v2/pipelines/{name}");
         Assert.Equal(HttpStatusCode.OK, byName.StatusCode);
     }
+
+    [Fact]
+    public async Task A_definition_can_be_sent_as_yaml_with_the_same_types_and_checks()
+    {
+        var name = Unique("yaml");
+        var yaml = $$"""
+            name: {{name}}
+            on_failure: continue
+            params:
+              epochs: {type: integer, default: 2}
+              label: "007"
+            steps:
+              - name: first
+                type: ingestion
+                script: echo.csx
+                params: {times: 3, message: "${params.label}"}
+              - name: second
+                type: ingestion
+                script: echo.csx
+                depends_on: [first]
+                when: "${steps.first.result.times} > 2"
+            """;
+        using var created = await platform.Http.PostAsync("/api/v2/pipelines", new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml"));
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+        Assert.True(created.StatusCode == HttpStatusCode.Created, body.ToJsonString());
+        var definition = body["definition"]!;
+        Assert.Equal("continue", definition["on_failure"]!.GetValue<string>());
+        Assert.Equal(2, definition["params"]!["epochs"]!["default"]!.GetValue<int>());
+        Assert.Equal("007", definition["params"]!["label"]!.GetValue<string>());
+        Assert.Equal(3, definition["steps"]![0]!["params"]!["times"]!.GetValue<int>());
+
+        using var cyclic = await platform.Http.PostAsync("/api/v2/pipelines", new StringContent(
+            $"name: {Unique("yaml")}\nsteps:\n  - {{name: a, type: ingestion, script: echo.csx, depends_on: [a]}}\n",
+            System.Text.Encoding.UTF8, "application/yaml"));
+        Assert.Equal(HttpStatusCode.BadRequest, cyclic.StatusCode);
+        Assert.Contains("cannot depend on itself", await cyclic.Content.ReadAsStringAsync());
+    }
 }

@@ -30,6 +30,9 @@ public static class PipelineEndpoints
         var v2 = app.MapGroup("/api/v2").WithTags("Pipelines");
         v2.MapPost("/pipelines", CreateAsync).WithName("CreatePipeline").Accepts<JsonElement>("application/json")
             .Produces<PipelineView>(201).Produces<ApiError>(400).Produces<ApiError>(404).Produces<ApiError>(409);
+        // The same definition as YAML: routing picks this endpoint by the request's content type.
+        v2.MapPost("/pipelines", CreateFromYamlAsync).WithName("CreatePipelineFromYaml").Accepts<string>("application/yaml", "application/x-yaml", "text/yaml")
+            .ExcludeFromDescription();
         v2.MapGet("/pipelines", ListAsync).WithName("ListPipelines").Produces<PipelinePage>();
         v2.MapGet("/pipelines/{id}", GetAsync).WithName("GetPipeline").Produces<PipelineView>().Produces<ApiError>(404);
         v2.MapPost("/pipelines/{id}/execute", ExecuteAsync).WithName("ExecutePipeline").Accepts<JsonElement>("application/json")
@@ -46,11 +49,36 @@ public static class PipelineEndpoints
     {
         var (body, bodyError) = await JsonBody.ReadAsync(http, MaxDefinitionBytes, ct);
         if (body is null) return bodyError!;
+        using (body) return await StoreAsync(JsonNode.Parse(body.RootElement.GetRawText()), user, db, validator, ct);
+    }
+
+    private static async Task<IResult> CreateFromYamlAsync(HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, PipelineValidator validator,
+        CancellationToken ct)
+    {
+        if (http.ContentLength > MaxDefinitionBytes) return JsonBody.TooLarge(MaxDefinitionBytes);
+        var buffer = new char[MaxDefinitionBytes + 1];
+        using var reader = new StreamReader(http.Body);
+        var length = await reader.ReadBlockAsync(buffer, ct);
+        if (length > MaxDefinitionBytes) return JsonBody.TooLarge(MaxDefinitionBytes);
+        JsonNode? node;
+        try
+        {
+            node = YamlDefinition.ToJson(new string(buffer, 0, length));
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            return ApiError.BadRequest($"request body is not valid YAML: {e.Message}");
+        }
+        return await StoreAsync(node, user, db, validator, ct);
+    }
+
+    /// <summary>Validates and stores a definition, whichever form it came in.</summary>
+    private static async Task<IResult> StoreAsync(JsonNode? body, ClaimsPrincipal user, PlatformDbContext db, PipelineValidator validator, CancellationToken ct)
+    {
         PipelineDefinition definition;
         try
         {
-            using (body) definition = body.RootElement.Deserialize<PipelineDefinition>(PipelineDefinition.Json)
-                                      ?? throw new JsonException("the body is null");
+            definition = body.Deserialize<PipelineDefinition>(PipelineDefinition.Json) ?? throw new JsonException("the body is null");
         }
         catch (JsonException e)
         {
