@@ -13,7 +13,7 @@ namespace AiPlatform.Gateway.Lake;
 /// </summary>
 public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog lake) : ITaskAdmissionCheck
 {
-    public async Task<IResult?> CheckAsync(SubmitTaskRequest request, TaskState task, CancellationToken ct)
+    public async Task<TaskRefusal?> CheckAsync(SubmitTaskRequest request, TaskState task, CancellationToken ct)
     {
         try
         {
@@ -26,19 +26,14 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog l
             }
             else if (request.Type == TaskTypes.Training && request.Input is { } input && await NamesDatasetAsync(input, ct))
             {
+                // A dataset that does not exist is refused here, by name, rather than failing on a worker later.
                 task.ResolvedInput = (await ResolveAsync(EntryKind.Dataset, "input", input, ct)).Exact;
             }
             return null;
         }
-        catch (RegistryException e) when (e.Status == 404 && e.Code != RegistryErrorCodes.VersionNotFound && e.Code != RegistryErrorCodes.AliasNotFound
-                                          && request.Type == TaskTypes.Training && LakeReference.Parse(request.Input!).Kind == ReferenceKind.Latest)
-        {
-            // A training input that names no dataset is left to the script (it may be a folder or anything else).
-            return null;
-        }
         catch (RegistryException e)
         {
-            return e.ToResult();
+            return new TaskRefusal(e.Status, e.Code, e.Message);
         }
     }
 
@@ -55,8 +50,9 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog l
     }
 
     /// <summary>
-    /// Training inputs that are not references at all (a path, a URI) are not the registry's business; one that starts
-    /// with an existing dataset's name is a reference, and a malformed one is refused rather than passed on.
+    /// Training inputs that are not references at all (a path, a URI) are not the registry's business; anything shaped
+    /// like a reference is one, and so is a malformed reference to an existing dataset, which is refused rather than
+    /// passed on.
     /// </summary>
     private async Task<bool> NamesDatasetAsync(string input, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Auth;
+using AiPlatform.Gateway.Pipelines;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Gateway.Workers;
 using Microsoft.EntityFrameworkCore;
@@ -20,6 +21,8 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
     public DbSet<LineageEdge> RegistryLineage => Set<LineageEdge>();
     public DbSet<RegistryAuditRecord> RegistryAudit => Set<RegistryAuditRecord>();
     public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
+    public DbSet<PipelineRecord> Pipelines => Set<PipelineRecord>();
+    public DbSet<PipelineRunState> PipelineRuns => Set<PipelineRunState>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -59,6 +62,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
             w.HasIndex(x => x.LastHeartbeatAt);
         });
         RegistryModel.Configure(model);
+        PipelineModel.Configure(model);
         model.Entity<ApiKeyRecord>(k =>
         {
             k.ToTable("api_keys");

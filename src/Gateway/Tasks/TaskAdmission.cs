@@ -9,7 +9,7 @@ namespace AiPlatform.Gateway.Tasks;
 /// </summary>
 public sealed class TaskAdmission(IEnumerable<ITaskAdmissionCheck> checks)
 {
-    public async Task<IResult?> CheckAsync(SubmitTaskRequest request, TaskState task, CancellationToken ct)
+    public async Task<TaskRefusal?> CheckAsync(SubmitTaskRequest request, TaskState task, CancellationToken ct)
     {
         foreach (var check in checks)
             if (await check.CheckAsync(request, task, ct) is { } refusal) return refusal;
@@ -19,5 +19,11 @@ public sealed class TaskAdmission(IEnumerable<ITaskAdmissionCheck> checks)
 
 public interface ITaskAdmissionCheck
 {
-    Task<IResult?> CheckAsync(SubmitTaskRequest request, TaskState task, CancellationToken ct);
+    Task<TaskRefusal?> CheckAsync(SubmitTaskRequest request, TaskState task, CancellationToken ct);
+}
+
+/// <summary>Why a task is not accepted: the API answers it in the error envelope, a pipeline step fails with its message.</summary>
+public sealed record TaskRefusal(int Status, string Code, string Message)
+{
+    public IResult ToResult() => ApiError.Result(Status, Code, Message);
 }

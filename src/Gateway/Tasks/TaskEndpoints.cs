@@ -7,7 +7,6 @@ using AiPlatform.Messages;
 using AiPlatform.ServiceDefaults;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace AiPlatform.Gateway.Tasks;
 
@@ -23,13 +22,14 @@ public static class TaskEndpoints
         tasks.MapGet("/", ListAsync).WithName("ListTasks").Produces<TaskPage>();
         tasks.MapGet("/{id}", GetAsync).WithName("GetTask").Produces<TaskView>().Produces<ApiError>(404);
         tasks.MapGet("/{id}/events", EventsAsync).WithName("GetTaskEvents").Produces<IReadOnlyList<TaskEventView>>().Produces<ApiError>(404);
+        tasks.MapPost("/{id}/rerun", RerunAsync).WithName("RerunTask")
+            .Produces<TaskCreatedView>(StatusCodes.Status201Created).Produces<ApiError>(404).Produces<ApiError>(409);
         tasks.MapPost("/{id}/cancel", CancelAsync).WithName("CancelTask").Produces<TaskView>(202).Produces<ApiError>(404).Produces<ApiError>(409);
         return tasks;
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, ScriptCatalog scripts,
-        TaskAdmission admission, SubmitDispatch dispatch, IPublishEndpoint bus, Microsoft.Extensions.Options.IOptions<TaskOptions> options,
-        CancellationToken ct)
+    private static async Task<IResult> SubmitAsync(HttpRequest http, ClaimsPrincipal user, ScriptCatalog scripts, TaskSubmission submission,
+        Microsoft.Extensions.Options.IOptions<TaskOptions> options, CancellationToken ct)
     {
         var (body, bodyError) = await JsonBody.ReadAsync(http, RequestLimits.DefaultMaxBodyBytes, ct);
         if (body is null) return bodyError!;
@@ -41,48 +41,21 @@ public static class TaskEndpoints
         var scriptPath = request.Script ?? (request.Type == TaskTypes.Inference ? options.Value.DefaultInferenceScript : null)!;
         var (script, scriptError) = scripts.Resolve(scriptPath);
         if (script is null) return ApiError.BadRequest($"field 'script': {scriptError}");
+        return await submission.SubmitAsync(request, submission.Create(request, script, user.ActorName()), ct);
+    }
 
-        var task = new TaskState
-        {
-            CorrelationId = NewId.NextGuid(),
-            CurrentState = TaskStatuses.PendingState,
-            Type = request.Type,
-            Name = request.Name,
-            // A serving script's input is the model it serves.
-            Input = request.Type == TaskTypes.Inference ? request.Input ?? request.Model : request.Input,
-            Output = request.Output,
-            ParamsJson = request.ParamsJson,
-            ScriptPath = script.Path,
-            ScriptSha256 = script.Sha256,
-            ScriptSource = script.Source,
-            Model = request.Model,
-            Device = request.Device,
-            TimeoutSeconds = request.TimeoutSeconds
-                ?? (options.Value.DefaultTimeoutSeconds.TryGetValue(request.Type, out var limit) && limit > 0 ? limit : null),
-            SubmittedBy = user.ActorName(),
-            CreatedAt = DateTimeOffset.UtcNow,
-        };
-        if (await admission.CheckAsync(request, task, ct) is { } refusal) return refusal;
-        var sendsItself = SubmitDispatch.Prepare(task);
-        db.Tasks.Add(task);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException
-                                          { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: PlatformDbContext.ActiveNameIndex })
-        {
-            return request.Type == TaskTypes.Inference
-                ? ApiError.Result(409, ErrorCodes.ServiceAlreadyExists, $"an inference service named '{request.Name}' is already running")
-                : ApiError.Result(409, ErrorCodes.TaskAlreadyRunning, $"{(request.Type == TaskTypes.Training ? "a" : "an")} {request.Type} task named '{request.Name}' is already pending or running");
-        }
-
-        // Either way the task is stored first: a command or TaskSubmitted that is lost is sent again by the task monitor.
-        if (sendsItself) await dispatch.SendAsync(task);
-        else await bus.Publish(new TaskSubmitted(task.CorrelationId), ct);
-        PlatformMetrics.TasksSubmitted.Add(1, new KeyValuePair<string, object?>("type", task.Type));
-        return Results.Created($"/api/v1/tasks/{task.CorrelationId}",
-            new TaskCreatedView(task.CorrelationId, task.Type, task.Name, TaskStatuses.ToStatus(task.CurrentState), task.CreatedAt));
+    /// <summary>
+    /// A new task with the same spec and the same script snapshot as task <paramref name="id"/> (the scripts folder is not
+    /// read again). References are resolved again, so <c>fashion</c> names the newest version as it would on a submit.
+    /// </summary>
+    private static async Task<IResult> RerunAsync(string id, ClaimsPrincipal user, PlatformDbContext db, TaskSubmission submission, CancellationToken ct)
+    {
+        if (await FindAsync(db, id, ct) is not { } original) return NotFound(id);
+        var request = new SubmitTaskRequest(original.Type, original.Name, original.ScriptPath, original.Input, original.Output, original.ParamsJson,
+            original.Model, original.Device ?? "cpu", original.TimeoutSeconds);
+        var task = submission.Create(request, new TaskScript(original.ScriptPath, original.ScriptSha256, original.ScriptSource), user.ActorName());
+        task.RerunOf = original.CorrelationId;
+        return await submission.SubmitAsync(request, task, ct);
     }
 
     private static async Task<IResult> ListAsync(PlatformDbContext db, string? type, string? status, int? limit, int? offset, string? name,

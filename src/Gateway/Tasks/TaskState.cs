@@ -57,6 +57,14 @@ public class TaskState : SagaStateMachineInstance
     public string? ProgressMetricsJson { get; set; }
     public DateTimeOffset? ProgressAt { get; set; }
 
+    /// <summary>The task this one re-runs (same script snapshot and spec), when it was made by <c>/rerun</c>.</summary>
+    public Guid? RerunOf { get; set; }
+
+    /// <summary>The pipeline run and step this task is an attempt of, when a pipeline started it.</summary>
+    public Guid? PipelineRunId { get; set; }
+
+    public string? PipelineStep { get; set; }
+
     /// <summary>Postgres' xmin: the optimistic concurrency token that keeps concurrent events from losing updates.</summary>
     public uint Version { get; set; }
 }

@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 namespace AiPlatform.Gateway.Tasks;
 
 public sealed record TaskCreatedView(
-    Guid Id, string Type, string Name, string Status, [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt);
+    Guid Id, string Type, string Name, string Status, [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("rerun_of")] Guid? RerunOf = null);
 
 public sealed record TaskProgressView(double? Fraction, string? Message, JsonElement? Metrics, [property: JsonPropertyName("updated_at")] DateTimeOffset? UpdatedAt);
 
@@ -36,7 +37,10 @@ public sealed record TaskView(
     [property: JsonPropertyName("worker_id")] string? WorkerId,
     int Attempts,
     TaskProgressView? Progress,
-    string? Endpoint)
+    string? Endpoint,
+    [property: JsonPropertyName("rerun_of")] Guid? RerunOf,
+    [property: JsonPropertyName("pipeline_run_id")] Guid? PipelineRunId,
+    [property: JsonPropertyName("pipeline_step")] string? PipelineStep)
 {
     public static TaskView From(TaskState t) => new(
         t.CorrelationId, t.Type, t.Name, TaskStatuses.ToStatus(t.CurrentState), t.ScriptPath, t.ScriptSha256, t.Input, t.Output,
@@ -45,7 +49,8 @@ public sealed record TaskView(
         t.CancelRequestedAt, t.TimeoutSeconds, t.CurrentState == TaskStatuses.PendingState ? t.WaitingReason : null, Parse(t.ResultJson), t.Error, t.WorkerId, t.Attempts,
         t.ProgressAt is null && t.ProgressFraction is null ? null
             : new TaskProgressView(t.ProgressFraction, t.ProgressMessage, Parse(t.ProgressMetricsJson), t.ProgressAt),
-        t.Type == AiPlatform.Messages.TaskTypes.Inference ? $"/api/v1/tasks/{t.CorrelationId}/predict" : null);
+        t.Type == AiPlatform.Messages.TaskTypes.Inference ? $"/api/v1/tasks/{t.CorrelationId}/predict" : null,
+        t.RerunOf, t.PipelineRunId, t.PipelineStep);
 
     private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
 }

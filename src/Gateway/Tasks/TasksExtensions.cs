@@ -1,4 +1,5 @@
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Pipelines;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Workers;
 using AiPlatform.Messages;
@@ -25,6 +26,7 @@ public static class TasksExtensions
         services.AddSingleton<TaskFeed>();
         services.AddScoped<TaskAdmission>();
         services.AddScoped<SubmitDispatch>();
+        services.AddScoped<TaskSubmission>();
         services.AddHostedService<TaskMonitor>();
 
         var connectionString = configuration.GetConnectionString("Platform")
@@ -59,6 +61,7 @@ public static class TasksExtensions
             x.AddConsumer<WorkerStoppedConsumer>();
             x.AddConsumer<RunningServicesConsumer>();
             x.AddConsumer<TaskResultRegistrar>();
+            x.AddPipelineRuns();
             x.AddRequestClient<Predict>(new Uri($"queue:{QueueNames.Predictions}"), RequestTimeout.After(s: 30));
 
             x.UsingRabbitMq((context, bus) =>
@@ -112,6 +115,7 @@ public static class TasksExtensions
                     e.UseMessageRetry(r => r.Intervals(500, 1000, 5000, 10000));
                     e.ConfigureConsumer<TaskResultRegistrar>(context);
                 });
+                bus.ConfigurePipelineEndpoints(context);
                 bus.ReceiveEndpoint(QueueNames.WorkerHeartbeats, e =>
                 {
                     e.UseMessageRetry(r => r.Intervals(100, 500, 1000));

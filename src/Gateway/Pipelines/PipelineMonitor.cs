@@ -1,0 +1,74 @@
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Tasks;
+using AiPlatform.Messages;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AiPlatform.Gateway.Pipelines;
+
+/// <summary>Settings under <c>Pipelines:</c>.</summary>
+public sealed class PipelineOptions
+{
+    public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a finished step task may go unnoticed by its run before the monitor reports it (its event was lost).</summary>
+    public TimeSpan FinishedTaskGrace { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>A run still pending after this long lost its start message and is started again.</summary>
+    public TimeSpan UnstartedTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// What events alone cannot do: starts retries whose backoff has passed, reports step tasks that ended without an
+/// event reaching their run, and re-sends a lost start. Everything it sends is idempotent at the saga.
+/// </summary>
+public sealed class PipelineMonitor(IServiceScopeFactory scopes, IBus bus, IOptions<PipelineOptions> options, ILogger<PipelineMonitor> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.MonitorInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The database or the broker is away; the next tick tries again.
+                logger.LogWarning("Pipeline sweep failed: {Message}", e.Message);
+            }
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        var now = DateTimeOffset.UtcNow;
+        // Braces doubled: FromSqlRaw reads single ones as parameter placeholders. xmin is the row version, which EF needs.
+        var runs = await db.PipelineRuns.FromSqlRaw(
+                """SELECT *, xmin FROM pipeline_runs WHERE "CurrentState" IN ('Pending', 'Running') OR "StepsJson" @> '[{{"state": "running"}}]'""")
+            .AsNoTracking().ToListAsync(ct);
+        foreach (var run in runs)
+        {
+            if (run.CurrentState == PipelineRunStatuses.PendingState)
+            {
+                if (now - run.CreatedAt > options.Value.UnstartedTimeout) await bus.Publish(new PipelineRunSubmitted(run.CorrelationId), ct);
+                continue;
+            }
+            var steps = run.Steps();
+            if (run.CurrentState == PipelineRunStatuses.RunningState && steps.Any(s => s.State == StepStates.Retrying && s.RetryAt <= now))
+                await bus.Publish(new PipelineRunDue(run.CorrelationId), ct);
+            var running = steps.Where(s => s.State == StepStates.Running).Select(s => s.TaskId!.Value).ToList();
+            if (running.Count == 0) continue;
+            var cutoff = now - options.Value.FinishedTaskGrace;
+            var ended = await db.Tasks.AsNoTracking()
+                .Where(t => running.Contains(t.CorrelationId) && TaskStatuses.FinalStates.Contains(t.CurrentState) && t.FinishedAt < cutoff)
+                .ToListAsync(ct);
+            foreach (var task in ended) await bus.Publish(PipelineTaskEvents.FromTask(task), ct);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Tasks;
+using AiPlatform.Messages;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiPlatform.Gateway.Pipelines;
+
+/// <summary>
+/// Turns the end of a task that is a pipeline step into the run's event. Task events are the fast path; a task can
+/// also end without one (its worker lost for good, cancelled while queued), which <see cref="PipelineMonitor"/> finds.
+/// </summary>
+public sealed class PipelineTaskEvents(PlatformDbContext db) :
+    IConsumer<TaskCompleted>, IConsumer<TaskFailed>, IConsumer<TaskCancelled>
+{
+    public Task Consume(ConsumeContext<TaskCompleted> context) =>
+        ForwardAsync(context, context.Message, StepStates.Completed, context.Message.ResultJson, null);
+
+    public Task Consume(ConsumeContext<TaskFailed> context) =>
+        ForwardAsync(context, context.Message, StepStates.Failed, null, context.Message.Error);
+
+    public Task Consume(ConsumeContext<TaskCancelled> context) =>
+        ForwardAsync(context, context.Message, StepStates.Cancelled, null, context.Message.Reason);
+
+    private async Task ForwardAsync(ConsumeContext context, ITaskEvent message, string outcome, string? resultJson, string? error)
+    {
+        var task = await db.Tasks.AsNoTracking()
+            .Where(t => t.CorrelationId == message.TaskId && t.PipelineRunId != null)
+            .Select(t => new { t.PipelineRunId, t.PipelineStep, t.Attempts })
+            .SingleOrDefaultAsync(context.CancellationToken);
+        if (task is null) return;
+        // As in the task saga: any attempt's completion completes the task, but only the current attempt's failure fails it.
+        if (outcome != StepStates.Completed && message.Attempt != task.Attempts) return;
+        await context.Publish(new PipelineStepTaskFinished(task.PipelineRunId!.Value, task.PipelineStep!, message.TaskId, outcome, resultJson, error));
+    }
+
+    public static PipelineStepTaskFinished FromTask(TaskState task) => new(task.PipelineRunId!.Value, task.PipelineStep!, task.CorrelationId,
+        task.CurrentState switch
+        {
+            TaskStatuses.CompletedState => StepStates.Completed,
+            TaskStatuses.CancelledState => StepStates.Cancelled,
+            _ => StepStates.Failed,
+        }, task.ResultJson, task.Error);
+}

@@ -1,0 +1,50 @@
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Messages;
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.Saga;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiPlatform.Gateway.Pipelines;
+
+public static class PipelinesExtensions
+{
+    /// <summary>Pipeline definitions, validation, the step launcher and the monitor that backs the run saga up.</summary>
+    public static WebApplicationBuilder AddPipelines(this WebApplicationBuilder builder)
+    {
+        builder.Services.Configure<PipelineOptions>(builder.Configuration.GetSection("Pipelines"));
+        builder.Services.AddScoped<PipelineValidator>();
+        builder.Services.AddScoped<StepLauncher>();
+        builder.Services.AddHostedService<PipelineMonitor>();
+        return builder;
+    }
+
+    /// <summary>The run saga (persisted like the task saga) and the consumer that feeds it the ends of step tasks.</summary>
+    public static void AddPipelineRuns(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddSagaStateMachine<PipelineRunStateMachine, PipelineRunState>().Repository(r =>
+        {
+            r.RegisterSagaRepository<PipelineRunState, DbContext, SagaConsumeContextFactory<DbContext, PipelineRunState>,
+                EfSagaRepositoryContextFactory<PipelineRunState>>();
+            r.RegisterQuerySagaRepository<PipelineRunState, EfSagaRepositoryContextFactory<PipelineRunState>>();
+            r.RegisterLoadSagaRepository<PipelineRunState, EfSagaRepositoryContextFactory<PipelineRunState>>();
+        });
+        bus.AddConsumer<PipelineTaskEvents>();
+    }
+
+    public static void ConfigurePipelineEndpoints(this IRabbitMqBusFactoryConfigurator bus, IBusRegistrationContext context)
+    {
+        bus.ReceiveEndpoint(PipelineQueueNames.Runs, e =>
+        {
+            // Events of one run collide on its row version; retrying replays them on fresh state.
+            e.UseMessageRetry(r => r.Intervals(10, 25, 50, 100, 200, 400, 800, 1000, 1000, 2000, 2000, 5000, 5000));
+            e.UseInMemoryOutbox(context);
+            e.ConfigureSaga<PipelineRunState>(context);
+        });
+        bus.ReceiveEndpoint(PipelineQueueNames.TaskEvents, e =>
+        {
+            e.UseMessageRetry(r => r.Intervals(100, 500, 1000, 5000));
+            e.ConfigureConsumer<PipelineTaskEvents>(context);
+        });
+    }
+}

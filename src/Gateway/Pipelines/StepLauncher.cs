@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using System.Text;
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Tasks;
+using AiPlatform.Messages;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiPlatform.Gateway.Pipelines;
+
+/// <summary>
+/// Starts a run's ready steps as ordinary tasks, through the same submission and admission as <c>POST /tasks</c>. The
+/// task rows are added to the saga's own unit of work, so they are stored in the same transaction as the run's new
+/// state: a step is started exactly once, whatever is redelivered or restarted. Each task's id is derived from
+/// run, step and attempt, which makes a repeated start the same task, never a second one.
+/// </summary>
+public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission, ILogger<StepLauncher> logger)
+{
+    public static Guid TaskIdFor(Guid runId, string step, int attempt)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{runId:N}/{step}/{attempt}"));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    /// <summary>A task name unique to the run: the one-active-task-per-name rule never blocks two runs of one pipeline.</summary>
+    public static string TaskNameFor(PipelineRunState run, string step) =>
+        $"{run.Definition().Name}.{step}.{Convert.ToHexStringLower(SHA256.HashData(run.CorrelationId.ToByteArray()))[..10]}";
+
+    /// <summary>Starts everything ready, over and over until nothing more is (a refused start can make others ready or skip them).</summary>
+    public async Task AdvanceAsync(BehaviorContext<PipelineRunState> context, RunProgress progress)
+    {
+        var run = context.Saga;
+        if (db.Entry(run).State == EntityState.Detached)
+            throw new InvalidOperationException("the step launcher must share the saga's unit of work, or steps could start without the run recording it");
+        var scripts = run.Scripts();
+        var started = new List<Guid>();
+        while (true)
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (progress.MustStop)
+            {
+                await CancelAsync(context, progress.Stop($"the run failed fast: {FirstFailure(progress)}", now), "its pipeline run failed");
+                break;
+            }
+            var ready = progress.Ready(now);
+            if (ready.Count == 0) break;
+            foreach (var step in ready)
+            {
+                if (await StartAsync(run, progress, step, scripts[step.Name], now, context.CancellationToken) is { } taskId) started.Add(taskId);
+                if (progress.MustStop) break;
+            }
+        }
+        run.SetSteps(progress.Steps);
+        // The outbox sends these once the run's row and the task rows are saved; a lost one is re-sent by the task monitor.
+        foreach (var taskId in started) await context.Publish(new TaskSubmitted(taskId));
+    }
+
+    public static async Task CancelAsync(BehaviorContext<PipelineRunState> context, IEnumerable<Guid> taskIds, string reason)
+    {
+        foreach (var taskId in taskIds) await context.Publish(new CancelTask(taskId, reason));
+    }
+
+    private async Task<Guid?> StartAsync(PipelineRunState run, RunProgress progress, StepRun step, TaskScript script, DateTimeOffset now, CancellationToken ct)
+    {
+        var definition = progress.Graph.Step(step.Name);
+        SubmitTaskRequest request;
+        try
+        {
+            var parameters = StepReferences.SubstituteAll(definition.Params ?? [], progress.Lookup)!.ToJsonString();
+            if (Encoding.UTF8.GetByteCount(parameters) > SubmitTaskRequest.MaxParamsBytes)
+                throw new StepReferenceException($"params are larger than {SubmitTaskRequest.MaxParamsBytes} bytes of JSON once references are filled in");
+            request = new SubmitTaskRequest(definition.Type, TaskNameFor(run, step.Name), script.Path,
+                progress.Pin(step.Name, StepReferences.SubstituteText(definition.Input, progress.Lookup)),
+                StepReferences.SubstituteText(definition.Output, progress.Lookup), parameters,
+                progress.Pin(step.Name, StepReferences.SubstituteText(definition.Model, progress.Lookup)),
+                definition.Device ?? "cpu", definition.TimeoutSeconds);
+        }
+        catch (StepReferenceException e)
+        {
+            progress.FailedToStart(step, e.Message, now);
+            return null;
+        }
+
+        var attempt = step.Attempts + 1;
+        var task = submission.Create(request, script, run.SubmittedBy, TaskIdFor(run.CorrelationId, step.Name, attempt));
+        task.PipelineRunId = run.CorrelationId;
+        task.PipelineStep = step.Name;
+        if (await submission.AdmitAsync(request, task, ct) is { } refusal)
+        {
+            progress.FailedToStart(step, refusal.Message, now);
+            return null;
+        }
+        if (!await db.Tasks.AnyAsync(t => t.CorrelationId == task.CorrelationId, ct)) db.Tasks.Add(task);
+        else logger.LogWarning("Step {Step} attempt {Attempt} of run {RunId} already has its task {TaskId}; not adding it again",
+            step.Name, attempt, run.CorrelationId, task.CorrelationId);
+        progress.Started(step, task.CorrelationId, attempt, now);
+        return task.CorrelationId;
+    }
+
+    private static string FirstFailure(RunProgress progress) =>
+        progress.Steps.Where(s => StepStates.IsFailure(s.State)).Select(s => $"step '{s.Name}' {s.State.Replace('_', ' ')}").First();
+}
