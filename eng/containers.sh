@@ -88,8 +88,9 @@ publish_apps() {
   touch "$stamp"
 }
 
+# Docker's image format: the OCI format has no place for HEALTHCHECK, so podman would drop the images' health checks.
 compose() {
-  DEBIAN_IMAGE=$base_image podman-compose -p "$project" -f docker-compose.yml -f deploy/compose.local.yml "$@"
+  BUILDAH_FORMAT=docker DEBIAN_IMAGE=$base_image podman-compose -p "$project" -f docker-compose.yml -f deploy/compose.local.yml "$@"
 }
 
 # Secrets of this deployment: made once, kept in .state/containers (owner-only), exported for compose.
@@ -155,7 +156,7 @@ up() {
   done
   if [ $missing = 1 ]; then build; fi
   compose up -d "${services[@]}" >"$state/up.log" 2>&1 || { tail -30 "$state/up.log"; exit 1; }
-  wait_healthy 600 || { status; exit 1; }
+  wait_healthy 300 || { status; exit 1; }
   log "healthy in $((SECONDS - started)) s: gateway http://127.0.0.1:$gateway_port (admin key in .state/containers/admin.key)"
 }
 

@@ -55,7 +55,7 @@ rgw_dns_name =
 rgw_enable_usage_log = false
 rgw_enable_ops_log = false
 CONF
-ceph() { timeout 10 command ceph -c "$conf" "$@"; }
+ceph() { timeout 10 /usr/bin/ceph -c "$conf" "$@"; }
 retry() { local i; for i in $(seq 1 "$1"); do "${@:2}" >/dev/null 2>&1 && return 0; sleep 0.5; done; echo "gave up: ${*:2}" >&2; return 1; }
 
 monmaptool --create --addv a "[v1:127.0.0.1:6789]" --fsid "$fsid" "$dir/monmap" >/dev/null
