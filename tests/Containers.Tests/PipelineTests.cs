@@ -20,11 +20,12 @@ public sealed class PipelineTests(DeploymentFixture deployment, ITestOutputHelpe
         Assert.Contains("\"total_records\":70000", pipeline);
         Assert.Contains("accuracy through the service", pipeline);
 
-        // The dataset and the model live in the S3 container's bucket, under the lake's prefix.
+        // The dataset and the model live in the S3 container's bucket, under the lake's prefix (curl's SigV4 signs the
+        // query as written: parameters sorted, the prefix's slash encoded).
         var s3 = Assert.Single(Podman.ContainersOf("minio"));
         var listing = Podman.Output("exec", s3, "bash", "-c",
             "curl -sf --aws-sigv4 aws:amz:us-east-1:s3 --user \"$S3_ACCESS_KEY:$S3_SECRET_KEY\" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' " +
-            "\"http://127.0.0.1:$S3_PORT/$S3_BUCKET?list-type=2&prefix=lake/&max-keys=1000\"");
+            "\"http://127.0.0.1:$S3_PORT/$S3_BUCKET?list-type=2&max-keys=1000&prefix=lake%2F\"");
         Assert.Contains("<Key>lake/datasets/fashion", listing);
         Assert.Contains("<Key>lake/models/fashion-cnn", listing);
 
