@@ -22,7 +22,7 @@ public sealed class DeploymentTests(DeploymentFixture deployment, ITestOutputHel
             var config = image["Config"]!;
             var user = config["User"]?.GetValue<string>() ?? "";
             Assert.False(user is "" or "root" or "0", $"{name} runs as root");
-            Assert.NotNull(image["HealthCheck"] ?? config["Healthcheck"]);
+            Assert.NotEmpty(image["Healthcheck"]?["Test"]?.AsArray() ?? []);
             output.WriteLine($"{name}: user {user}, {image["Size"]!.GetValue<long>() / 1_000_000} MB");
         }
         foreach (var name in PlatformImages)

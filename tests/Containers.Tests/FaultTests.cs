@@ -16,14 +16,14 @@ public sealed class FaultTests(DeploymentFixture deployment, ITestOutputHelper o
         try
         {
             var id = await deployment.Http.SubmitHoldAsync("killed-worker", seconds: 20);
-            var first = await deployment.Http.WaitForTaskAsync(id, TimeSpan.FromMinutes(2),
+            var first = await deployment.Http.WaitAsync(id, TimeSpan.FromMinutes(2),
                 task => TaskHelpers.IsRunning(task) && task["progress"] is not null, "running with progress");
             var killed = TaskHelpers.ContainerRunning(first, "worker-train");
             var killedHost = Podman.HostName(killed);
             Podman.Output("kill", "--signal", "KILL", killed);
             output.WriteLine($"killed {killed} ({killedHost}) mid-task");
 
-            var done = await deployment.Http.WaitForTaskStatusAsync(id, TimeSpan.FromMinutes(4), "completed", "failed");
+            var done = await deployment.Http.WaitForStatusAsync(id, TimeSpan.FromMinutes(4), "completed", "failed");
             Assert.Equal("completed", done["status"]!.GetValue<string>());
             Assert.True(done["attempts"]!.GetValue<int>() >= 2, done.ToJsonString());
             Assert.NotEqual(killedHost, done["result"]!["host"]!.GetValue<string>());
@@ -39,15 +39,15 @@ public sealed class FaultTests(DeploymentFixture deployment, ITestOutputHelper o
     public async Task Workers_reconnect_after_the_rabbitmq_container_restarts()
     {
         var before = await deployment.Http.SubmitHoldAsync("across-broker-restart", seconds: 15);
-        await deployment.Http.WaitForTaskAsync(before, TimeSpan.FromMinutes(2), TaskHelpers.IsRunning, "running");
+        await deployment.Http.WaitAsync(before, TimeSpan.FromMinutes(2), TaskHelpers.IsRunning, "running");
         Podman.Output("restart", Assert.Single(Podman.ContainersOf("rabbitmq")));
         output.WriteLine(DeploymentFixture.Run(TimeSpan.FromMinutes(5), "status"));
 
-        Assert.Equal("completed", (await deployment.Http.WaitForTaskStatusAsync(before, TimeSpan.FromMinutes(4), "completed", "failed"))["status"]!.GetValue<string>());
+        Assert.Equal("completed", (await deployment.Http.WaitForStatusAsync(before, TimeSpan.FromMinutes(4), "completed", "failed"))["status"]!.GetValue<string>());
         // Every worker container is ready again (bus connected): a new task is taken and finished.
         DeploymentFixture.Run(TimeSpan.FromMinutes(5), "up");
         var after = await deployment.Http.SubmitHoldAsync("after-broker-restart", seconds: 1);
-        Assert.Equal("completed", (await deployment.Http.WaitForTaskStatusAsync(after, TimeSpan.FromMinutes(2), "completed", "failed"))["status"]!.GetValue<string>());
+        Assert.Equal("completed", (await deployment.Http.WaitForStatusAsync(after, TimeSpan.FromMinutes(2), "completed", "failed"))["status"]!.GetValue<string>());
     }
 
     [PodmanFact]
@@ -64,7 +64,7 @@ public sealed class FaultTests(DeploymentFixture deployment, ITestOutputHelper o
 
         foreach (var id in ids)
         {
-            var task = await deployment.Http.WaitForTaskStatusAsync(id, TimeSpan.FromMinutes(3), "completed", "failed");
+            var task = await deployment.Http.WaitForStatusAsync(id, TimeSpan.FromMinutes(3), "completed", "failed");
             Assert.Equal("completed", task["status"]!.GetValue<string>());
             Assert.Equal(1, task["attempts"]!.GetValue<int>());
         }

@@ -38,7 +38,7 @@ public sealed class PipelineTests(DeploymentFixture deployment, ITestOutputHelpe
             {
                 type = "inference", name = $"replicas-{Guid.NewGuid():N}"[..30], model = "fashion-cnn@production", device = "cpu",
             });
-            await deployment.Http.WaitForTaskStatusAsync(service, TimeSpan.FromMinutes(3), "running");
+            await deployment.Http.WaitForStatusAsync(service, TimeSpan.FromMinutes(3), "running");
 
             var answeredBy = new HashSet<string>();
             var image = Enumerable.Repeat(0.5f, 784).ToArray();

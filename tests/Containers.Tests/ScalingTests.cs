@@ -21,15 +21,16 @@ public sealed class ScalingTests(DeploymentFixture deployment, ITestOutputHelper
             var running = new List<string>();
             foreach (var id in ids)
                 running.Add(TaskHelpers.ContainerRunning(
-                    await deployment.Http.WaitForTaskAsync(id, TimeSpan.FromMinutes(2), TaskHelpers.IsRunning, "running"), "worker-train"));
+                    await deployment.Http.WaitAsync(id, TimeSpan.FromMinutes(2), TaskHelpers.IsRunning, "running"), "worker-train"));
             // All three started before any could finish (each holds 40 s), on three different containers.
-            foreach (var id in ids) Assert.Equal("running", (await deployment.Http.GetTaskAsync(id))["status"]!.GetValue<string>());
+            foreach (var id in ids)
+                Assert.Equal("running", (await deployment.Http.WaitAsync(id, TimeSpan.FromSeconds(30), _ => true, "an answer"))["status"]!.GetValue<string>());
             Assert.Equal(3, running.Distinct().Count());
             output.WriteLine($"trainings ran on {string.Join(", ", running)}");
 
             for (var i = 0; i < ids.Count; i++)
             {
-                var done = await deployment.Http.WaitForTaskStatusAsync(ids[i], TimeSpan.FromMinutes(2), "completed", "failed");
+                var done = await deployment.Http.WaitForStatusAsync(ids[i], TimeSpan.FromMinutes(2), "completed", "failed");
                 Assert.Equal("completed", done["status"]!.GetValue<string>());
                 Assert.Equal(Podman.HostName(running[i]), done["result"]!["host"]!.GetValue<string>());
             }
