@@ -2,7 +2,9 @@
 // train the reference CNN (the registry records the new model version with its lineage), promote that version to
 // production, serve fashion-cnn@production, and predict test images through the serving fleet.
 // usage: dotnet run --project samples/MnistPipeline -- [--gateway http://127.0.0.1:5080] [--key-file .state/admin.key]
-//        [--epochs 5] [--input DIR] [--name fashion] [--samples 2000]
+//        [--epochs 5] [--input DIR] [--name fashion] [--samples 2000] [--test-images DIR]
+// --input may be an s3:// prefix the workers read; the test images this client sends are then read from --test-images
+// (a local folder with the same IDX files, by default --input).
 // The API key (operator or admin) comes from --key-file or the AIP_API_KEY environment variable, never the command line.
 using System.Buffers.Binary;
 using System.Diagnostics;
@@ -16,6 +18,7 @@ var epochs = int.Parse(Option("--epochs", "5"));
 var input = Option("--input", "/usr/share/datasets/fashion-mnist");
 var name = Option("--name", "fashion");
 var samples = int.Parse(Option("--samples", "2000"));
+var testImages = Option("--test-images", input);
 var keyFile = Option("--key-file", "");
 var apiKey = keyFile != "" ? File.ReadAllText(keyFile).Trim() : Environment.GetEnvironmentVariable("AIP_API_KEY")
     ?? throw new InvalidOperationException("no API key: pass --key-file FILE or set AIP_API_KEY (eng/run.sh writes .state/admin.key)");
@@ -60,7 +63,7 @@ var running = await WaitAsync(service, "running");
 Console.WriteLine($"    endpoint {running["endpoint"]}, serving {running["resolved_model"]}");
 
 Step("5/5 predict", $"{samples} test images through {gateway}");
-var (images, labels) = ReadTestImages(input, samples);
+var (images, labels) = ReadTestImages(testImages, samples);
 var correct = 0;
 var predictClock = Stopwatch.StartNew();
 for (var start = 0; start < images.Count; start += 256)
