@@ -48,14 +48,23 @@ public sealed class LocalFleet : IAsyncDisposable
     {
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
         var fleet = new LocalFleet(options);
-        await fleet.CreateVirtualHostAsync();
-        fleet.DatabaseConnectionString = await fleet.CreateDatabaseAsync();
-        fleet._gatewayUrl = $"http://127.0.0.1:{FreePort()}";
-        fleet.Http = fleet.Client(fleet.AdminKey);
-        await fleet.StartGatewayAsync();
-        foreach (var worker in options.Workers) fleet.StartWorker(worker);
-        await fleet.WaitForWorkersAsync(options.Workers.Count);
-        return fleet;
+        try
+        {
+            await fleet.CreateVirtualHostAsync();
+            fleet.DatabaseConnectionString = await fleet.CreateDatabaseAsync();
+            fleet._gatewayUrl = $"http://127.0.0.1:{FreePort()}";
+            fleet.Http = fleet.Client(fleet.AdminKey);
+            await fleet.StartGatewayAsync();
+            foreach (var worker in options.Workers) fleet.StartWorker(worker);
+            await fleet.WaitForWorkersAsync(options.Workers.Count);
+            return fleet;
+        }
+        catch
+        {
+            // A fleet that failed to start is nobody's to dispose: its processes would outlive the test run.
+            await fleet.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>kill -9 of the gateway, then a new one on the same address after <paramref name="downtime"/>.</summary>
