@@ -30,6 +30,9 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             // radosgw rejects the SDK's default streaming trailer checksums; MinIO accepts either.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            // The SDK's default (3 tries, under a second of backoff) fails a task across a server restart of a few
+            // seconds; 9 tries with its capped exponential backoff wait out about ten.
+            MaxErrorRetry = 8,
         });
     }
 
