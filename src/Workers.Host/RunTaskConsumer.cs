@@ -2,6 +2,7 @@ using AiPlatform.Messages;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AiPlatform.Workers.Host;
 
@@ -16,6 +17,7 @@ public sealed class RunTaskConsumer<TCommand>(
     RunningTasks running,
     WorkerIdentity identity,
     IHostApplicationLifetime lifetime,
+    IOptions<WorkerOptions> options,
     ILogger<RunTaskConsumer<TCommand>> logger) : IConsumer<TCommand>
     where TCommand : class, ITaskCommand
 {
@@ -31,8 +33,12 @@ public sealed class RunTaskConsumer<TCommand>(
         }
         try
         {
+            // A claim whose answer is lost (sent while this worker's reply queue was being re-declared after a broker
+            // restart) is retried by the endpoint's retry policy once this runs out; the saga answers a repeated
+            // claim of the same worker again, so a short limit costs nothing but a message.
             var response = await claims.GetResponse<TaskClaimed, TaskClaimRejected>(
-                new ClaimTask(command.TaskId, command.Attempt, identity.WorkerId), context.CancellationToken);
+                new ClaimTask(command.TaskId, command.Attempt, identity.WorkerId), context.CancellationToken,
+                RequestTimeout.After(ms: (int)options.Value.ClaimTimeout.TotalMilliseconds));
             if (response.Is(out Response<TaskClaimRejected>? rejected))
             {
                 logger.LogInformation("Not running task {TaskId} attempt {Attempt}: {Reason}", command.TaskId, command.Attempt,

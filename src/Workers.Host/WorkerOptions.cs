@@ -47,5 +47,5 @@ public sealed class WorkerOptions
     public int PredictRequestsInFlight { get; set; } = 128;
 
     /// <summary>How long to wait for the saga's answer when claiming a task.</summary>
-    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
