@@ -9,8 +9,12 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 state="${MONITORING_STATE:-$repo/.state/monitoring}"
-PROMETHEUS_PORT="${PROMETHEUS_PORT:-9391}"
-ALERTMANAGER_PORT="${ALERTMANAGER_PORT:-9393}"
+# Ports given in the environment win over the checkout's .state/ports.env (written by eng/services.sh).
+given_prometheus=${PROMETHEUS_PORT:-} given_alertmanager=${ALERTMANAGER_PORT:-}
+# shellcheck disable=SC1091
+[ -f "$repo/.state/ports.env" ] && . "$repo/.state/ports.env"
+PROMETHEUS_PORT="${given_prometheus:-${PROMETHEUS_PORT:-9391}}"
+ALERTMANAGER_PORT="${given_alertmanager:-${ALERTMANAGER_PORT:-9393}}"
 ALERT_WEBHOOK_URL="${ALERT_WEBHOOK_URL:-http://127.0.0.1:5080/api/v1/alerts}"
 prom_dir="$state/prometheus" am_dir="$state/alertmanager" targets="$state/prometheus/targets" logs="$state/logs"
 
@@ -22,6 +26,8 @@ wait_for() { # seconds url
   done
 }
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# shellcheck source=eng/ports.sh
+. "$repo/eng/ports.sh"
 
 write_config() {
   mkdir -p "$prom_dir/data" "$targets" "$am_dir/data" "$logs"
@@ -35,6 +41,8 @@ write_config() {
 start_prometheus() {
   local pid="$prom_dir/prometheus.pid"
   if running "$pid"; then kill -HUP "$(cat "$pid")"; echo "prometheus: running (configuration reloaded)"; return; fi
+  # Without this, a readiness check answered by another checkout's Prometheus would pass for ours.
+  require_free_ports prometheus PROMETHEUS_PORT || return 1
   promtool check config "$prom_dir/prometheus.yml" >/dev/null
   nohup prometheus --config.file="$prom_dir/prometheus.yml" --storage.tsdb.path="$prom_dir/data" \
     --storage.tsdb.retention.time=2d --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
@@ -47,6 +55,7 @@ start_prometheus() {
 start_alertmanager() {
   local pid="$am_dir/alertmanager.pid"
   if running "$pid"; then kill -HUP "$(cat "$pid")"; echo "alertmanager: running (configuration reloaded)"; return; fi
+  require_free_ports alertmanager ALERTMANAGER_PORT || return 1
   amtool check-config "$am_dir/alertmanager.yml" >/dev/null
   # An empty cluster address turns off gossip, which would otherwise listen on every interface.
   nohup prometheus-alertmanager --config.file="$am_dir/alertmanager.yml" --storage.path="$am_dir/data" \
@@ -79,7 +88,8 @@ status() {
 }
 
 case "${1:-}" in
-  start) write_config; start_alertmanager; start_prometheus ;;
+  # Both are tried, so a refusal names every port in the way, not only the first.
+  start) write_config; failed=0; start_alertmanager || failed=1; start_prometheus || failed=1; exit $failed ;;
   stop) stop_one prometheus "$prom_dir/prometheus.pid"; stop_one alertmanager "$am_dir/alertmanager.pid" ;;
   status) status ;;
   env) echo "Monitoring__TargetsDirectory=$targets"; echo "Prometheus__Url=http://127.0.0.1:$PROMETHEUS_PORT" ;;

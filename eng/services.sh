@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local services for development and tests, without Docker, all on 127.0.0.1 with generated credentials:
 #   RabbitMQ (AMQP 5673, management 15673), PostgreSQL (5433), S3 = Ceph radosgw on a one-node cluster (7480).
-# usage: eng/services.sh start|stop|status|env|restart-rabbitmq|stop-rabbitmq|start-rabbitmq|restart-postgres|restart-s3
+# usage: eng/services.sh start|stop|status|env|restart-rabbitmq|stop-rabbitmq|start-rabbitmq|restart-postgres|crash-postgres|start-postgres|restart-s3
 # start is idempotent: what already runs is left alone, so a second start takes a moment.
 # Connection settings are written to .state/services.env (KEY=VALUE, .NET configuration names).
 set -euo pipefail
@@ -15,7 +15,7 @@ mkdir -p "$state" "$logs"
 # status, restart-rabbitmq) find the same services without the variables.
 ports_file="$state/ports.env"
 declare -A port_defaults=([RABBIT_PORT]=5673 [RABBIT_MGMT_PORT]=15673 [RABBIT_DIST_PORT]=25673 [EPMD_PORT]=4373
-  [PG_PORT]=5433 [S3_PORT]=7480 [CEPH_MON_PORT]=6790)
+  [PG_PORT]=5433 [S3_PORT]=7480 [CEPH_MON_PORT]=6790 [PROMETHEUS_PORT]=9391 [ALERTMANAGER_PORT]=9393)
 # shellcheck disable=SC1090
 [ -f "$ports_file" ] && . "$ports_file"
 for name in "${!port_defaults[@]}"; do
@@ -24,30 +24,15 @@ for name in "${!port_defaults[@]}"; do
   [[ "$value" =~ ^[0-9]+$ ]] && [ "$value" -ge 1 ] && [ "$value" -le 65535 ] || { echo "$override=$value is not a port" >&2; exit 2; }
   printf -v "$name" '%s' "$value"
 done
+# Prometheus and Alertmanager are started by eng/monitoring.sh, which reads these two.
+export PROMETHEUS_PORT ALERTMANAGER_PORT
 write_ports() {
   local name
   for name in "${!port_defaults[@]}"; do echo "$name=${!name}"; done | sort > "$ports_file"
 }
 
-# Refuses to start a service over a port something else holds (another checkout's services, say): a half-started
-# set of services is worse than a clear no.
-port_holder() { # port -> "pid command" of the listener, empty when free
-  local pid
-  pid=$(ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2)
-  [ -n "$pid" ] || { ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && echo "unknown process"; return 0; }
-  local where; where=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -o '/[^ "]*/\.state' | head -n1)
-  echo "pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null))${where:+ of the checkout ${where%/.state}}"
-}
-require_free_ports() { # service port-variable...
-  local service=$1 name holder; shift
-  for name in "$@"; do
-    holder=$(port_holder "${!name}")
-    if [ -n "$holder" ]; then
-      echo "$service cannot start: port ${!name} ($name) is held by $holder; stop that, or give this checkout other ports (AIP_$name=...)" >&2
-      return 1
-    fi
-  done
-}
+# shellcheck source=eng/ports.sh
+. "$repo/eng/ports.sh"
 
 # ---------------------------------------------------------------- credentials, generated once and kept
 secrets="$state/secrets.env"
@@ -129,6 +114,9 @@ pg_dir=${AIP_PG_DIR:-/var/tmp/aiplatform-postgres-$(printf '%s' "$repo" | md5sum
 pg_bin=/usr/lib/postgresql/15/bin
 as_postgres() { su postgres -s /bin/sh -c "$*"; }
 pg_running() { [ -f "$pg_dir/data/postmaster.pid" ] && as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' status" >/dev/null 2>&1; }
+
+# An immediate stop, as a crash would leave it: no checkpoint, clients cut off mid-transaction.
+crash_pg() { if pg_running; then as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -m immediate -w stop" >/dev/null; fi; }
 
 init_pg_cluster() {
   rm -rf "$pg_dir"; mkdir -p "$pg_dir/data" "$pg_dir/socket"
@@ -340,9 +328,10 @@ case "${1:-}" in
   # An outage of a chosen length: work submitted in between must wait for the broker, not be lost.
   stop-rabbitmq) stop_rabbit ;;
   start-rabbitmq) start_rabbit ;;
-  restart-postgres)
-    pg_running && as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -m immediate -w stop" >/dev/null
-    start_pg ;;
+  restart-postgres) crash_pg; start_pg ;;
+  # A database outage of a chosen length: events that arrive meanwhile must wait in their queues, not be dropped.
+  crash-postgres) crash_pg ;;
+  start-postgres) start_pg ;;
   restart-s3)
     rgw_pid="$ceph_dir/run/ceph-client.rgw.a.pid"
     if pid_alive "$rgw_pid"; then
@@ -356,5 +345,5 @@ case "${1:-}" in
     echo "s3: restarted" ;;
   status) status ;;
   env) write_env; cat "$state/services.env" ;;
-  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq|stop-rabbitmq|start-rabbitmq|restart-postgres|restart-s3" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq|stop-rabbitmq|start-rabbitmq|restart-postgres|crash-postgres|start-postgres|restart-s3" >&2; exit 2 ;;
 esac

@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using AiPlatform.Messages;
+using AiPlatform.ServiceDefaults.BrokerLink;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +10,7 @@ namespace AiPlatform.Workers.Host;
 /// and whether heartbeats still go out. A bus that claims health while nothing it publishes arrives is caught by the
 /// second: a publish that neither succeeds nor fails is what a deaf worker looks like from inside.
 /// </summary>
-public sealed class BusLiveness(IBusControl bus, IOptions<WorkerOptions> options, IOptions<RabbitMqOptions> rabbit, TimeProvider clock)
+public sealed class BusLiveness(IBusControl bus, IOptions<WorkerOptions> options, IOptions<RabbitMqOptions> rabbit, TimeProvider clock) : IBrokerLink
 {
     private long _lastBeatTicks = clock.GetUtcNow().UtcTicks;
     private readonly SemaphoreSlim _beatNow = new(0, 1);
@@ -34,31 +34,14 @@ public sealed class BusLiveness(IBusControl bus, IOptions<WorkerOptions> options
     /// <summary>Null when healthy, otherwise why not.</summary>
     public string? Problem()
     {
-        var health = bus.CheckHealth();
-        if (health.Status != BusHealthStatus.Healthy)
-        {
-            var endpoints = health.Endpoints.Where(e => e.Value.Status != BusHealthStatus.Healthy).Select(e => e.Key).ToList();
-            return endpoints.Count > 0 ? $"bus {health.Status}: endpoints not consuming: {string.Join(", ", endpoints)}" : $"bus {health.Status}: {health.Description}";
-        }
+        if (BusHealth.ProblemOf(bus) is { } problem) return problem;
         var silence = clock.GetUtcNow() - LastHeartbeatSentAt;
         var allowed = options.Value.HeartbeatInterval * 3 + options.Value.PublishTimeout;
         return silence > allowed ? $"no heartbeat has gone out for {silence.TotalSeconds:0} s" : null;
     }
 
-    /// <summary>Whether the broker accepts TCP connections: recovery is only owed once it is back.</summary>
-    public async Task<bool> BrokerReachableAsync(CancellationToken ct)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            await client.ConnectAsync(rabbit.Value.Host, rabbit.Value.Port, timeout.Token);
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
+    public Task<bool> BrokerReachableAsync(CancellationToken ct) => BrokerReachability.AcceptsConnectionsAsync(rabbit.Value.Host, rabbit.Value.Port, ct);
+
+    /// <summary>A worker back from an outage sends a heartbeat at once, so the fleet sees it alive again.</summary>
+    public void Recovered() => RequestHeartbeat();
 }

@@ -3,6 +3,7 @@ using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Messages;
 using AiPlatform.ScriptRunner;
 using AiPlatform.ServiceDefaults;
+using AiPlatform.ServiceDefaults.BrokerLink;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using MassTransit;
@@ -85,9 +86,11 @@ public static class WorkerHostExtensions
         services.AddPublishObserver(sp => sp.GetRequiredService<WorkerMetrics>());
         services.AddHealthChecks().AddCheck("lake", new ObjectStoreReachableCheck(() => ObjectStores.Open(LakeOptionsFrom(builder.Configuration))),
             tags: [ServiceDefaultsExtensions.ReadyTag]);
-        services.AddSingleton<WorkerWatchdog>();
-        services.AddHostedService(sp => sp.GetRequiredService<WorkerWatchdog>());
-        services.AddHealthChecks().AddCheck<WorkerWatchdog>("broker-link", tags: [ServiceDefaultsExtensions.LiveTag, ServiceDefaultsExtensions.ReadyTag]);
+        services.AddBrokerLinkWatchdog<BusLiveness>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            return new BrokerLinkTimings(options.RecoveryTimeout, options.StartupTimeout, options.ShutdownGracePeriod);
+        });
         if (role.HostsServices)
         {
             services.AddSingleton<ServiceReplicas>();

@@ -30,7 +30,7 @@ public sealed class ChaosReport
     public List<string> Stuck { get; } = [];
     public List<string> DuplicateCompletions { get; } = [];
     public List<string> BadDatasets { get; } = [];
-    public List<string> DeafWorkers { get; } = [];
+    public List<string> DeafProcesses { get; } = [];
     public Dictionary<string, int> Faults { get; } = [];
     public Dictionary<string, List<double>> RecoverySeconds { get; } = [];
     public int Reruns { get; set; }
@@ -38,16 +38,16 @@ public sealed class ChaosReport
 
     public override string ToString()
     {
-        static string P(List<double> xs, double q) => xs.Count == 0 ? "-" : xs.Order().ElementAt((int)Math.Min(xs.Count - 1, Math.Floor(q * xs.Count))).ToString("0.0");
+        static string P(List<double> xs, double q) => FleetProbes.Quantile(xs, q);
         var lines = new List<string>
         {
             $"tasks submitted: {Submitted}; final states: {string.Join(", ", FinalStates.Select(p => $"{p.Key} {p.Value}"))}",
-            $"stuck: {Stuck.Count}, duplicated completions: {DuplicateCompletions.Count}, bad datasets: {BadDatasets.Count}, deaf workers: {DeafWorkers.Count}",
+            $"stuck: {Stuck.Count}, duplicated completions: {DuplicateCompletions.Count}, bad datasets: {BadDatasets.Count}, deaf processes: {DeafProcesses.Count}",
             $"tasks run more than once (retried after a fault): {Reruns}; workers replaced after kill -9: {ReplacedWorkers}",
             $"faults injected: {string.Join(", ", Faults.Select(p => $"{p.Key} {p.Value}"))}",
         };
         lines.AddRange(RecoverySeconds.Select(p => $"recovery after {p.Key} (s): p50 {P(p.Value, 0.5)}, p99 {P(p.Value, 0.99)}, max {P(p.Value, 1)} over {p.Value.Count}"));
-        lines.AddRange(Stuck.Concat(DuplicateCompletions).Concat(BadDatasets).Concat(DeafWorkers).Select(x => "  ! " + x));
+        lines.AddRange(Stuck.Concat(DuplicateCompletions).Concat(BadDatasets).Concat(DeafProcesses).Select(x => "  ! " + x));
         return string.Join(Environment.NewLine, lines);
     }
 }
@@ -74,19 +74,11 @@ public sealed class ChaosRun(ChaosPlan plan, Action<string> log)
         await using var fleet = await LocalFleet.StartAsync(new FleetOptions
         {
             Workers = [],
-            Settings = new Dictionary<string, string>
-            {
-                ["Scripts__Roots__0"] = Path.Combine(RepoPaths.Root, "tests", "Chaos.Tests", "scripts"),
-                ["Lake__Root"] = lakeRoot,
-                ["Tasks__HeartbeatTimeout"] = "00:00:10",
-                ["Tasks__MonitorInterval"] = "00:00:01",
-                ["Worker__HeartbeatInterval"] = "00:00:02",
-                ["Worker__RecoveryTimeout"] = "00:00:45",
-            },
+            Settings = FleetProbes.FaultRunSettings(lakeRoot),
         });
         _fleet = fleet;
         foreach (var project in WorkerProjects.Append("Workers.Train")) _workers.Add((project, fleet.StartWorker(project)));
-        await WaitUntilAsync(async () => await fleet.LiveWorkerCountAsync() >= _workers.Count, TimeSpan.FromSeconds(90), "every worker heartbeating");
+        await FleetProbes.WaitUntilAsync(async () => await fleet.LiveWorkerCountAsync() >= _workers.Count, TimeSpan.FromSeconds(90), "every worker heartbeating");
 
         var faults = Schedule();
         log($"chaos run: seed {plan.Seed}, {plan.Duration.TotalMinutes:0.#} min, {faults.Count} faults");
@@ -183,36 +175,14 @@ public sealed class ChaosRun(ChaosPlan plan, Action<string> log)
     }
 
     /// <summary>Every task queue has as many consumers as live workers of its kind: nobody deaf.</summary>
-    private async Task WaitForConsumersAsync()
+    private Task WaitForConsumersAsync() => FleetProbes.WaitForConsumersAsync(_fleet, new Dictionary<string, int>
     {
-        var expected = new Dictionary<string, int>
-        {
-            ["ingest-tasks"] = _workers.Count(w => w.Project == "Workers.Ingest"),
-            ["train-tasks"] = _workers.Count(w => w.Project == "Workers.Train"),
-        };
-        await WaitUntilAsync(async () =>
-        {
-            var consumers = await QueueConsumersAsync();
-            return expected.All(e => consumers.GetValueOrDefault(e.Key) >= e.Value);
-        }, TimeSpan.FromMinutes(3), "every worker consuming its queue again");
-    }
-
-    private async Task<Dictionary<string, int>> QueueConsumersAsync()
-    {
-        try
-        {
-            using var management = LocalFleet.ManagementClient();
-            var queues = await management.GetFromJsonAsync<JsonArray>($"api/queues/{Uri.EscapeDataString(_fleet.VirtualHost)}");
-            return queues!.ToDictionary(q => q!["name"]!.GetValue<string>(), q => q!["consumers"]?.GetValue<int>() ?? 0);
-        }
-        catch (HttpRequestException)
-        {
-            return [];
-        }
-    }
+        ["ingest-tasks"] = _workers.Count(w => w.Project == "Workers.Ingest"),
+        ["train-tasks"] = _workers.Count(w => w.Project == "Workers.Train"),
+    });
 
     private async Task WaitForGatewayAnswersAsync() =>
-        await WaitUntilAsync(async () =>
+        await FleetProbes.WaitUntilAsync(async () =>
         {
             try
             {
@@ -234,6 +204,11 @@ public sealed class ChaosRun(ChaosPlan plan, Action<string> log)
             log($"{_workers[i].Project} exited by itself (code {_workers[i].Process.ExitCode}); starting another");
             _workers[i] = (_workers[i].Project, _fleet.StartWorker(_workers[i].Project));
             _report.ReplacedWorkers++;
+        }
+        if (_fleet.Gateway.HasExited)
+        {
+            log($"the gateway exited by itself (code {_fleet.Gateway.ExitCode}); starting another");
+            await _fleet.RestartGatewayAsync(TimeSpan.Zero);
         }
         await WaitForConsumersAsync();
     }
@@ -273,34 +248,35 @@ public sealed class ChaosRun(ChaosPlan plan, Action<string> log)
         }
 
         var live = await _fleet.LiveWorkerCountAsync();
-        if (live < _workers.Count) _report.DeafWorkers.Add($"{_workers.Count - live} of {_workers.Count} worker processes send no heartbeats");
-        var consumers = await QueueConsumersAsync();
+        if (live < _workers.Count) _report.DeafProcesses.Add($"{_workers.Count - live} of {_workers.Count} worker processes send no heartbeats");
+        var consumers = await FleetProbes.QueueConsumersAsync(_fleet);
+        using (var health = await _fleet.Http.GetAsync("/healthz"))
+        {
+            var link = JsonNode.Parse(await health.Content.ReadAsStringAsync())?["checks"]?["broker-link"];
+            if (link?["status"]?.GetValue<string>() != "healthy") _report.DeafProcesses.Add($"the gateway's broker link is not healthy: {link?.ToJsonString()}");
+        }
         foreach (var queue in new[] { "ingest-tasks", "train-tasks" })
-            if (consumers.GetValueOrDefault(queue) == 0) _report.DeafWorkers.Add($"no consumer on {queue}");
+            if (consumers.GetValueOrDefault(queue) == 0) _report.DeafProcesses.Add($"no consumer on {queue}");
     }
 
     /// <summary>A completed task's dataset has every row; any other task's dataset is absent or whole, never partial.</summary>
     private async Task CheckDatasetAsync(string name, string status)
     {
-        using var response = await _fleet.Http.GetAsync($"/api/v1/datasets/{name}");
-        if (response.StatusCode == HttpStatusCode.NotFound)
+        long? rows;
+        try
+        {
+            rows = await FleetProbes.DatasetRowsAsync(_fleet, name);
+        }
+        catch (InvalidOperationException e)
+        {
+            _report.BadDatasets.Add(e.Message);
+            return;
+        }
+        if (rows is null)
         {
             if (status == "completed") _report.BadDatasets.Add($"dataset {name} of a completed task is missing");
             return;
         }
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        if (!response.IsSuccessStatusCode) { _report.BadDatasets.Add($"dataset {name}: {(int)response.StatusCode} {body.ToJsonString()}"); return; }
-        var rows = body["num_rows"]?.GetValue<long>() ?? body["rows"]?.GetValue<long>();
         if (rows != DatasetRows) _report.BadDatasets.Add($"dataset {name} has {rows} rows, not {DatasetRows}");
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {what} within {timeout.TotalSeconds} s");
-            await Task.Delay(500);
-        }
     }
 }

@@ -23,7 +23,7 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
         Assert.Empty(report.Stuck);
         Assert.Empty(report.DuplicateCompletions);
         Assert.Empty(report.BadDatasets);
-        Assert.Empty(report.DeafWorkers);
+        Assert.Empty(report.DeafProcesses);
         // Every task of the workload can complete; a fault may cost a retry, never the task.
         Assert.Equal(report.Submitted, report.FinalStates.GetValueOrDefault("completed"));
     }

@@ -40,6 +40,9 @@ public sealed class LocalFleet : IAsyncDisposable
     public HttpClient Http { get; private set; } = null!;
 
     public Uri GatewayUrl => new(_gatewayUrl);
+
+    /// <summary>The gateway's process as it runs now (a restart replaces it).</summary>
+    public ManagedProcess Gateway => _gateway;
     public string DatabaseConnectionString { get; private set; } = "";
     public string VirtualHost => $"aip-test-{_runId}";
     public string LakeRoot { get; } = Path.Combine(Path.GetTempPath(), "aiplatform-tests", "lake-" + Guid.NewGuid().ToString("N")[..8]);
@@ -67,21 +70,25 @@ public sealed class LocalFleet : IAsyncDisposable
         }
     }
 
-    /// <summary>kill -9 of the gateway, then a new one on the same address after <paramref name="downtime"/>.</summary>
-    public async Task RestartGatewayAsync(TimeSpan downtime)
+    /// <summary>
+    /// kill -9 of the gateway, then a new one on the same address after <paramref name="downtime"/>, with
+    /// <paramref name="settings"/> on top of the fleet's.
+    /// </summary>
+    public async Task RestartGatewayAsync(TimeSpan downtime, IReadOnlyDictionary<string, string>? settings = null)
     {
         _gateway.KillHard();
         await Task.Delay(downtime);
-        await StartGatewayAsync();
+        await StartGatewayAsync(settings);
     }
 
-    private async Task StartGatewayAsync()
+    private async Task StartGatewayAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
-        _gateway = StartProcess("gateway", "Gateway", new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
             ["ASPNETCORE_URLS"] = _gatewayUrl,
             ["Auth__BootstrapKey"] = AdminKey,
-        });
+        };
+        _gateway = StartProcess("gateway", "Gateway", environment);
         await WaitForGatewayAsync();
     }
 

@@ -19,6 +19,11 @@ public static class ServicesEnvironment
     /// <summary>Stops PostgreSQL the hard way, as a crash would, and starts it again.</summary>
     public static Task RestartPostgresAsync() => RunServicesCommandAsync("restart-postgres");
 
+    /// <summary>Stops PostgreSQL the hard way until <see cref="StartPostgresAsync"/>: a database outage of the caller's length.</summary>
+    public static Task CrashPostgresAsync() => RunServicesCommandAsync("crash-postgres");
+
+    public static Task StartPostgresAsync() => RunServicesCommandAsync("start-postgres");
+
     /// <summary>Restarts the S3 server process; the objects survive in the storage cluster.</summary>
     public static Task RestartS3Async() => RunServicesCommandAsync("restart-s3");
 

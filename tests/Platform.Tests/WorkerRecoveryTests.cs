@@ -19,6 +19,8 @@ public sealed class WorkerRecoveryTests
         ["Worker__HeartbeatInterval"] = "00:00:01",
         ["Worker__RecoveryTimeout"] = "00:00:10",
         ["Worker__ShutdownGracePeriod"] = "00:00:05",
+        ["Gateway__RecoveryTimeout"] = "00:00:10",
+        ["Gateway__ShutdownGracePeriod"] = "00:00:05",
     };
 
     [Fact]
@@ -26,12 +28,7 @@ public sealed class WorkerRecoveryTests
     {
         await using var fleet = await LocalFleet.StartAsync(new FleetOptions { Workers = [], Settings = QuickTimings });
         using var management = LocalFleet.ManagementClient();
-        // A broker user of this worker's own, so it alone can be locked out while the broker stays up.
-        var user = $"aip-deaf-{Guid.NewGuid():N}"[..20];
-        var password = Guid.NewGuid().ToString("N");
-        (await management.PutAsJsonAsync($"api/users/{user}", new { password, tags = "" })).EnsureSuccessStatusCode();
-        (await management.PutAsJsonAsync($"api/permissions/{Uri.EscapeDataString(fleet.VirtualHost)}/{user}",
-            new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        var (user, password) = await CreateBrokerUserAsync(management, fleet.VirtualHost, "aip-deaf");
         var worker = fleet.StartWorker("Workers.Ingest", new Dictionary<string, string>
         {
             ["RabbitMq__Username"] = user,
@@ -39,15 +36,58 @@ public sealed class WorkerRecoveryTests
         });
         await WaitUntilAsync(async () => await fleet.LiveWorkerCountAsync("ingest") == 1, TimeSpan.FromSeconds(60), "the worker's first heartbeat");
 
-        // Deleting the user closes its connections, and every reconnect is refused: the broker is reachable, the worker
-        // can never be healthy again.
-        (await management.DeleteAsync($"api/users/{user}")).EnsureSuccessStatusCode();
-        foreach (var connection in (await management.GetFromJsonAsync<List<BrokerConnection>>("api/connections"))!.Where(c => c.User == user))
-            await management.DeleteAsync($"api/connections/{Uri.EscapeDataString(connection.Name)}");
+        // The broker is reachable, the worker can never be healthy again.
+        await LockOutAsync(management, user);
 
         Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the worker is still running, deaf, a minute after losing its broker link");
         Assert.Equal(75, worker.ExitCode);
         Assert.Contains("Giving up", await File.ReadAllTextAsync(worker.LogPath));
+    }
+
+    [Fact]
+    public async Task A_gateway_that_cannot_get_its_broker_link_back_exits_non_zero_for_its_supervisor()
+    {
+        await using var fleet = await LocalFleet.StartAsync(new FleetOptions { Workers = [], Settings = QuickTimings });
+        using var management = LocalFleet.ManagementClient();
+        var (user, password) = await CreateBrokerUserAsync(management, fleet.VirtualHost, "aip-deafgw");
+        await fleet.RestartGatewayAsync(TimeSpan.Zero, new Dictionary<string, string> { ["RabbitMq__Username"] = user, ["RabbitMq__Password"] = password });
+        await WaitUntilAsync(async () => await BrokerLinkStatusAsync(fleet) == "healthy", TimeSpan.FromSeconds(60), "the gateway's broker link healthy");
+
+        // Locked out while the broker stays up: the gateway can never consume again, and its saga would leave every
+        // task pending. Probes see it before the gateway gives up: /healthz names the broker link as the problem.
+        await LockOutAsync(management, user);
+        await WaitUntilAsync(async () => await BrokerLinkStatusAsync(fleet) is "degraded" or "unhealthy", TimeSpan.FromSeconds(30),
+            "unhealthy broker link reported on /healthz");
+
+        Assert.True(await fleet.Gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the gateway is still running, deaf, a minute after losing its broker link");
+        Assert.Equal(75, fleet.Gateway.ExitCode);
+        Assert.Contains("Giving up", await File.ReadAllTextAsync(fleet.Gateway.LogPath));
+    }
+
+    private static async Task<string?> BrokerLinkStatusAsync(LocalFleet fleet)
+    {
+        using var response = await fleet.Http.GetAsync("/healthz");
+        var report = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return report["checks"]?["broker-link"]?["status"]?.GetValue<string>();
+    }
+
+    /// <summary>A broker user of one process's own, so it alone can be locked out while the broker stays up.</summary>
+    private static async Task<(string User, string Password)> CreateBrokerUserAsync(HttpClient management, string virtualHost, string prefix)
+    {
+        var user = $"{prefix}-{Guid.NewGuid():N}"[..20];
+        var password = Guid.NewGuid().ToString("N");
+        (await management.PutAsJsonAsync($"api/users/{user}", new { password, tags = "" })).EnsureSuccessStatusCode();
+        (await management.PutAsJsonAsync($"api/permissions/{Uri.EscapeDataString(virtualHost)}/{user}",
+            new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        return (user, password);
+    }
+
+    /// <summary>Deleting the user closes its connections, and every reconnect is refused.</summary>
+    private static async Task LockOutAsync(HttpClient management, string user)
+    {
+        (await management.DeleteAsync($"api/users/{user}")).EnsureSuccessStatusCode();
+        foreach (var connection in (await management.GetFromJsonAsync<List<BrokerConnection>>("api/connections"))!.Where(c => c.User == user))
+            await management.DeleteAsync($"api/connections/{Uri.EscapeDataString(connection.Name)}");
     }
 
     [Fact]

@@ -5,6 +5,8 @@ using AiPlatform.Gateway.Persistence;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Messages;
 using AiPlatform.ServiceDefaults;
+using AiPlatform.ServiceDefaults.BrokerLink;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AiPlatform.Gateway.Monitoring;
@@ -21,6 +23,13 @@ public static class GatewayMetrics
             .AddCheck<DatabaseReachableCheck>("database", tags: [ServiceDefaultsExtensions.ReadyTag])
             .Add(new HealthCheckRegistration("lake", sp => new ObjectStoreReachableCheck(() => sp.GetRequiredService<LakeCatalog>().Store),
                 failureStatus: null, tags: [ServiceDefaultsExtensions.ReadyTag]));
+        builder.Services.Configure<GatewayLinkOptions>(builder.Configuration.GetSection("Gateway"));
+        builder.Services.AddSingleton<GatewayBusLink>();
+        builder.Services.AddBrokerLinkWatchdog<GatewayBusLink>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<GatewayLinkOptions>>().Value;
+            return new BrokerLinkTimings(options.RecoveryTimeout, options.StartupTimeout, options.ShutdownGracePeriod);
+        });
         return builder;
     }
 

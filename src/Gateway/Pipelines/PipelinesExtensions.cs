@@ -36,14 +36,16 @@ public static class PipelinesExtensions
     {
         bus.ReceiveEndpoint(PipelineQueueNames.Runs, e =>
         {
+            e.UseDatabaseOutageRetry();
             // Events of one run collide on its row version; retrying replays them on fresh state.
-            e.UseMessageRetry(r => r.Intervals(10, 25, 50, 100, 200, 400, 800, 1000, 1000, 2000, 2000, 5000, 5000));
+            e.UseMessageRetry(r => r.ExceptDatabaseOutages().Intervals(10, 25, 50, 100, 200, 400, 800, 1000, 1000, 2000, 2000, 5000, 5000));
             e.UseInMemoryOutbox(context);
             e.ConfigureSaga<PipelineRunState>(context);
         });
         bus.ReceiveEndpoint(PipelineQueueNames.TaskEvents, e =>
         {
-            e.UseMessageRetry(r => r.Intervals(100, 500, 1000, 5000));
+            e.UseDatabaseOutageRetry();
+            e.UseMessageRetry(r => r.ExceptDatabaseOutages().Intervals(100, 500, 1000, 5000));
             e.ConfigureConsumer<PipelineTaskEvents>(context);
         });
     }

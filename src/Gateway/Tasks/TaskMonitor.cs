@@ -24,7 +24,8 @@ public sealed class TaskMonitor(
     // Heartbeats and final events sent while the gateway was down, or while the broker was, wait in queues or in the
     // workers' retries. Judging silence before those are read would take a task that finished meanwhile for a lost one
     // and run it again, so silence only counts after one heartbeat timeout of listening on a healthy bus: counted from
-    // when the bus runs (start-up itself can take longer than the timeout) and again from every time it recovers.
+    // when the bus runs (start-up itself can take longer than the timeout) and again from every time it recovers, or the
+    // task store (where heartbeats are kept) does.
     private DateTimeOffset _listeningSince;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -48,6 +49,12 @@ public sealed class TaskMonitor(
                 try
                 {
                     await SweepAsync(stoppingToken);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested && DatabaseOutage.IsOutage(e))
+                {
+                    // No heartbeat could be stored meanwhile either: silence counts again only from when it is back.
+                    _listeningSince = DateTimeOffset.UtcNow;
+                    logger.LogWarning("The task store is unreachable ({Reason}); the task monitor waits for it", e.GetBaseException().Message);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {

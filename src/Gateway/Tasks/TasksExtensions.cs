@@ -74,8 +74,9 @@ public static class TasksExtensions
                 });
                 bus.ReceiveEndpoint(QueueNames.TaskSaga, e =>
                 {
+                    e.UseDatabaseOutageRetry();
                     // Concurrent events for one task collide on the row version; retrying replays them on fresh state.
-                    e.UseMessageRetry(r => r.Intervals(10, 25, 50, 100, 200, 400, 800, 1000, 1000, 2000, 2000, 5000, 5000));
+                    e.UseMessageRetry(r => r.ExceptDatabaseOutages().Intervals(10, 25, 50, 100, 200, 400, 800, 1000, 1000, 2000, 2000, 5000, 5000));
                     e.UseInMemoryOutbox(context);
                     e.PrefetchCount = 2 * SagaPartitions;
                     e.ConfigureSaga<TaskState>(context, saga =>
@@ -99,7 +100,8 @@ public static class TasksExtensions
                 });
                 bus.ReceiveEndpoint(QueueNames.TaskEvents, e =>
                 {
-                    e.UseMessageRetry(r => r.Intervals(100, 500, 1000, 5000));
+                    e.UseDatabaseOutageRetry();
+                    e.UseMessageRetry(r => r.ExceptDatabaseOutages().Intervals(100, 500, 1000, 5000));
                     e.ConfigureConsumer<TaskEventRecorder<TaskStarted>>(context);
                     e.ConfigureConsumer<TaskEventRecorder<TaskProgressed>>(context);
                     e.ConfigureConsumer<TaskEventRecorder<TaskCompleted>>(context);
@@ -112,13 +114,15 @@ public static class TasksExtensions
                 // Its own queue: a registration retried (the database busy, the lake slow) never replays the timeline recorder.
                 bus.ReceiveEndpoint(TaskResultRegistrar.QueueName, e =>
                 {
-                    e.UseMessageRetry(r => r.Intervals(500, 1000, 5000, 10000));
+                    e.UseDatabaseOutageRetry();
+                    e.UseMessageRetry(r => r.ExceptDatabaseOutages().Intervals(500, 1000, 5000, 10000));
                     e.ConfigureConsumer<TaskResultRegistrar>(context);
                 });
                 bus.ConfigurePipelineEndpoints(context);
                 bus.ReceiveEndpoint(QueueNames.WorkerHeartbeats, e =>
                 {
-                    e.UseMessageRetry(r => r.Intervals(100, 500, 1000));
+                    e.UseDatabaseOutageRetry();
+                    e.UseMessageRetry(r => r.ExceptDatabaseOutages().Intervals(100, 500, 1000));
                     e.ConfigureConsumer<WorkerHeartbeatConsumer>(context);
                     e.ConfigureConsumer<WorkerStoppedConsumer>(context);
                 });

@@ -1,9 +1,10 @@
 // One step of the chaos suite's workload: works for `seconds`, and with `rows` writes a dataset named by the task's
-// output in two commits' worth of batches (so a fault can land mid-write), then returns what it did.
+// output in four batches `batch_pause` seconds apart (so a fault can land mid-write), then returns what it did.
 async Task<object> Run(string input, string output, ScriptParams p)
 {
     var seconds = p.GetDouble("seconds", 1);
     var rows = p.GetInt("rows", 0);
+    var batchPause = TimeSpan.FromSeconds(p.GetDouble("batch_pause", 0.2));
     var started = DateTime.UtcNow;
     while ((DateTime.UtcNow - started).TotalSeconds < seconds)
     {
@@ -18,7 +19,7 @@ async Task<object> Run(string input, string output, ScriptParams p)
         {
             var values = Enumerable.Range(batch * rows / 4, rows / 4).Select(i => (long)i).ToArray();
             await writer.WriteAsync(new RecordBatch(schema, [new Int64Column(values)]));
-            await Task.Delay(200, Context.CancellationToken);
+            await Task.Delay(batchPause, Context.CancellationToken);
         }
         await writer.CommitAsync();
     }

@@ -1,25 +1,23 @@
-using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
-namespace AiPlatform.Workers.Host;
+namespace AiPlatform.ServiceDefaults.BrokerLink;
 
 /// <summary>
-/// A worker comes back from a broker outage or dies loudly. Once the broker is reachable again, the worker has
-/// <see cref="WorkerOptions.RecoveryTimeout"/> to be healthy (connected, every endpoint consuming, heartbeats going out);
-/// otherwise it stops its tasks (their commands go back to the queue with its connection), says why, and exits non-zero
-/// so its supervisor (compose restart policy, a Kubernetes liveness probe, the local fleet) starts a fresh one.
+/// A process comes back from a broker outage or dies loudly. Once the broker is reachable again, the process has
+/// <see cref="BrokerLinkTimings.RecoveryTimeout"/> to be healthy; otherwise it says why and exits non-zero, so its
+/// supervisor (compose restart policy, a Kubernetes liveness probe, the local fleet) starts a fresh one. A deaf process
+/// is worse than a dead one: nothing restarts it, and the work it should take waits in silence.
 /// </summary>
-public sealed class WorkerWatchdog(
-    BusLiveness liveness,
+public sealed class BrokerLinkWatchdog(
+    IBrokerLink link,
+    BrokerLinkTimings timings,
     IHostApplicationLifetime lifetime,
-    IOptions<WorkerOptions> options,
     TimeProvider clock,
-    ILogger<WorkerWatchdog> logger) : BackgroundService, IHealthCheck
+    ILogger<BrokerLinkWatchdog> logger) : BackgroundService, IHealthCheck
 {
-    /// <summary>The exit code of a worker that gave up on its broker link (EX_TEMPFAIL: try again).</summary>
+    /// <summary>The exit code of a process that gave up on its broker link (EX_TEMPFAIL: try again).</summary>
     public const int DeafExitCode = 75;
 
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
@@ -31,15 +29,15 @@ public sealed class WorkerWatchdog(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Judging starts once the bus has been healthy: a start can be slow (a busy machine, a broker still starting).
-        // A worker that never gets there while the broker is reachable (refused credentials, say) gives up all the same.
+        // Judging starts once the link has been healthy: a start can be slow (a busy machine, a broker still starting).
+        // A process that never gets there while the broker is reachable (refused credentials, say) gives up all the same.
         var startedAt = clock.GetUtcNow();
-        while (liveness.Problem() is { } problem)
+        while (link.Problem() is { } problem)
         {
             _problem = $"starting: {problem}";
-            if (clock.GetUtcNow() - startedAt > options.Value.StartupTimeout && await liveness.BrokerReachableAsync(stoppingToken))
+            if (clock.GetUtcNow() - startedAt > timings.StartupTimeout && await link.BrokerReachableAsync(stoppingToken))
             {
-                GiveUp($"it has not been healthy since it started {options.Value.StartupTimeout.TotalSeconds:0} s ago ({problem})");
+                GiveUp($"it has not been healthy since it started {timings.StartupTimeout.TotalSeconds:0} s ago ({problem})");
                 return;
             }
             await Task.Delay(CheckInterval, clock, stoppingToken);
@@ -51,11 +49,11 @@ public sealed class WorkerWatchdog(
         }
     }
 
-    /// <summary>One look at the worker's health; true when the worker has given up and is stopping.</summary>
+    /// <summary>One look at the link's health; true when the process has given up and is stopping.</summary>
     internal async Task<bool> CheckAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var problem = liveness.Problem();
+        var problem = link.Problem();
         var wasProblem = _problem;
         _problem = problem;
         if (problem is null)
@@ -63,7 +61,7 @@ public sealed class WorkerWatchdog(
             if (_unhealthySince is { } since)
             {
                 logger.LogInformation("Broker link healthy again after {Seconds:0.0} s", (now - since).TotalSeconds);
-                liveness.RequestHeartbeat();
+                link.Recovered();
             }
             _unhealthySince = _brokerBackSince = null;
             return false;
@@ -79,34 +77,34 @@ public sealed class WorkerWatchdog(
             logger.LogWarning("Broker link still unhealthy: {Problem}", problem);
         }
 
-        if (!await liveness.BrokerReachableAsync(ct))
+        if (!await link.BrokerReachableAsync(ct))
         {
             // An outage of any length is waited out; the clock starts when the broker is back.
             _brokerBackSince = null;
             return false;
         }
         _brokerBackSince ??= now;
-        if (now - _brokerBackSince < options.Value.RecoveryTimeout) return false;
+        if (now - _brokerBackSince < timings.RecoveryTimeout) return false;
 
-        GiveUp($"the broker has been reachable for {(now - _brokerBackSince.Value).TotalSeconds:0} s but this worker is still not healthy ({problem})");
+        GiveUp($"the broker has been reachable for {(now - _brokerBackSince.Value).TotalSeconds:0} s but this process is still not healthy ({problem})");
         return true;
     }
 
     private void GiveUp(string why)
     {
-        logger.LogCritical("Giving up: {Why}. Stopping so a supervisor starts a fresh worker; running tasks return to their queue.", why);
+        logger.LogCritical("Giving up: {Why}. Stopping so a supervisor starts a fresh process; unacknowledged messages return to their queues.", why);
         _gaveUp = true;
         Environment.ExitCode = DeafExitCode;
         lifetime.StopApplication();
         // A bus that cannot reach its broker properly may also hang while stopping; the exit must not depend on it.
-        _ = Task.Delay(options.Value.ShutdownGracePeriod, clock, CancellationToken.None)
+        _ = Task.Delay(timings.ShutdownGracePeriod, clock, CancellationToken.None)
             .ContinueWith(_ => Environment.Exit(DeafExitCode), TaskScheduler.Default);
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(_problem switch
         {
-            null => HealthCheckResult.Healthy("connected, consuming, heartbeats going out"),
+            null => HealthCheckResult.Healthy("connected and consuming"),
             var problem when _gaveUp => HealthCheckResult.Unhealthy($"{problem}; gave up and stopping"),
             var problem when _brokerBackSince is null => HealthCheckResult.Degraded($"{problem} (waiting for the broker)"),
             var problem => HealthCheckResult.Degraded($"{problem} (recovering)"),

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AiPlatform.ServiceDefaults.BrokerLink;
+
+public static class BrokerLinkExtensions
+{
+    /// <summary>
+    /// Watches the process's broker link (<typeparamref name="TLink"/>, a registered singleton) and reports it on
+    /// /healthz and /readyz, so probes see a process that is deaf.
+    /// </summary>
+    public static IServiceCollection AddBrokerLinkWatchdog<TLink>(this IServiceCollection services, Func<IServiceProvider, BrokerLinkTimings> timings)
+        where TLink : class, IBrokerLink
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new BrokerLinkWatchdog(sp.GetRequiredService<TLink>(), timings(sp),
+            sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<BrokerLinkWatchdog>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<BrokerLinkWatchdog>());
+        services.AddHealthChecks().AddCheck<BrokerLinkWatchdog>("broker-link",
+            tags: [ServiceDefaultsExtensions.LiveTag, ServiceDefaultsExtensions.ReadyTag]);
+        return services;
+    }
+}
