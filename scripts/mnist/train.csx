@@ -20,6 +20,12 @@ async Task<object> Run(string input, string output, ScriptParams p)
 
     var dataset = await Context.Lake.OpenDatasetAsync(input, Context.CancellationToken);
     Context.Log($"training on {input} version {dataset.Version} ({dataset.CountRows} rows) for {epochs} epochs");
+    // Batches are read, shuffled and made into tensors in the background while the model trains on the one before.
+    var train = new DataLoader(dataset, new DataLoaderOptions
+    {
+        BatchSize = batchSize, Columns = ["image", "label"], Where = RowFilter.Equal("split", "train"), Shuffle = true, Seed = p.GetInt("seed", 1),
+    });
+    var test = new DataLoader(dataset, new DataLoaderOptions { BatchSize = 1000, Columns = ["image", "label"], Where = RowFilter.Equal("split", "test") });
     using var model = new ReferenceCnn();
     using var optimizer = optim.Adam(model.parameters(), lr: learningRate);
     double trainLoss = 0, trainAccuracy = 0, testAccuracy = 0;
@@ -29,31 +35,20 @@ async Task<object> Run(string input, string output, ScriptParams p)
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double lossSum = 0;
         long correct = 0, seen = 0;
-        // Chunks stream from the lake; batches are cut from each chunk so the file is read once per epoch.
-        await foreach (var chunk in dataset.ReadBatchesAsync(16_384, ["image", "label", "split"], ct: Context.CancellationToken))
+        await foreach (var batch in train.WithCancellation(Context.CancellationToken))
         {
-            var (images, labels) = Select(chunk, "train");
-            for (var start = 0; start < labels.Length; start += batchSize)
+            using (batch)
             {
-                Context.CancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var size = Math.Min(batchSize, labels.Length - start);
-                var x = tensor(images.AsSpan(start * 784, size * 784), size, 784);
-                var y = tensor(labels.AsSpan(start, size), size);
-                optimizer.zero_grad();
-                var logits = model.forward(x);
-                var loss = nn.functional.cross_entropy(logits, y);
-                loss.backward();
-                optimizer.step();
-                lossSum += loss.item<double>() * size;
-                correct += logits.argmax(1).eq(y).sum().item<long>();
+                var (size, loss, right) = TrainStep(model, optimizer, batch["image"], batch["label"]);
+                lossSum += loss * size;
+                correct += right;
                 seen += size;
             }
         }
         var epochSeconds = clock.Elapsed.TotalSeconds;
         trainLoss = lossSum / seen;
         trainAccuracy = (double)correct / seen;
-        testAccuracy = await EvaluateAsync(model, dataset);
+        testAccuracy = await EvaluateAsync(model, test);
         Context.Progress((double)epoch / epochs, $"epoch {epoch}/{epochs}",
             new { epoch, loss = trainLoss, accuracy = trainAccuracy, test_accuracy = testAccuracy, seconds = epochSeconds });
     }
@@ -65,43 +60,37 @@ async Task<object> Run(string input, string output, ScriptParams p)
         model_version = saved.SemanticVersion };
 }
 
-async Task<double> EvaluateAsync(ReferenceCnn model, AiPlatform.Lake.Dataset.LanceDataset dataset)
+/// <summary>One optimizer step on a batch: its size, mean loss and correct predictions.</summary>
+static (int Size, double Loss, long Correct) TrainStep(ReferenceCnn model, optim.Optimizer optimizer, Tensor x, Tensor y)
+{
+    using var scope = NewDisposeScope();
+    optimizer.zero_grad();
+    var logits = model.forward(x);
+    var loss = nn.functional.cross_entropy(logits, y);
+    loss.backward();
+    optimizer.step();
+    return ((int)y.shape[0], loss.item<double>(), logits.argmax(1).eq(y).sum().item<long>());
+}
+
+async Task<double> EvaluateAsync(ReferenceCnn model, DataLoader test)
 {
     model.eval();
     long correct = 0, seen = 0;
-    await foreach (var chunk in dataset.ReadBatchesAsync(16_384, ["image", "label", "split"], ct: Context.CancellationToken))
+    await foreach (var batch in test.WithCancellation(Context.CancellationToken))
     {
-        var (images, labels) = Select(chunk, "test");
-        correct += CountCorrect(model, images, labels);
-        seen += labels.Length;
+        using (batch)
+        {
+            correct += CountCorrect(model, batch["image"], batch["label"]);
+            seen += batch.Size;
+        }
     }
     return seen == 0 ? 0 : (double)correct / seen;
 }
 
 /// <summary>Synchronous on purpose: autograd's on/off switch belongs to a thread, and an await could change thread.</summary>
-static long CountCorrect(ReferenceCnn model, float[] images, long[] labels)
+static long CountCorrect(ReferenceCnn model, Tensor images, Tensor labels)
 {
     using var noGrad = no_grad();
-    long correct = 0;
-    for (var start = 0; start < labels.Length; start += 1000)
-    {
-        using var scope = NewDisposeScope();
-        var size = Math.Min(1000, labels.Length - start);
-        var predicted = model.forward(tensor(images.AsSpan(start * 784, size * 784), size, 784)).argmax(1);
-        correct += predicted.eq(tensor(labels.AsSpan(start, size), size)).sum().item<long>();
-    }
-    return correct;
-}
-
-/// <summary>The rows of one split, images row-major and labels as int64; the common all-one-split chunk is not copied.</summary>
-static (float[] Images, long[] Labels) Select(RecordBatch chunk, string split)
-{
-    var splits = chunk.Column<StringColumn>("split");
-    var images = chunk.Column<FixedSizeListFloat32Column>("image").Values;
-    var labels = chunk.Column<Int64Column>("label").Values;
-    var rows = Enumerable.Range(0, chunk.Length).Where(i => splits[i] == split).ToArray();
-    if (rows.Length == chunk.Length) return (images, labels);
-    var selected = new float[rows.Length * 784];
-    for (var k = 0; k < rows.Length; k++) Array.Copy(images, rows[k] * 784, selected, k * 784, 784);
-    return (selected, rows.Select(i => labels[i]).ToArray());
+    using var scope = NewDisposeScope();
+    return model.forward(images).argmax(1).eq(labels).sum().item<long>();
 }

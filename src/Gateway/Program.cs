@@ -19,6 +19,7 @@ builder.AddPlatformAuth();
 builder.AddTasks();
 builder.AddLake();
 builder.AddRegistry();
+builder.AddServing();
 builder.AddPipelines();
 builder.Services.AddMonitoring();
 builder.AddGatewayMonitoring();

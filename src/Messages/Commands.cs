@@ -25,8 +25,11 @@ public record RunTraining(Guid TaskId, string Name, int Attempt, TaskScript Scri
     int? TimeoutSeconds) : ITaskCommand;
 
 /// <summary>Fanned out to every serve worker: each one becomes a replica of the service.</summary>
+/// <param name="Model">The exact version to serve (<c>fashion-cnn@4</c>), as resolved when the task was submitted.</param>
+/// <param name="Follows">The alias reference the service follows (<c>fashion-cnn@production</c>): replicas serve the version
+/// it points at now and swap when it moves. Null for a service pinned to its version.</param>
 public record StartInferenceService(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
-    string Model, string Device) : ITaskCommand
+    string Model, string Device, string? Follows = null) : ITaskCommand
 {
     /// <summary>A service runs until it is cancelled.</summary>
     public int? TimeoutSeconds => null;

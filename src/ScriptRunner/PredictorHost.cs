@@ -15,12 +15,17 @@ internal sealed class PredictorHost : IAsyncDisposable
     private readonly IPredictor _predictor;
     private readonly DynamicBatcher<string, string> _batcher;
 
-    public PredictorHost(IPredictor predictor)
+    /// <param name="model">The model version the predictor serves (the serving script's input), reported with every answer.</param>
+    public PredictorHost(IPredictor predictor, string model)
     {
         _predictor = predictor;
+        Model = model;
         _batcher = new DynamicBatcher<string, string>(PredictBatch, predictor.MaxBatchSize, predictor.MaxBatchDelay);
     }
 
+    public string Model { get; }
+
+    /// <exception cref="ObjectDisposedException">The host is being disposed (swapped out) and takes no new request.</exception>
     public Task<string> PredictAsync(string body) => _batcher.SubmitAsync(body);
 
     private IReadOnlyList<string> PredictBatch(IReadOnlyList<string> bodies)

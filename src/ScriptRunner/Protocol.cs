@@ -9,6 +9,7 @@ namespace AiPlatform.ScriptRunner;
 [JsonDerivedType(typeof(RunScript), "run")]
 [JsonDerivedType(typeof(CancelScript), "cancel")]
 [JsonDerivedType(typeof(PredictRequest), "predict")]
+[JsonDerivedType(typeof(SwapModel), "swap")]
 public abstract record RunnerCommand;
 
 /// <param name="Serve">When true the script returns an IPredictor that stays alive until cancelled.</param>
@@ -20,6 +21,13 @@ public sealed record CancelScript(string Reason) : RunnerCommand;
 /// <param name="Body">The predict request's body, as its caller sent it to the gateway.</param>
 public sealed record PredictRequest(long RequestId, string Body) : RunnerCommand;
 
+/// <summary>
+/// Runs the serving script again on another model version and, once its predictor is ready, hands it every new request;
+/// requests the old predictor already took finish on it, then it is disposed.
+/// </summary>
+/// <param name="Input">The model version to serve (<c>fashion-cnn@5</c>), the script's new input.</param>
+public sealed record SwapModel(string Input) : RunnerCommand;
+
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "ev")]
 [JsonDerivedType(typeof(RunnerReady), "ready")]
 [JsonDerivedType(typeof(ScriptProgressed), "progress")]
@@ -29,6 +37,8 @@ public sealed record PredictRequest(long RequestId, string Body) : RunnerCommand
 [JsonDerivedType(typeof(ScriptCancelled), "cancelled")]
 [JsonDerivedType(typeof(ScriptServing), "serving")]
 [JsonDerivedType(typeof(PredictReply), "predictions")]
+[JsonDerivedType(typeof(ModelSwapped), "swapped")]
+[JsonDerivedType(typeof(ModelSwapFailed), "swap_failed")]
 public abstract record RunnerEvent;
 
 public sealed record RunnerReady(int ProcessId) : RunnerEvent;
@@ -48,7 +58,14 @@ public sealed record ScriptServing : RunnerEvent;
 /// <param name="AnswerJson">The predictor's answer to this request, the caller's response body.</param>
 /// <param name="Error">Set instead of an answer when the predictor failed on this request.</param>
 /// <param name="InvalidInput">The predictor refused the request itself (the caller's fault, not the model's).</param>
-public sealed record PredictReply(long RequestId, string? AnswerJson, string? Error, bool InvalidInput) : RunnerEvent;
+/// <param name="Model">The model version (the serving script's input) of the predictor that answered.</param>
+public sealed record PredictReply(long RequestId, string? AnswerJson, string? Error, bool InvalidInput, string? Model = null) : RunnerEvent;
+
+/// <summary>The predictor for <paramref name="Input"/> answers every request from now on.</summary>
+public sealed record ModelSwapped(string Input) : RunnerEvent;
+
+/// <summary>The serving script could not serve <paramref name="Input"/>; the previous predictor keeps serving.</summary>
+public sealed record ModelSwapFailed(string Input, string Error) : RunnerEvent;
 
 internal static class ProtocolJson
 {

@@ -17,7 +17,7 @@ public sealed class RunnerChild
     private readonly Stream _protocolOut;
     private readonly Lock _writeLock = new();
     private CancellationTokenSource? _running;
-    private volatile PredictorHost? _serving;
+    private volatile ServingSlot? _serving;
     private readonly Lazy<LakeCatalog> _lake = new(() => new LakeCatalog(LakeSettings.FromEnvironment()));
 
     private RunnerChild(ScriptCompiler compiler, Stream protocolOut)
@@ -55,6 +55,9 @@ public sealed class RunnerChild
                 case PredictRequest predict:
                     pending.Add(child.AnswerAsync(predict));
                     break;
+                case SwapModel swap:
+                    pending.Add(child.SwapAsync(swap));
+                    break;
             }
             pending.RemoveAll(t => t.IsCompleted);
         }
@@ -77,7 +80,12 @@ public sealed class RunnerChild
             var result = await UnwrapAsync(await entry(globals));
             if (run.Serve)
             {
-                await ServeUntilCancelledAsync(result, cancellation.Token);
+                // A swap runs the same script, in the same context, on another model version.
+                await ServeUntilCancelledAsync(new ServingSlot(result, run.Input ?? "",
+                    async model => await UnwrapAsync(await entry(new ScriptGlobals
+                    {
+                        Input = model, Output = globals.Output, Params = globals.Params, Context = context,
+                    }))), cancellation.Token);
                 return;
             }
             cancellation.Token.ThrowIfCancellationRequested();
@@ -98,11 +106,8 @@ public sealed class RunnerChild
         }
     }
 
-    private async Task ServeUntilCancelledAsync(object? result, CancellationToken cancellation)
+    private async Task ServeUntilCancelledAsync(ServingSlot serving, CancellationToken cancellation)
     {
-        if (result is not IPredictor predictor)
-            throw new InvalidOperationException($"a serving script's Run must return an {nameof(IPredictor)}, got {result?.GetType().Name ?? "null"}");
-        var serving = new PredictorHost(predictor);
         _serving = serving;
         Emit(new ScriptServing());
         try
@@ -121,7 +126,8 @@ public sealed class RunnerChild
         try
         {
             var serving = _serving ?? throw new InvalidOperationException("this replica is not serving a model");
-            Emit(new PredictReply(request.RequestId, await serving.PredictAsync(request.Body), null, false));
+            var (answer, model) = await serving.PredictAsync(request.Body);
+            Emit(new PredictReply(request.RequestId, answer, null, false, model));
         }
         catch (InvalidInputException e)
         {
@@ -130,6 +136,20 @@ public sealed class RunnerChild
         catch (Exception e)
         {
             Emit(new PredictReply(request.RequestId, null, Describe(e), false));
+        }
+    }
+
+    private async Task SwapAsync(SwapModel swap)
+    {
+        try
+        {
+            var serving = _serving ?? throw new InvalidOperationException("this replica is not serving a model");
+            await serving.SwapAsync(swap.Input);
+            Emit(new ModelSwapped(swap.Input));
+        }
+        catch (Exception e)
+        {
+            Emit(new ModelSwapFailed(swap.Input, Describe(e)));
         }
     }
 

@@ -18,6 +18,7 @@ public sealed class RunnerProcess : IAsyncDisposable
     private readonly Lock _writeLock = new();
     private TaskCompletionSource<ScriptOutcome>? _outcome;
     private TaskCompletionSource? _serving;
+    private TaskCompletionSource? _swap;
     private IScriptObserver? _observer;
     private long _nextRequestId;
 
@@ -83,6 +84,25 @@ public sealed class RunnerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Has the serving script load <paramref name="model"/> and serve it in place of the current version; returns when
+    /// the new version answers. One swap at a time. Throws if the script could not load it (the old version keeps serving).
+    /// </summary>
+    public async Task SwapModelAsync(string model, CancellationToken cancellation)
+    {
+        var swap = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _swap, swap, null) is not null) throw new InvalidOperationException("a swap is already under way");
+        try
+        {
+            Send(new SwapModel(model));
+            await swap.Task.WaitAsync(cancellation);
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _swap, null, swap);
+        }
+    }
+
     private TaskCompletionSource<ScriptOutcome> BeginRun(RunScript run, IScriptObserver observer)
     {
         if (_outcome is { Task.IsCompleted: false }) throw new InvalidOperationException("this runner is already running a script");
@@ -142,6 +162,7 @@ public sealed class RunnerProcess : IAsyncDisposable
                      (StderrTail() is { Length: > 0 } tail ? $": {tail}" : "");
         _outcome?.TrySetResult(new ScriptOutcome.Failed(reason));
         foreach (var pending in _predictions.Values) pending.TrySetException(new InvalidOperationException(reason));
+        _swap?.TrySetException(new InvalidOperationException(reason));
         _exited.TrySetResult();
     }
 
@@ -156,6 +177,8 @@ public sealed class RunnerProcess : IAsyncDisposable
             case ScriptCompleted completed: _outcome?.TrySetResult(new ScriptOutcome.Completed(completed.ResultJson)); break;
             case ScriptFailed failed: _outcome?.TrySetResult(new ScriptOutcome.Failed(failed.Error)); break;
             case ScriptCancelled cancelled: _outcome?.TrySetResult(new ScriptOutcome.Cancelled(cancelled.Reason)); break;
+            case ModelSwapped: _swap?.TrySetResult(); break;
+            case ModelSwapFailed failed: _swap?.TrySetException(new InvalidOperationException($"could not serve {failed.Input}: {failed.Error}")); break;
             case PredictReply reply when _predictions.TryGetValue(reply.RequestId, out var pending):
                 pending.TrySetResult(reply);
                 break;

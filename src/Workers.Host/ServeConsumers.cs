@@ -31,7 +31,7 @@ public sealed class PredictConsumer(ServiceReplicas replicas, WorkerIdentity ide
         try
         {
             var reply = await replicas.PredictAsync(request.TaskId, request.Body, context.CancellationToken);
-            if (reply.AnswerJson is { } answer) await context.RespondAsync(new PredictionMade(request.TaskId, identity.WorkerId, answer));
+            if (reply.AnswerJson is { } answer) await context.RespondAsync(new PredictionMade(request.TaskId, identity.WorkerId, answer, reply.Model));
             else await context.RespondAsync(new PredictionFailed(request.TaskId, identity.WorkerId, reply.Error ?? "no answer", reply.InvalidInput));
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -9,26 +9,31 @@ namespace AiPlatform.Workers.Host;
 
 /// <summary>
 /// The inference services this serve worker hosts. Every serve worker hosts every running service, so each one is a
-/// replica and adding a worker adds capacity. Each service runs in its own script-runner process.
+/// replica and adding a worker adds capacity. Each service runs in its own script-runner process. A service started on
+/// an alias (<c>fashion-cnn@production</c>) serves the version the alias points at and swaps when it moves.
 /// </summary>
 public sealed class ServiceReplicas(
     RunnerLaunch launch,
     RunningTasks running,
     WorkerIdentity identity,
     IBus bus,
+    ModelAliasLookup aliases,
     IOptions<WorkerOptions> options,
     ILogger<ServiceReplicas> logger) : IAsyncDisposable
 {
     private static readonly TimeSpan ReplicaStartTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly ConcurrentDictionary<Guid, Lazy<Task<RunnerProcess>>> _replicas = new();
+    private readonly ConcurrentDictionary<Guid, Lazy<Task<ServiceReplica>>> _replicas = new();
 
     public IReadOnlyCollection<Guid> Hosted => _replicas.Keys.ToList();
+
+    /// <summary>The alias references the services hosted here follow.</summary>
+    public IReadOnlyList<string> FollowedAliases => Started().Select(r => r.Command.Follows).OfType<string>().Distinct().ToList();
 
     /// <summary>Starts hosting a service unless already hosting it; returns when the replica serves or has failed.</summary>
     public Task HostAsync(StartInferenceService command)
     {
-        var replica = _replicas.GetOrAdd(command.TaskId, _ => new Lazy<Task<RunnerProcess>>(() => StartReplicaAsync(command)));
+        var replica = _replicas.GetOrAdd(command.TaskId, _ => new Lazy<Task<ServiceReplica>>(() => StartReplicaAsync(command)));
         return replica.Value;
     }
 
@@ -36,23 +41,56 @@ public sealed class ServiceReplicas(
     {
         if (!_replicas.TryGetValue(taskId, out var replica))
             throw new InvalidOperationException($"worker {identity.WorkerId} does not host service {taskId}");
-        var runner = await replica.Value.WaitAsync(ReplicaStartTimeout, cancellation);
-        return await runner.PredictAsync(body, cancellation);
+        var started = await replica.Value.WaitAsync(ReplicaStartTimeout, cancellation);
+        return await started.Runner.PredictAsync(body, cancellation);
     }
 
-    private async Task<RunnerProcess> StartReplicaAsync(StartInferenceService command)
+    /// <summary>Moves every replica here that follows the pointer's alias to the version it names.</summary>
+    public async Task FollowAsync(ModelAliasPointer pointer, CancellationToken cancellation)
     {
+        var following = Started().Where(r => r.Follows(pointer)).ToList();
+        await Task.WhenAll(following.Select(r => FollowAsync(r, pointer, cancellation)));
+    }
+
+    private async Task FollowAsync(ServiceReplica replica, ModelAliasPointer pointer, CancellationToken cancellation)
+    {
+        var command = replica.Command;
+        var from = replica.Model;
+        try
+        {
+            if (!await replica.FollowAsync(pointer, cancellation)) return;
+            logger.LogInformation("Service {Service} ({TaskId}) now serves {Model} ({Alias} moved from {Previous})",
+                command.Name, command.TaskId, replica.Model, pointer.Reference, from);
+            await ReportServedAsync(command, replica.Model);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The replica keeps serving its version; the periodic alias check tries again.
+            logger.LogWarning("Service {Service} ({TaskId}) could not move to {Model}: {Error}", command.Name, command.TaskId, pointer.Version, e.Message);
+            await bus.Publish(new TaskLogged(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow, "warning",
+                $"{identity.WorkerId} keeps serving {from}: {pointer.Reference} moved to {pointer.Version}, which it could not load: {e.Message}"));
+        }
+    }
+
+    private async Task<ServiceReplica> StartReplicaAsync(StartInferenceService command)
+    {
+        // A replica starting late (a restarted worker, a redelivered command) starts on where the alias points now.
+        var (model, asOf) = command.Follows is { } follows && await aliases.TryResolveAsync(follows, CancellationToken.None) is { Version: { } current } pointer
+            ? (current, pointer.AsOf)
+            : (command.Model, DateTimeOffset.MinValue);
+        var serving = command with { Model = model, Input = command.Follows is null ? command.Input : model };
         var runner = await RunnerProcess.StartAsync(launch, ReplicaStartTimeout);
         var cancellation = running.Register(command.TaskId, CancellationToken.None);
         var events = new TaskEventPump(command, identity.WorkerId, bus, options.Value.PublishTimeout);
         try
         {
-            var serving = await runner.StartServingAsync(TaskExecutor.ToRunScript(command, identity.WorkerId), events,
+            var served = await runner.StartServingAsync(TaskExecutor.ToRunScript(serving, identity.WorkerId), events,
                 options.Value.CancelGracePeriod, cancellation);
             await bus.Publish(new TaskStarted(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow));
-            logger.LogInformation("Serving {Service} ({TaskId}) from model {Model}", command.Name, command.TaskId, command.Model);
-            _ = EndWhenStoppedAsync(command, runner, serving, events);
-            return runner;
+            logger.LogInformation("Serving {Service} ({TaskId}) from model {Model}", command.Name, command.TaskId, model);
+            await ReportServedAsync(command, model);
+            _ = EndWhenStoppedAsync(command, runner, served, events);
+            return new ServiceReplica(command, runner, model, asOf);
         }
         catch (Exception e)
         {
@@ -60,6 +98,20 @@ public sealed class ServiceReplicas(
             await bus.Publish(new TaskFailed(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow,
                 $"service could not start on {identity.WorkerId}: {e.Message}"));
             throw;
+        }
+    }
+
+    /// <summary>Advisory, for the task's view: a report lost in an outage is made good by the next swap.</summary>
+    private async Task ReportServedAsync(StartInferenceService command, string model)
+    {
+        try
+        {
+            await bus.PublishWithin(new ServiceModelServed(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow, model),
+                options.Value.PublishTimeout);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Could not report that {TaskId} serves {Model}: {Error}", command.TaskId, model, e.Message);
         }
     }
 
@@ -85,13 +137,16 @@ public sealed class ServiceReplicas(
         await runner.DisposeAsync();
     }
 
+    private IEnumerable<ServiceReplica> Started() =>
+        _replicas.Values.Where(r => r.IsValueCreated && r.Value.IsCompletedSuccessfully).Select(r => r.Value.Result);
+
     public async ValueTask DisposeAsync()
     {
         foreach (var replica in _replicas.Values.Where(r => r.IsValueCreated))
         {
             try
             {
-                (await replica.Value).Kill();
+                (await replica.Value).Runner.Kill();
             }
             catch (Exception)
             {

@@ -42,9 +42,14 @@ public sealed class WorkerRole
         Registrations.Add(x =>
         {
             x.AddConsumer<StartInferenceServiceConsumer>();
+            x.AddConsumer<ModelAliasMovedConsumer>();
             x.AddConsumer<PredictConsumer>();
         });
-        InstanceEndpoint.Add((context, e) => e.ConfigureConsumer<StartInferenceServiceConsumer>(context));
+        InstanceEndpoint.Add((context, e) =>
+        {
+            e.ConfigureConsumer<StartInferenceServiceConsumer>(context);
+            e.ConfigureConsumer<ModelAliasMovedConsumer>(context);
+        });
         Endpoints.Add((context, bus, options) => bus.ReceiveEndpoint(QueueNames.Predictions, e =>
         {
             // More requests than one batch, so the next batch gathers while the model runs the current one.
@@ -94,7 +99,9 @@ public static class WorkerHostExtensions
         if (role.HostsServices)
         {
             services.AddSingleton<ServiceReplicas>();
+            services.AddSingleton<ModelAliasLookup>();
             services.AddHostedService<ServiceCatchUp>();
+            services.AddHostedService<AliasFollowCheck>();
         }
 
         services.AddMassTransit(x =>

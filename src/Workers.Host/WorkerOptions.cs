@@ -46,6 +46,12 @@ public sealed class WorkerOptions
     /// </summary>
     public int PredictRequestsInFlight { get; set; } = 128;
 
+    /// <summary>
+    /// How often a serve worker asks where the aliases its services follow point, in case it missed a move's event
+    /// (moves normally reach it at once).
+    /// </summary>
+    public TimeSpan AliasCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long to wait for the saga's answer when claiming a task.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -18,6 +18,9 @@ public static class PredictEndpoints
     /// <summary>Response header naming the serve worker whose replica answered.</summary>
     public const string ServedByHeader = "X-Served-By";
 
+    /// <summary>Response header naming the exact model version that answered (<c>fashion-cnn@5</c>).</summary>
+    public const string ModelVersionHeader = "X-Model-Version";
+
     public static void MapPredictEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/v1/tasks").WithTags("Inference")
@@ -51,6 +54,7 @@ public static class PredictEndpoints
             if (answer.Is(out Response<PredictionMade>? made))
             {
                 response.Headers[ServedByHeader] = made.Message.WorkerId;
+                if (made.Message.Model is { } model) response.Headers[ModelVersionHeader] = model;
                 return Results.Text(made.Message.AnswerJson, "application/json");
             }
             answer.Is(out Response<PredictionFailed>? failed);

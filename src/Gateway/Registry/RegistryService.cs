@@ -28,7 +28,7 @@ public sealed record VersionRegistration(
 /// model or dataset (two promotes, a promote and a registration) happen one after the other, never interleaved, and
 /// each writes its audit record in the same transaction as the change.
 /// </summary>
-public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
+public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Inference.ModelAliasAnnouncer aliasMoves)
 {
     public const string Production = "production";
 
@@ -145,7 +145,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
     /// </summary>
     public Task<AliasMove> MoveAliasAsync(EntryKind kind, string name, string alias, string selector, string? reason, string actor, bool rollback,
         CancellationToken ct) =>
-        InTransactionAsync(async () =>
+        AnnouncedAsync(kind, name, alias, ct, () => InTransactionAsync(async () =>
         {
             ValidateAlias(alias);
             var resource = await LockAsync(kind, name, ct);
@@ -180,10 +180,10 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
             }
             await db.SaveChangesAsync(ct);
             return new AliasMove(alias, target, previous);
-        }, ct);
+        }, ct));
 
     public Task DeleteAliasAsync(EntryKind kind, string name, string alias, string? reason, string actor, CancellationToken ct) =>
-        InTransactionAsync(async () =>
+        AnnouncedAsync(kind, name, alias, ct, () => InTransactionAsync(async () =>
         {
             ValidateAlias(alias);
             var resource = await LockAsync(kind, name, ct);
@@ -194,7 +194,15 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
             Audit(kind, name, version.SemanticVersion, "alias_deleted", actor, reason, AliasSnapshot(alias, version), null);
             await db.SaveChangesAsync(ct);
             return true;
-        }, ct);
+        }, ct));
+
+    /// <summary>Once an alias change is committed, the services that follow the alias hear where it points now.</summary>
+    private async Task<T> AnnouncedAsync<T>(EntryKind kind, string name, string alias, CancellationToken ct, Func<Task<T>> change)
+    {
+        var result = await change();
+        await aliasMoves.AnnounceAsync(kind, name, alias, ct);
+        return result;
+    }
 
     /// <summary>The resource's data left the lake (deleted through the API): its registry rows go, its audit stays.</summary>
     public Task ForgetAsync(EntryKind kind, string name, string actor, CancellationToken ct) =>

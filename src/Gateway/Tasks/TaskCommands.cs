@@ -38,8 +38,26 @@ public static class TaskCommands
             TaskTypes.Training => new RunTraining(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
                 task.TimeoutSeconds),
             TaskTypes.Inference => new StartInferenceService(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output,
-                task.ParamsJson, task.ResolvedModel ?? task.Model!, task.Device ?? "cpu"),
+                task.ParamsJson, task.ResolvedModel ?? task.Model!, task.Device ?? "cpu", FollowedAlias(task)),
             _ => throw new InvalidOperationException($"unknown task type '{task.Type}'"),
         };
+    }
+
+    /// <summary>
+    /// The alias an inference service follows: its model named an alias and its serving script reads the model as its
+    /// input (the default), so a replica can serve another version by running the script on it.
+    /// </summary>
+    private static string? FollowedAlias(TaskState task)
+    {
+        if (task.Model is null || task.ResolvedModel is null || task.ResolvedInput != task.ResolvedModel) return null;
+        try
+        {
+            var reference = AiPlatform.Lake.Catalog.LakeReference.Parse(task.Model);
+            return reference.Kind == AiPlatform.Lake.Catalog.ReferenceKind.Alias ? $"{reference.Name}@{reference.Alias}" : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 }

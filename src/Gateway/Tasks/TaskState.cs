@@ -27,6 +27,12 @@ public class TaskState : SagaStateMachineInstance
     public string? ResolvedModel { get; set; }
     public string? Device { get; set; }
 
+    /// <summary>The exact version a replica of this inference service last reported serving (it follows an alias's moves).</summary>
+    public string? ServedModel { get; set; }
+
+    /// <summary>When a replica reported <see cref="ServedModel"/>: an older report arriving late does not overwrite it.</summary>
+    public DateTimeOffset? ServedModelAt { get; set; }
+
     /// <summary>How long one attempt may run; null for no limit (inference services).</summary>
     public int? TimeoutSeconds { get; set; }
 

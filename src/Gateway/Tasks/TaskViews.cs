@@ -23,6 +23,7 @@ public sealed record TaskView(
     string? Model,
     [property: JsonPropertyName("resolved_input")] string? ResolvedInput,
     [property: JsonPropertyName("resolved_model")] string? ResolvedModel,
+    [property: JsonPropertyName("served_model")] string? ServedModel,
     string? Device,
     [property: JsonPropertyName("submitted_by")] string? SubmittedBy,
     [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
@@ -44,7 +45,7 @@ public sealed record TaskView(
 {
     public static TaskView From(TaskState t) => new(
         t.CorrelationId, t.Type, t.Name, TaskStatuses.ToStatus(t.CurrentState), t.ScriptPath, t.ScriptSha256, t.Input, t.Output,
-        Parse(t.ParamsJson)!.Value, t.Model, t.ResolvedInput, t.ResolvedModel, t.Device, t.SubmittedBy, t.CreatedAt, t.StartedAt, t.FinishedAt,
+        Parse(t.ParamsJson)!.Value, t.Model, t.ResolvedInput, t.ResolvedModel, t.ServedModel, t.Device, t.SubmittedBy, t.CreatedAt, t.StartedAt, t.FinishedAt,
         t.StartedAt is { } s ? ((t.FinishedAt ?? DateTimeOffset.UtcNow) - s).TotalSeconds : null,
         t.CancelRequestedAt, t.TimeoutSeconds, t.CurrentState == TaskStatuses.PendingState ? t.WaitingReason : null, Parse(t.ResultJson), t.Error, t.WorkerId, t.Attempts,
         t.ProgressAt is null && t.ProgressFraction is null ? null

@@ -1,3 +1,4 @@
+using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Gateway.Pipelines;
 using AiPlatform.Gateway.Registry;
@@ -62,6 +63,7 @@ public static class TasksExtensions
             x.AddConsumer<RunningServicesConsumer>();
             x.AddConsumer<TaskResultRegistrar>();
             x.AddPipelineRuns();
+            x.AddServingConsumers();
             x.AddRequestClient<Predict>(new Uri($"queue:{QueueNames.Predictions}"), RequestTimeout.After(s: 30));
 
             x.UsingRabbitMq((context, bus) =>
@@ -119,6 +121,7 @@ public static class TasksExtensions
                     e.ConfigureConsumer<TaskResultRegistrar>(context);
                 });
                 bus.ConfigurePipelineEndpoints(context);
+                bus.ConfigureServingEndpoints(context);
                 bus.ReceiveEndpoint(QueueNames.WorkerHeartbeats, e =>
                 {
                     e.UseDatabaseOutageRetry();

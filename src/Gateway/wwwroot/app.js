@@ -145,17 +145,6 @@ function drawCurves(epochs) {
     ` · epoch ${esc(epochs.at(-1).epoch)}: ` + series.map(([key]) => `${key} ${num(epochs.at(-1)[key], 4)}`).join(", ");
 }
 
-// ---------------------------------------------------------------- lake
-async function loadLake() {
-  const [datasets, models] = await Promise.all([api("/api/v1/datasets"), api("/api/v1/models")]);
-  $("dataset-rows").innerHTML = datasets.map((d) => `<tr><td>${esc(d.id)}</td><td>${num(d.num_rows)}</td><td>${esc(bytes(d.size_bytes))}</td>
-    <td>${num(d.versions)}</td><td class="muted">${esc(Object.entries(d.schema).map(([k, v]) => `${k}: ${v}`).join(", "))}</td></tr>`).join("")
-    || `<tr><td colspan="5" class="muted">no datasets</td></tr>`;
-  $("model-rows").innerHTML = models.map((m) => `<tr><td>${esc(m.id)}</td><td>${esc(m.architecture)}</td><td>${num(m.versions)}</td>
-    <td>${esc(JSON.stringify(m.metrics))}</td><td class="muted">${esc(JSON.stringify(m.lineage))}</td></tr>`).join("")
-    || `<tr><td colspan="5" class="muted">no models</td></tr>`;
-}
-
 // ---------------------------------------------------------------- playground
 const canvas = $("canvas");
 const pen = canvas.getContext("2d");
@@ -196,6 +185,6 @@ $("predict").addEventListener("click", async () => {
 whenSignedIn(() => {
   connect();
   loadTasks();
-  loadLake();
-  setInterval(loadLake, 30000);
+  loadRegistry();
+  setInterval(loadRegistry, 30000);
 });

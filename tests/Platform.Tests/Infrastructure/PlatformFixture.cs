@@ -55,7 +55,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         await _bus.StartAsync();
     }
 
-    public ManagedProcess StartWorker(string project) => _fleet.StartWorker(project);
+    public ManagedProcess StartWorker(string project, IReadOnlyDictionary<string, string>? settings = null) => _fleet.StartWorker(project, settings);
 
     /// <summary>A client of the gateway sending <paramref name="credential"/> (API key or token) as a bearer, or nothing when null.</summary>
     public HttpClient Client(string? credential) => _fleet.Client(credential);
