@@ -5,7 +5,7 @@ namespace AiPlatform.Gateway.Persistence.Migrations;
 
 /// <summary>The model version an inference service serves now: it follows its alias when the alias moves.</summary>
 [DbContext(typeof(PlatformDbContext))]
-[Migration("20261202100000_TaskServedModel")]
+[Migration("20261202110000_TaskServedModel")]
 public sealed class TaskServedModel : Migration
 {
     protected override void Up(MigrationBuilder migration)
