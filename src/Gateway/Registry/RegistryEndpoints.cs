@@ -34,14 +34,17 @@ public static class RegistryEndpoints
             .WithName($"Get{noun}Version").Produces<VersionView>().Produces<ApiError>(400).Produces<ApiError>(404);
 
         group.MapPost("/versions/{version}/stage", async (string name, string version, StageChangeRequest? body, HttpContext http,
-                RegistryService registry, RegistryQueries queries, CancellationToken ct) =>
+                RegistryService registry, RegistryLifecycle lifecycle, RegistryQueries queries, CancellationToken ct) =>
             {
                 if (string.IsNullOrWhiteSpace(body?.Stage)) throw RegistryException.BadRequest("field 'stage' is required");
-                var changed = await registry.ChangeStageAsync(kind, ValidName(kind, name), version, body.Stage, body.Reason, Actor(http), ct);
+                var changed = await RegistryLifecycleEndpoints.ChangeStageAsync(kind, ValidName(kind, name), version, body, Actor(http), registry, lifecycle,
+                    queries, ct);
                 return Results.Ok(await queries.ViewAsync(kind, name, changed, ct));
             })
             .WithName($"Change{noun}VersionStage").Accepts<StageChangeRequest>("application/json")
             .Produces<VersionView>().Produces<ApiError>(400).Produces<ApiError>(404).Produces<ApiError>(409);
+
+        RegistryLifecycleEndpoints.MapLifecycle(group, kind, noun);
 
         group.MapGet("/aliases", async (string name, RegistryQueries queries, CancellationToken ct) =>
                 Results.Ok(await queries.AliasesAsync(await ResourceAsync(kind, name, queries, ct), ct)))
@@ -93,7 +96,7 @@ public static class RegistryEndpoints
     private static async Task<RegisteredResource> ResourceAsync(EntryKind kind, string name, RegistryQueries queries, CancellationToken ct) =>
         await queries.FindResourceAsync(kind, ValidName(kind, name), ct) ?? throw RegistryException.ResourceNotFound(kind, name);
 
-    private static string ValidName(EntryKind kind, string name)
+    internal static string ValidName(EntryKind kind, string name)
     {
         try
         {

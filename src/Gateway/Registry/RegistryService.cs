@@ -123,21 +123,27 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
             if (!Stages.All.Contains(stage)) throw RegistryException.BadRequest($"field 'stage' must be one of {string.Join(", ", Stages.All)}; got '{stage}'");
             var resource = await LockAsync(kind, name, ct);
             var version = await FindVersionAsync(kind, resource, selector, ct);
-            if (!Stages.CanMove(version.Stage, stage))
-            {
-                var allowed = Stages.AllowedFrom(version.Stage);
-                throw new RegistryException(409, RegistryErrorCodes.InvalidTransition,
-                    $"{RegistryException.Noun(kind)} {name}:{version.SemanticVersion} is {version.Stage} and cannot become {stage}; " +
-                    (allowed.Count == 0 ? $"{version.Stage} is final" : $"from {version.Stage} it can become {string.Join(" or ", allowed)}"));
-            }
-            var aliases = await db.RegistryAliases.Where(a => a.VersionId == version.Id).Select(a => a.Alias).ToListAsync(ct);
-            if ((!Stages.IsReadable(stage) && aliases.Count > 0) || (stage != Stages.Active && aliases.Contains(Production)))
-                throw new RegistryException(409, RegistryErrorCodes.VersionAliased,
-                    $"{RegistryException.Noun(kind)} {name}:{version.SemanticVersion} is what {string.Join(", ", aliases)} point{(aliases.Count == 1 ? "s" : "")} at; move the alias first");
+            await EnsureCanBecomeAsync(kind, name, version, stage, ct);
             SetStage(kind, name, version, stage, reason, actor);
             await db.SaveChangesAsync(ct);
             return version;
         }, ct);
+
+    /// <summary>Refuses a stage change the lifecycle does not allow, or one that would leave an alias pointing at an unusable version.</summary>
+    internal async Task EnsureCanBecomeAsync(EntryKind kind, string name, RegisteredVersion version, string stage, CancellationToken ct)
+    {
+        if (!Stages.CanMove(version.Stage, stage))
+        {
+            var allowed = Stages.AllowedFrom(version.Stage);
+            throw new RegistryException(409, RegistryErrorCodes.InvalidTransition,
+                $"{RegistryException.Noun(kind)} {name}:{version.SemanticVersion} is {version.Stage} and cannot become {stage}; " +
+                (allowed.Count == 0 ? $"{version.Stage} is final" : $"from {version.Stage} it can become {string.Join(" or ", allowed)}"));
+        }
+        var aliases = await db.RegistryAliases.Where(a => a.VersionId == version.Id).Select(a => a.Alias).ToListAsync(ct);
+        if ((!Stages.IsReadable(stage) && aliases.Count > 0) || (stage != Stages.Active && aliases.Contains(Production)))
+            throw new RegistryException(409, RegistryErrorCodes.VersionAliased,
+                $"{RegistryException.Noun(kind)} {name}:{version.SemanticVersion} is what {string.Join(", ", aliases)} point{(aliases.Count == 1 ? "s" : "")} at; move the alias first");
+    }
 
     /// <summary>
     /// Points an alias at a version. Moving <c>production</c> is a promote: the target becomes active and the version it
@@ -225,7 +231,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
         }, ct);
 
     /// <summary>A version of a locked resource by semantic version (<c>1.4.0</c>) or Lance version number (<c>3</c>).</summary>
-    private async Task<RegisteredVersion> FindVersionAsync(EntryKind kind, RegisteredResource resource, string selector, CancellationToken ct)
+    internal async Task<RegisteredVersion> FindVersionAsync(EntryKind kind, RegisteredResource resource, string selector, CancellationToken ct)
     {
         RegisteredVersion? version;
         if (SemanticVersion.TryParse(selector, out var semantic))
@@ -244,7 +250,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
         Audit(kind, name, version.SemanticVersion, "stage_changed", actor, reason, before, JsonSerializer.Serialize(new { stage }));
     }
 
-    private void Audit(EntryKind kind, string name, string? semanticVersion, string action, string actor, string? reason, string? before, string? after) =>
+    internal void Audit(EntryKind kind, string name, string? semanticVersion, string action, string actor, string? reason, string? before, string? after) =>
         db.RegistryAudit.Add(new RegistryAuditRecord
         {
             Kind = KindName(kind), Name = name, SemanticVersion = semanticVersion, Action = action, Actor = actor, At = DateTimeOffset.UtcNow,
@@ -269,7 +275,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
         }
     }
 
-    private async Task<RegisteredResource> LockAsync(EntryKind kind, string name, CancellationToken ct) =>
+    internal async Task<RegisteredResource> LockAsync(EntryKind kind, string name, CancellationToken ct) =>
         (await LockRowsAsync(kind, name, ct)).SingleOrDefault() ?? throw RegistryException.ResourceNotFound(kind, name);
 
     private Task<List<RegisteredResource>> LockRowsAsync(EntryKind kind, string name, CancellationToken ct) =>
@@ -285,7 +291,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
         return await LockAsync(kind, name, ct);
     }
 
-    private async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
+    internal async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);

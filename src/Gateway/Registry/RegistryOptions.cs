@@ -1,0 +1,14 @@
+namespace AiPlatform.Gateway.Registry;
+
+/// <summary>The registry's lifecycle settings (section <c>Registry</c>).</summary>
+public sealed class RegistryOptions
+{
+    /// <summary>Where archived files go: a folder or <c>s3://bucket/prefix</c>; by default the lake's own store.</summary>
+    public string? ColdRoot { get; set; }
+
+    /// <summary>The prefix below the cold root (or the lake root) for archived files.</summary>
+    public string ColdPrefix { get; set; } = "cold";
+
+    /// <summary>How long a soft-deleted version can be restored before retention deletes it for good.</summary>
+    public double SoftDeleteDays { get; set; } = 7;
+}
