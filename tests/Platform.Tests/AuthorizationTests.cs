@@ -58,6 +58,9 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["DELETE /api/v1/datasets/{name}/aliases/{alias}"] = Admin,
         ["POST /api/v1/datasets/{name}/rollback"] = Operator,
         ["GET /api/v1/datasets/{name}/audit"] = Viewer,
+        ["POST /api/v1/datasets/{name}/versions/{version}/archive"] = Operator,
+        ["POST /api/v1/datasets/{name}/versions/{version}/restore"] = Operator,
+        ["DELETE /api/v1/datasets/{name}/versions/{version}"] = Admin,
         ["GET /api/v1/models/{name}/versions"] = Viewer,
         ["GET /api/v1/models/{name}/versions/{version}"] = Viewer,
         ["POST /api/v1/models/{name}/versions/{version}/stage"] = Operator,
@@ -66,6 +69,9 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["DELETE /api/v1/models/{name}/aliases/{alias}"] = Admin,
         ["POST /api/v1/models/{name}/rollback"] = Operator,
         ["GET /api/v1/models/{name}/audit"] = Viewer,
+        ["POST /api/v1/models/{name}/versions/{version}/archive"] = Operator,
+        ["POST /api/v1/models/{name}/versions/{version}/restore"] = Operator,
+        ["DELETE /api/v1/models/{name}/versions/{version}"] = Admin,
         ["GET /api/v1/lineage"] = Viewer,
     };
 

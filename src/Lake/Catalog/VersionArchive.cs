@@ -83,7 +83,7 @@ public sealed class VersionArchive(LakeCatalog lake, ColdStorage cold)
     private async Task<ArchiveRecord> FinishArchiveAsync(string path, ArchiveRecord copied, CancellationToken ct)
     {
         await WriteRecordAsync(path, copied, ct);
-        foreach (var file in copied.Files) await lake.Store.DeleteAsync($"{path}/{file.Path}", ct);
+        foreach (var file in copied.Files) await DeleteIfPresentAsync(lake.Store, $"{path}/{file.Path}", ct);
         var record = copied with { State = ArchiveStates.Archived };
         await WriteRecordAsync(path, record, ct);
         return record;
@@ -135,13 +135,13 @@ public sealed class VersionArchive(LakeCatalog lake, ColdStorage cold)
         foreach (var other in (await lake.ListVersionsAsync(kind, name, ct)).Where(v => v != version))
             needed.UnionWith((await VersionFiles.OfAsync(lake.Store, path, other, ct)).Select(f => f.Path));
         foreach (var manifest in new[] { Versions.ManifestName(version), $"{version}.manifest" })
-            await lake.Store.DeleteAsync($"{path}/{Versions.Folder}/{manifest}", ct);
-        await lake.Store.DeleteAsync(RecordPath(path, version), ct);
+            await DeleteIfPresentAsync(lake.Store, $"{path}/{Versions.Folder}/{manifest}", ct);
+        await DeleteIfPresentAsync(lake.Store, RecordPath(path, version), ct);
         var removed = files.Where(f => !needed.Contains(f.Path)).ToList();
         foreach (var file in removed)
         {
-            await lake.Store.DeleteAsync($"{path}/{file.Path}", ct);
-            await cold.Store.DeleteAsync(cold.PathOf(path, file.Path), ct);
+            await DeleteIfPresentAsync(lake.Store, $"{path}/{file.Path}", ct);
+            await DeleteIfPresentAsync(cold.Store, cold.PathOf(path, file.Path), ct);
         }
         return removed;
     }
@@ -179,8 +179,8 @@ public sealed class VersionArchive(LakeCatalog lake, ColdStorage cold)
     {
         foreach (var file in record.Files)
             if (await lake.Store.SizeAsync($"{path}/{file.Path}", ct) is not null)
-                await cold.Store.DeleteAsync(cold.PathOf(path, file.Path), ct);
-        await lake.Store.DeleteAsync(RecordPath(path, record.Version), ct);
+                await DeleteIfPresentAsync(cold.Store, cold.PathOf(path, file.Path), ct);
+        await DeleteIfPresentAsync(lake.Store, RecordPath(path, record.Version), ct);
     }
 
     private async Task FinishRestoreAsync(string path, ArchiveRecord record, CancellationToken ct)
@@ -201,8 +201,8 @@ public sealed class VersionArchive(LakeCatalog lake, ColdStorage cold)
         }
         // Every file is in place and verified: the cold copies go, then the record, which makes the version readable.
         // A crash in between leaves the record, and recovery finishes from here.
-        foreach (var file in files) await cold.Store.DeleteAsync(cold.PathOf(path, file.Path), ct);
-        await lake.Store.DeleteAsync(RecordPath(path, record.Version), ct);
+        foreach (var file in files) await DeleteIfPresentAsync(cold.Store, cold.PathOf(path, file.Path), ct);
+        await DeleteIfPresentAsync(lake.Store, RecordPath(path, record.Version), ct);
     }
 
     /// <summary>sha256 of every file any archive of this dataset moved, from the records.</summary>
@@ -250,6 +250,12 @@ public sealed class VersionArchive(LakeCatalog lake, ColdStorage cold)
         {
             File.Delete(temporary);
         }
+    }
+
+    /// <summary>A delete of what is already gone succeeds, on any store (a local folder that never held the file included).</summary>
+    private static async Task DeleteIfPresentAsync(IObjectStore store, string path, CancellationToken ct)
+    {
+        if (await store.SizeAsync(path, ct) is not null) await store.DeleteAsync(path, ct);
     }
 
     private static async Task<string> HashAsync(IObjectStore store, string path, CancellationToken ct)
