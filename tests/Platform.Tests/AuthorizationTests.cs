@@ -61,6 +61,8 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["POST /api/v1/datasets/{name}/versions/{version}/archive"] = Operator,
         ["POST /api/v1/datasets/{name}/versions/{version}/restore"] = Operator,
         ["DELETE /api/v1/datasets/{name}/versions/{version}"] = Admin,
+        ["GET /api/v1/datasets/{name}/retention"] = Viewer,
+        ["PUT /api/v1/datasets/{name}/retention"] = Operator,
         ["GET /api/v1/models/{name}/versions"] = Viewer,
         ["GET /api/v1/models/{name}/versions/{version}"] = Viewer,
         ["POST /api/v1/models/{name}/versions/{version}/stage"] = Operator,
@@ -72,6 +74,8 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["POST /api/v1/models/{name}/versions/{version}/archive"] = Operator,
         ["POST /api/v1/models/{name}/versions/{version}/restore"] = Operator,
         ["DELETE /api/v1/models/{name}/versions/{version}"] = Admin,
+        ["GET /api/v1/models/{name}/retention"] = Viewer,
+        ["PUT /api/v1/models/{name}/retention"] = Operator,
         ["GET /api/v1/lineage"] = Viewer,
     };
 

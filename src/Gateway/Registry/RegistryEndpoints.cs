@@ -45,6 +45,7 @@ public static class RegistryEndpoints
             .Produces<VersionView>().Produces<ApiError>(400).Produces<ApiError>(404).Produces<ApiError>(409);
 
         RegistryLifecycleEndpoints.MapLifecycle(group, kind, noun);
+        RegistryLifecycleEndpoints.MapRetention(group, kind, noun);
 
         group.MapGet("/aliases", async (string name, RegistryQueries queries, CancellationToken ct) =>
                 Results.Ok(await queries.AliasesAsync(await ResourceAsync(kind, name, queries, ct), ct)))

@@ -23,6 +23,8 @@ public static class RegistryExtensions
         builder.Services.AddScoped<ReferenceResolver>();
         builder.Services.AddScoped<ITaskAdmissionCheck, Lake.TaskReferenceCheck>();
         builder.Services.AddHostedService<RegistryReconciler>();
+        builder.Services.AddSingleton<RegistryRetention>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RegistryRetention>());
         // A request body that is not valid JSON for a typed endpoint (the registry's bodies) answers 400 in the error
         // envelope with the binder's reason, instead of an empty 400.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -128,6 +128,25 @@ public sealed class RegistryLifecycle(PlatformDbContext db, RegistryService regi
             return hard;
         }, ct);
 
+    /// <summary>Sets a resource's retention policy; null fields fall back to the defaults.</summary>
+    public Task<RetentionView> SetRetentionAsync(EntryKind kind, string name, RetentionRequest request, string actor, CancellationToken ct) =>
+        registry.InTransactionAsync(async () =>
+        {
+            if (request.KeepLast is < 1) throw RegistryException.BadRequest("field 'keep_last' must be at least 1 (or null: no count limit)");
+            if (request.ArchiveAfterDays is < 1) throw RegistryException.BadRequest("field 'archive_after_days' must be at least 1 (or null: the default)");
+            var resource = await registry.LockAsync(kind, name, ct);
+            var before = JsonSerializer.Serialize(RetentionOf(resource));
+            resource.KeepLast = request.KeepLast;
+            resource.ArchiveAfterDays = request.ArchiveAfterDays;
+            var after = RetentionOf(resource);
+            registry.Audit(kind, name, null, "retention_set", actor, request.Reason, before, JsonSerializer.Serialize(after));
+            await db.SaveChangesAsync(ct);
+            return after;
+        }, ct);
+
+    public RetentionView RetentionOf(RegisteredResource resource) =>
+        new(resource.KeepLast, resource.ArchiveAfterDays ?? options.Value.DefaultArchiveAfterDays, resource.ArchiveAfterDays is null, options.Value.SoftDeleteDays);
+
     /// <summary>Versions soft-deleted longer ago than the soft-delete time: what retention removes for good.</summary>
     public async Task<IReadOnlyList<(EntryKind Kind, string Name, string Version)>> ExpiredDeletionsAsync(CancellationToken ct)
     {
@@ -189,3 +208,8 @@ public sealed class RegistryLifecycle(PlatformDbContext db, RegistryService regi
 }
 
 public sealed record DeleteOutcome(RegisteredVersion Version, bool Hard);
+
+public sealed record RetentionRequest(int? KeepLast, int? ArchiveAfterDays, string? Reason);
+
+/// <summary>The policy in force: aliased versions and the newest are always kept.</summary>
+public sealed record RetentionView(int? KeepLast, int ArchiveAfterDays, bool ArchiveAfterDaysIsDefault, double SoftDeleteDays);

@@ -44,6 +44,22 @@ public static class RegistryLifecycleEndpoints
             .Produces<VersionView>().Produces(204).Produces<ApiError>(400).Produces<ApiError>(404).Produces<ApiError>(409);
     }
 
+    public static void MapRetention(RouteGroupBuilder group, EntryKind kind, string noun)
+    {
+        group.MapGet("/retention", async (string name, RegistryQueries queries, RegistryLifecycle lifecycle, CancellationToken ct) =>
+                Results.Ok(lifecycle.RetentionOf(await queries.FindResourceAsync(kind, RegistryEndpoints.ValidName(kind, name), ct)
+                                                 ?? throw RegistryException.ResourceNotFound(kind, name))))
+            .WithName($"Get{noun}Retention").Produces<RetentionView>().Produces<ApiError>(404);
+
+        group.MapPut("/retention", async (string name, RetentionRequest? body, HttpContext http, RegistryLifecycle lifecycle, CancellationToken ct) =>
+                Results.Ok(await lifecycle.SetRetentionAsync(kind, RegistryEndpoints.ValidName(kind, name), body ?? new RetentionRequest(null, null, null),
+                    RegistryEndpoints.Actor(http), ct)))
+            .WithName($"Set{noun}Retention")
+            .WithSummary("Retention policy: keep the newest keep_last versions in place, archive the others not read for archive_after_days (30 by default)")
+            .Accepts<RetentionRequest>("application/json")
+            .Produces<RetentionView>().Produces<ApiError>(400).Produces<ApiError>(404);
+    }
+
     /// <summary>
     /// A stage change that is really an archive, restore or delete does that operation, so the stage never says
     /// archived while the files are still in place, or the other way round.

@@ -11,4 +11,13 @@ public sealed class RegistryOptions
 
     /// <summary>How long a soft-deleted version can be restored before retention deletes it for good.</summary>
     public double SoftDeleteDays { get; set; } = 7;
+
+    /// <summary>How often the retention job runs.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Archive versions not read for this many days, unless a resource's policy says otherwise.</summary>
+    public int DefaultArchiveAfterDays { get; set; } = 30;
+
+    /// <summary>Unreferenced files younger than this are left alone: they may belong to a write still in flight.</summary>
+    public TimeSpan OrphanMinAge { get; set; } = TimeSpan.FromDays(1);
 }
