@@ -77,6 +77,11 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["GET /api/v1/models/{name}/retention"] = Viewer,
         ["PUT /api/v1/models/{name}/retention"] = Operator,
         ["GET /api/v1/lineage"] = Viewer,
+        ["POST /api/v1/hooks"] = Admin,
+        ["GET /api/v1/hooks"] = Admin,
+        ["GET /api/v1/hooks/{id}"] = Admin,
+        ["DELETE /api/v1/hooks/{id}"] = Admin,
+        ["GET /api/v1/hooks/{id}/deliveries"] = Admin,
     };
 
     /// <summary>Endpoints the OpenAPI document leaves out: the event stream and the document itself.</summary>

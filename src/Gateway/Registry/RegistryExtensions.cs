@@ -1,3 +1,4 @@
+using AiPlatform.Gateway.Registry.Hooks;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
@@ -23,6 +24,11 @@ public static class RegistryExtensions
         builder.Services.AddScoped<ReferenceResolver>();
         builder.Services.AddScoped<ITaskAdmissionCheck, Lake.TaskReferenceCheck>();
         builder.Services.AddHostedService<RegistryReconciler>();
+        builder.Services.AddHttpClient(HookDispatcher.ClientName, (services, client) =>
+            client.Timeout = services.GetRequiredService<IOptions<RegistryOptions>>().Value.HookTimeout);
+        builder.Services.AddSingleton<HookDispatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<HookDispatcher>());
+        builder.Services.AddScoped<HookGate>();
         builder.Services.AddSingleton<RegistryRetention>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RegistryRetention>());
         // A request body that is not valid JSON for a typed endpoint (the registry's bodies) answers 400 in the error

@@ -20,4 +20,15 @@ public sealed class RegistryOptions
 
     /// <summary>Unreferenced files younger than this are left alone: they may belong to a write still in flight.</summary>
     public TimeSpan OrphanMinAge { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How often pending hook deliveries are looked for when there is nothing to send.</summary>
+    public TimeSpan HookPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The wait before a failed delivery's first retry; it doubles with each attempt.</summary>
+    public TimeSpan HookRetryBase { get; set; } = TimeSpan.FromSeconds(2);
+
+    public int HookMaxAttempts { get; set; } = 8;
+
+    /// <summary>How long a hook (a gate included) has to answer.</summary>
+    public TimeSpan HookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

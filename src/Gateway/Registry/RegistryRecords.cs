@@ -120,5 +120,6 @@ public static class RegistryModel
             a.Property(x => x.BeforeJson).HasColumnType("jsonb");
             a.Property(x => x.AfterJson).HasColumnType("jsonb");
         });
+        Hooks.HookModel.Configure(model);
     }
 }

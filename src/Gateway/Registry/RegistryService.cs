@@ -298,6 +298,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
         try
         {
             var result = await work();
+            await Hooks.HookOutbox.EnqueueAsync(db, ct);
             await transaction.CommitAsync(ct);
             return result;
         }
