@@ -1,12 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AiPlatform.Gateway.Api;
-using AiPlatform.Gateway.Persistence;
 using AiPlatform.Gateway.Registry;
-using AiPlatform.Gateway.Tasks;
 using AiPlatform.Lake.Catalog;
-using AiPlatform.Messages;
-using Microsoft.EntityFrameworkCore;
 
 namespace AiPlatform.Gateway.Lake;
 

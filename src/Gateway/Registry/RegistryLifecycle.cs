@@ -147,15 +147,6 @@ public sealed class RegistryLifecycle(PlatformDbContext db, RegistryService regi
     public RetentionView RetentionOf(RegisteredResource resource) =>
         new(resource.KeepLast, resource.ArchiveAfterDays ?? options.Value.DefaultArchiveAfterDays, resource.ArchiveAfterDays is null, options.Value.SoftDeleteDays);
 
-    /// <summary>Versions soft-deleted longer ago than the soft-delete time: what retention removes for good.</summary>
-    public async Task<IReadOnlyList<(EntryKind Kind, string Name, string Version)>> ExpiredDeletionsAsync(CancellationToken ct)
-    {
-        var cutoff = clock.GetUtcNow() - SoftDeleteTime;
-        return (await db.RegistryVersions.AsNoTracking().Where(v => v.Stage == Stages.Deleted && v.StageChangedAt < cutoff)
-                .Join(db.RegistryResources, v => v.ResourceId, r => r.Id, (v, r) => new { r.Kind, r.Name, v.SemanticVersion }).ToListAsync(ct))
-            .Select(x => (x.Kind == "model" ? EntryKind.Model : EntryKind.Dataset, x.Name, x.SemanticVersion)).ToList();
-    }
-
     /// <summary>Makes the registry agree with an archive or restore that reconciliation finished after a crash.</summary>
     public Task<bool> SettleRecoveredAsync(EntryKind kind, string name, long lanceVersion, ArchiveRecovery outcome, CancellationToken ct) =>
         registry.InTransactionAsync(async () =>

@@ -202,19 +202,6 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake)
             return true;
         }, ct);
 
-    /// <summary>The resource's data left the lake (deleted through the API): its registry rows go, its audit stays.</summary>
-    public Task ForgetAsync(EntryKind kind, string name, string actor, CancellationToken ct) =>
-        InTransactionAsync(async () =>
-        {
-            var resource = (await LockRowsAsync(kind, name, ct)).SingleOrDefault();
-            if (resource is null) return false;
-            var versions = await db.RegistryVersions.Where(v => v.ResourceId == resource.Id).OrderBy(v => v.LanceVersion).Select(v => v.SemanticVersion).ToListAsync(ct);
-            db.RegistryResources.Remove(resource);
-            Audit(kind, name, null, "deleted", actor, "deleted from the lake", JsonSerializer.Serialize(new { versions }), null);
-            await db.SaveChangesAsync(ct);
-            return true;
-        }, ct);
-
     /// <summary>Marks (or clears) a version whose data the lake does not (or again does) have.</summary>
     public Task SetDataMissingAsync(EntryKind kind, string name, long lanceVersion, bool missing, string actor, CancellationToken ct) =>
         InTransactionAsync(async () =>

@@ -119,10 +119,6 @@ public sealed class VersionArchive(LakeCatalog lake, ColdStorage cold)
         return outcomes;
     }
 
-    /// <summary>Versions with an archive record, whatever its state.</summary>
-    public async Task<IReadOnlyList<long>> ArchivedVersionsAsync(EntryKind kind, string name, CancellationToken ct) =>
-        await RecordedVersionsAsync(LakeCatalog.PathOf(kind, name), ct);
-
     /// <summary>
     /// Removes a version for good: its manifest first (so nothing readable points at what follows), then the files no
     /// other version needs, in place and in cold storage. Returns the files removed.
