@@ -13,9 +13,9 @@ namespace AiPlatform.Platform.Tests;
 
 /// <summary>The model and dataset registry through REST, with real tasks writing real lake versions.</summary>
 [Collection(PlatformCollection.Name)]
-public sealed class RegistryTests(PlatformFixture platform)
+public sealed class RegistryTests(PlatformFixture platform) : RegistryTestBase
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+    protected override PlatformFixture Platform => platform;
 
     [Fact]
     public async Task A_version_goes_from_task_to_production_and_back_with_its_lineage_and_audit()
@@ -105,9 +105,9 @@ public sealed class RegistryTests(PlatformFixture platform)
     {
         var (dataset, model) = (Unique("bad-ds"), Unique("bad-m"));
         await RunTaskAsync(new { type = "ingestion", name = Unique("ingest"), script = "registry/write_dataset.csx", output = dataset });
-        await RunTaskAsync(new { type = "training", name = Unique("train"), script = "registry/save_model.csx", input = dataset, output = model });
-        await RunTaskAsync(new { type = "training", name = Unique("train"), script = "registry/save_model.csx", input = dataset, output = model });
-        await WaitForVersionsAsync("models", model, 2);
+        foreach (var _ in Enumerable.Range(0, 3))
+            await RunTaskAsync(new { type = "training", name = Unique("train"), script = "registry/save_model.csx", input = dataset, output = model });
+        await WaitForVersionsAsync("models", model, 3);
 
         var skip = await SendAsync(HttpMethod.Post, $"/api/v1/models/{model}/versions/1.0.0/stage", new { stage = "archived" });
         AssertError(skip, 409, "INVALID_STAGE_TRANSITION", "is registered", "active or deprecated");
@@ -126,15 +126,17 @@ public sealed class RegistryTests(PlatformFixture platform)
             "INVALID_STAGE_TRANSITION", "earlier version");
         AssertError(await SendAsync(HttpMethod.Post, $"/api/v1/models/{model}/versions/1.0.0/stage", new { stage = "deprecated" }), 409, "VERSION_ALIASED", "production");
 
-        // registered -> deprecated -> archived -> deleted; deleted is final and such versions cannot be used.
+        // registered -> deprecated -> archived -> deleted; archived and deleted versions cannot be used.
         foreach (var stage in new[] { "deprecated", "archived" })
             Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/api/v1/models/{model}/versions/1.1.0/stage", new { stage, reason = "cleanup" })).Status);
-        AssertError(await SendAsync(HttpMethod.Put, $"/api/v1/models/{model}/aliases/staging", new { version = "1.1.0" }), 409, "VERSION_NOT_AVAILABLE", "archived");
-        AssertError(await SubmitAsync(new { type = "inference", name = Unique("svc"), model = $"{model}:1.1.0", script = "echo.csx" }), 409, "VERSION_NOT_AVAILABLE", "archived");
+        AssertError(await SendAsync(HttpMethod.Put, $"/api/v1/models/{model}/aliases/staging", new { version = "1.1.0" }), 409, "VERSION_ARCHIVED", "archived");
+        AssertError(await SubmitAsync(new { type = "inference", name = Unique("svc"), model = $"{model}:1.1.0", script = "echo.csx" }), 409, "VERSION_ARCHIVED",
+            "archived", $"/api/v1/models/{model}/versions/1.1.0/restore");
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/api/v1/models/{model}/versions/1.1.0/stage", new { stage = "deleted" })).Status);
-        AssertError(await SendAsync(HttpMethod.Post, $"/api/v1/models/{model}/versions/1.1.0/stage", new { stage = "deprecated" }), 409,
-            "INVALID_STAGE_TRANSITION", "deleted is final");
-        // The newest usable version is what a plain name means once the newer one is deleted.
+        AssertError(await SendAsync(HttpMethod.Post, $"/api/v1/models/{model}/versions/1.1.0/stage", new { stage = "active" }), 409,
+            "INVALID_STAGE_TRANSITION", "from deleted it can become deprecated");
+        // The newest usable version is what a plain name means once the newer ones are deleted.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/api/v1/models/{model}/versions/1.2.0/stage", new { stage = "deleted" })).Status);
         using (var latest = await platform.PostJsonAsync("/api/v1/tasks", new { type = "inference", name = Unique("svc"), model, script = "echo.csx" }))
         {
             Assert.Equal(HttpStatusCode.Created, latest.StatusCode);
@@ -230,63 +232,4 @@ public sealed class RegistryTests(PlatformFixture platform)
             Assert.True(schemas.ContainsKey(schema), $"schema {schema} is missing");
         Assert.True(schemas["VersionView"]!["properties"]!.AsObject().ContainsKey("lance_version"));
     }
-
-    private async Task<Guid> RunTaskAsync(object body)
-    {
-        var id = await platform.SubmitAsync(body);
-        var task = await platform.WaitForStatusAsync(id, Patience, "completed", "failed", "cancelled");
-        Assert.True(task["status"]!.GetValue<string>() == "completed", task.ToJsonString());
-        return id;
-    }
-
-    /// <summary>Registration follows a task's completion by a moment: wait until the versions are there.</summary>
-    private Task<JsonArray> WaitForVersionsAsync(string kind, string name, int count) =>
-        WaitForAsync(async () =>
-        {
-            var response = await SendAsync(HttpMethod.Get, $"/api/v1/{kind}/{name}/versions", null);
-            return response.Status == HttpStatusCode.OK && response.Body.AsArray().Count >= count ? response.Body.AsArray() : null;
-        });
-
-    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe) where T : class
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await probe() is { } found) return found;
-            await Task.Delay(200);
-        }
-        Assert.Fail($"not there within {Patience.TotalSeconds} s");
-        return null!;
-    }
-
-    private async Task<IReadOnlyList<string>> StagesAsync(string model) =>
-        (await GetAsync($"/api/v1/models/{model}/versions")).AsArray().Select(v => v!["stage"]!.GetValue<string>()).ToList();
-
-    private async Task<JsonNode> GetAsync(string path)
-    {
-        var response = await SendAsync(HttpMethod.Get, path, null);
-        Assert.True(response.Status == HttpStatusCode.OK, $"GET {path} answered {(int)response.Status}: {response.Body.ToJsonString()}");
-        return response.Body;
-    }
-
-    private Task<(HttpStatusCode Status, JsonNode Body)> SubmitAsync(object body) => SendAsync(HttpMethod.Post, "/api/v1/tasks", body);
-
-    private async Task<(HttpStatusCode Status, JsonNode Body)> SendAsync(HttpMethod method, string path, object? body)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-            request.Content = new StringContent(body as string ?? JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
-        using var response = await platform.Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!);
-    }
-
-    private static void AssertError((HttpStatusCode Status, JsonNode Body) response, int status, string code, params string[] mentioned)
-    {
-        Assert.True((int)response.Status == status, $"expected {status} {code}, got {(int)response.Status}: {response.Body.ToJsonString()}");
-        Assert.Equal(code, response.Body["error"]!["code"]!.GetValue<string>());
-        foreach (var text in mentioned) Assert.Contains(text, response.Body["error"]!["message"]!.GetValue<string>());
-    }
-
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 }

@@ -1,12 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AiPlatform.Gateway.Api;
-using AiPlatform.Gateway.Persistence;
 using AiPlatform.Gateway.Registry;
-using AiPlatform.Gateway.Tasks;
 using AiPlatform.Lake.Catalog;
-using AiPlatform.Messages;
-using Microsoft.EntityFrameworkCore;
 
 namespace AiPlatform.Gateway.Lake;
 
@@ -50,8 +46,9 @@ public static class LakeEndpoints
             .WithName($"List{plural}").Produces<IEnumerable<LakeEntryView>>().Produces<ApiError>(400);
         group.MapGet("/{id}", (string id, LakeCatalog lake, RegistryQueries registry, CancellationToken ct) => DescribeAsync(id, kind, lake, registry, ct))
             .Produces<LakeEntryView>().Produces<ApiError>(404);
-        group.MapDelete("/{id}", (string id, HttpContext http, LakeCatalog lake, PlatformDbContext db, RegistryService registry, CancellationToken ct) =>
-                DeleteAsync(id, kind, lake, db, registry, RegistryEndpoints.Actor(http), ct))
+        group.MapDelete("/{id}", (string id, bool? hard, string? reason, HttpContext http, RegistryLifecycle lifecycle, CancellationToken ct) =>
+                DeleteAsync(id, kind, hard ?? false, reason, lifecycle, RegistryEndpoints.Actor(http), ct))
+            .WithSummary("Soft-deletes every version (restorable one by one for Registry:SoftDeleteDays); ?hard=true removes data and registry rows")
             .Produces(204).Produces<ApiError>(404).Produces<ApiError>(409);
     }
 
@@ -77,31 +74,19 @@ public static class LakeEndpoints
         return entry is null ? NotFound(kind, id) : Results.Ok(LakeEntryView.From(entry, (await registry.SummariesAsync(kind, ct)).GetValueOrDefault(id)));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, EntryKind kind, LakeCatalog lake, PlatformDbContext db, RegistryService registry, string actor,
+    private static async Task<IResult> DeleteAsync(string id, EntryKind kind, bool hard, string? reason, RegistryLifecycle lifecycle, string actor,
         CancellationToken ct)
     {
         if (!IsValidName(id)) return NotFound(kind, id);
-        var users = await ActiveUsersAsync(db, kind, id, ct);
-        if (users.Count > 0)
-            return ApiError.Result(409, ErrorCodes.InUse,
-                $"{kind.ToString().ToLowerInvariant()} '{id}' is used by {string.Join(", ", users.Select(t => $"{t.Type} task {t.Name} ({t.CorrelationId}, {TaskStatuses.ToStatus(t.CurrentState)})"))}; cancel or wait for it first");
-        var deleted = kind == EntryKind.Dataset ? await lake.DeleteDatasetAsync(id, ct) : await lake.DeleteModelAsync(id, ct);
-        if (deleted) await registry.ForgetAsync(kind, id, actor, ct);
-        return deleted ? Results.NoContent() : NotFound(kind, id);
-    }
-
-    /// <summary>Pending or running tasks that read or write the entry (by name or any version of it): deleting it under them would break them.</summary>
-    private static Task<List<TaskState>> ActiveUsersAsync(PlatformDbContext db, EntryKind kind, string id, CancellationToken ct)
-    {
-        var active = db.Tasks.AsNoTracking().Where(t => TaskStatuses.ActiveStates.Contains(t.CurrentState));
-        var versioned = id + "@";
-        return (kind == EntryKind.Dataset
-                ? active.Where(t => t.Type != TaskTypes.Inference
-                                    && (t.Input == id || (t.ResolvedInput != null && t.ResolvedInput.StartsWith(versioned))
-                                        || (t.Type == TaskTypes.Ingestion && t.Output == id)))
-                : active.Where(t => (t.Type == TaskTypes.Inference && (t.Model == id || (t.ResolvedModel != null && t.ResolvedModel.StartsWith(versioned))))
-                                    || (t.Type == TaskTypes.Training && t.Output == id)))
-            .ToListAsync(ct);
+        try
+        {
+            await lifecycle.DeleteResourceAsync(kind, id, hard, reason, actor, ct);
+            return Results.NoContent();
+        }
+        catch (RegistryException e)
+        {
+            return e.ToResult();
+        }
     }
 
     private static bool IsValidName(string id)

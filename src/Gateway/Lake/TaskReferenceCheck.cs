@@ -3,6 +3,8 @@ using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Messages;
+using AiPlatform.Gateway.Persistence;
+using Microsoft.EntityFrameworkCore;
 
 namespace AiPlatform.Gateway.Lake;
 
@@ -11,8 +13,15 @@ namespace AiPlatform.Gateway.Lake;
 /// to exact versions at submit, so every attempt reads the same version and the task records which one. A reference
 /// that cannot be resolved refuses the task here rather than failing it on a worker.
 /// </summary>
-public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog lake) : ITaskAdmissionCheck
+/// <remarks>
+/// An archived version refuses the task (409 VERSION_ARCHIVED) unless the submit asks <c>?restore=true</c>: then it is
+/// restored first, in the submit. Each version a task pins is marked read, which is what retention goes by.
+/// </remarks>
+public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog lake, IHttpContextAccessor http, IServiceScopeFactory scopes,
+    TimeProvider clock) : ITaskAdmissionCheck
 {
+    public const string RestoreQuery = "restore";
+
     public async Task<TaskRefusal?> CheckAsync(SubmitTaskRequest request, TaskState task, CancellationToken ct)
     {
         try
@@ -39,14 +48,43 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog l
 
     private async Task<ResolvedReference> ResolveAsync(EntryKind kind, string field, string reference, CancellationToken ct)
     {
+        ResolvedReference resolved;
         try
         {
-            return await resolver.ResolveAsync(kind, reference, ct);
+            resolved = await resolver.ResolveAsync(kind, reference, ct);
         }
         catch (RegistryException e) when (e.Code == ErrorCodes.InvalidRequest)
         {
             throw RegistryException.BadRequest($"field '{field}': {e.Message}");
         }
+        catch (RegistryException e) when (e.Archived is not null && RestoreRequested())
+        {
+            await RestoreAsync(e.Archived, ct);
+            resolved = await resolver.ResolveAsync(kind, reference, ct);
+        }
+        if (resolved.Registered is { } version) await MarkReadAsync(version.Id, ct);
+        return resolved;
+    }
+
+    private bool RestoreRequested() => http.HttpContext?.Request.Query[RestoreQuery].ToString() is "true" or "1";
+
+    /// <summary>In a scope of its own: the restore commits its own transaction, apart from the submit's unit of work.</summary>
+    private async Task RestoreAsync(ArchivedVersionRef archived, CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<RegistryLifecycle>().RestoreAsync(archived.Kind, archived.Name, archived.Version,
+            "restored for a task submitted with ?restore=true", RegistryEndpoints.Actor(http.HttpContext!), ct);
+    }
+
+    /// <summary>At most one write per version per hour, however many tasks read it: retention needs days, not seconds.</summary>
+    private async Task MarkReadAsync(long versionId, CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        var now = clock.GetUtcNow();
+        var staleBefore = now - TimeSpan.FromHours(1);
+        await db.RegistryVersions.Where(v => v.Id == versionId && (v.LastReadAt == null || v.LastReadAt < staleBefore))
+            .ExecuteUpdateAsync(set => set.SetProperty(v => v.LastReadAt, now), ct);
     }
 
     /// <summary>

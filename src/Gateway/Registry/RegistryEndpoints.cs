@@ -1,4 +1,5 @@
 using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Registry.Hooks;
 using AiPlatform.Lake.Catalog;
 
 namespace AiPlatform.Gateway.Registry;
@@ -15,6 +16,7 @@ public static class RegistryEndpoints
     {
         MapResource(app.MapGroup("/api/v1/datasets/{name}").WithTags("Datasets"), EntryKind.Dataset, "Dataset");
         MapResource(app.MapGroup("/api/v1/models/{name}").WithTags("Models"), EntryKind.Model, "Model");
+        app.MapHookEndpoints();
         return app;
     }
 
@@ -34,23 +36,29 @@ public static class RegistryEndpoints
             .WithName($"Get{noun}Version").Produces<VersionView>().Produces<ApiError>(400).Produces<ApiError>(404);
 
         group.MapPost("/versions/{version}/stage", async (string name, string version, StageChangeRequest? body, HttpContext http,
-                RegistryService registry, RegistryQueries queries, CancellationToken ct) =>
+                RegistryService registry, RegistryLifecycle lifecycle, RegistryQueries queries, HookGate gate, CancellationToken ct) =>
             {
                 if (string.IsNullOrWhiteSpace(body?.Stage)) throw RegistryException.BadRequest("field 'stage' is required");
-                var changed = await registry.ChangeStageAsync(kind, ValidName(kind, name), version, body.Stage, body.Reason, Actor(http), ct);
+                if (body.Stage == Stages.Active) await gate.CheckAsync(kind, ValidName(kind, name), null, version, Actor(http), body.Reason, ct);
+                var changed = await RegistryLifecycleEndpoints.ChangeStageAsync(kind, ValidName(kind, name), version, body, Actor(http), registry, lifecycle,
+                    queries, ct);
                 return Results.Ok(await queries.ViewAsync(kind, name, changed, ct));
             })
             .WithName($"Change{noun}VersionStage").Accepts<StageChangeRequest>("application/json")
             .Produces<VersionView>().Produces<ApiError>(400).Produces<ApiError>(404).Produces<ApiError>(409);
+
+        RegistryLifecycleEndpoints.MapLifecycle(group, kind, noun);
+        RegistryLifecycleEndpoints.MapRetention(group, kind, noun);
 
         group.MapGet("/aliases", async (string name, RegistryQueries queries, CancellationToken ct) =>
                 Results.Ok(await queries.AliasesAsync(await ResourceAsync(kind, name, queries, ct), ct)))
             .WithName($"List{noun}Aliases").Produces<IReadOnlyList<AliasView>>().Produces<ApiError>(404);
 
         group.MapPut("/aliases/{alias}", async (string name, string alias, AliasRequest? body, HttpContext http, RegistryService registry,
-                RegistryQueries queries, CancellationToken ct) =>
+                RegistryQueries queries, HookGate gate, CancellationToken ct) =>
             {
                 if (string.IsNullOrWhiteSpace(body?.Version)) throw RegistryException.BadRequest("field 'version' is required");
+                await gate.CheckAsync(kind, ValidName(kind, name), alias, body.Version, Actor(http), body.Reason, ct);
                 var move = await registry.MoveAliasAsync(kind, ValidName(kind, name), alias, body.Version, body.Reason, Actor(http), rollback: false, ct);
                 return Results.Ok(new AliasMoveView(alias, await queries.ViewAsync(kind, name, move.Target, ct), move.Previous?.SemanticVersion));
             })
@@ -65,10 +73,11 @@ public static class RegistryEndpoints
             .WithName($"Delete{noun}Alias").Produces(204).Produces<ApiError>(400).Produces<ApiError>(404);
 
         group.MapPost("/rollback", async (string name, RollbackRequest? body, HttpContext http, RegistryService registry, RegistryQueries queries,
-                CancellationToken ct) =>
+                HookGate gate, CancellationToken ct) =>
             {
                 if (string.IsNullOrWhiteSpace(body?.Alias)) throw RegistryException.BadRequest("field 'alias' is required");
                 if (string.IsNullOrWhiteSpace(body.ToVersion)) throw RegistryException.BadRequest("field 'to_version' is required");
+                await gate.CheckAsync(kind, ValidName(kind, name), body.Alias, body.ToVersion, Actor(http), body.Reason, ct);
                 var move = await registry.MoveAliasAsync(kind, ValidName(kind, name), body.Alias, body.ToVersion, body.Reason, Actor(http), rollback: true, ct);
                 return Results.Ok(new AliasMoveView(body.Alias, await queries.ViewAsync(kind, name, move.Target, ct), move.Previous?.SemanticVersion));
             })
@@ -93,7 +102,7 @@ public static class RegistryEndpoints
     private static async Task<RegisteredResource> ResourceAsync(EntryKind kind, string name, RegistryQueries queries, CancellationToken ct) =>
         await queries.FindResourceAsync(kind, ValidName(kind, name), ct) ?? throw RegistryException.ResourceNotFound(kind, name);
 
-    private static string ValidName(EntryKind kind, string name)
+    internal static string ValidName(EntryKind kind, string name)
     {
         try
         {

@@ -1,4 +1,9 @@
+using AiPlatform.Gateway.Registry.Hooks;
 using AiPlatform.Gateway.Tasks;
+using AiPlatform.Lake.Catalog;
+using AiPlatform.Lake.ObjectStore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace AiPlatform.Gateway.Registry;
 
@@ -7,14 +12,41 @@ public static class RegistryExtensions
     /// <summary>The registry's services, its start-up reconciliation, and the check that pins task references at submit.</summary>
     public static WebApplicationBuilder AddRegistry(this WebApplicationBuilder builder)
     {
+        builder.Services.Configure<RegistryOptions>(builder.Configuration.GetSection("Registry"));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton(services => new VersionArchive(services.GetRequiredService<LakeCatalog>(), ColdStorageFrom(builder.Configuration,
+            services.GetRequiredService<LakeCatalog>(), services.GetRequiredService<IOptions<RegistryOptions>>().Value)));
         builder.Services.AddScoped<RegistryService>();
+        builder.Services.AddScoped<RegistryLifecycle>();
+        builder.Services.AddScoped<VersionUsage>();
         builder.Services.AddScoped<RegistryQueries>();
         builder.Services.AddScoped<ReferenceResolver>();
         builder.Services.AddScoped<ITaskAdmissionCheck, Lake.TaskReferenceCheck>();
         builder.Services.AddHostedService<RegistryReconciler>();
+        builder.Services.AddHttpClient(HookDispatcher.ClientName, (services, client) =>
+            client.Timeout = services.GetRequiredService<IOptions<RegistryOptions>>().Value.HookTimeout);
+        builder.Services.AddSingleton<HookDispatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<HookDispatcher>());
+        builder.Services.AddScoped<HookGate>();
+        builder.Services.AddSingleton<RegistryRetention>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RegistryRetention>());
         // A request body that is not valid JSON for a typed endpoint (the registry's bodies) answers 400 in the error
         // envelope with the binder's reason, instead of an empty 400.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         return builder;
     }
+
+    /// <summary><c>Registry:ColdRoot</c> (a folder or s3://bucket/prefix, with the lake's S3 settings) or the lake's own store, below <c>Registry:ColdPrefix</c>.</summary>
+    private static ColdStorage ColdStorageFrom(IConfiguration configuration, LakeCatalog lake, RegistryOptions options) =>
+        new(options.ColdRoot is { Length: > 0 } root
+            ? ObjectStores.Open(new LakeOptions
+            {
+                Root = root,
+                S3ServiceUrl = configuration["S3:ServiceUrl"],
+                S3AccessKey = configuration["S3:AccessKey"],
+                S3SecretKey = configuration["S3:SecretKey"],
+                S3Region = configuration["S3:Region"] ?? "us-east-1",
+            })
+            : lake.Store, options.ColdPrefix);
 }

@@ -9,7 +9,8 @@ namespace AiPlatform.Gateway.Registry;
 /// Brings the registry and the lake into agreement when the gateway starts. A writer can crash between its Lance
 /// commit and the registry insert (or its report can be lost): such a committed version is registered now, with what
 /// the lake itself recorded about it. A registry row whose data is gone from the lake is flagged, and unflagged if
-/// the data comes back.
+/// the data comes back. An archive or restore a crash interrupted is finished (its copies were complete) or undone,
+/// and the version's stage made to match.
 /// </summary>
 public sealed class RegistryReconciler(IServiceScopeFactory scopes, ILogger<RegistryReconciler> logger) : BackgroundService
 {
@@ -20,8 +21,9 @@ public sealed class RegistryReconciler(IServiceScopeFactory scopes, ILogger<Regi
         try
         {
             using var scope = scopes.CreateScope();
-            var (registered, flagged) = await ReconcileAsync(scope.ServiceProvider, stoppingToken);
-            logger.LogInformation("Registry reconciled with the lake: {Registered} version(s) registered, {Flagged} flag change(s)", registered, flagged);
+            var (registered, flagged, recovered) = await ReconcileAsync(scope.ServiceProvider, logger, stoppingToken);
+            logger.LogInformation("Registry reconciled with the lake: {Registered} version(s) registered, {Flagged} flag change(s), {Recovered} interrupted archive(s) or restore(s) settled",
+                registered, flagged, recovered);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
@@ -30,12 +32,14 @@ public sealed class RegistryReconciler(IServiceScopeFactory scopes, ILogger<Regi
         }
     }
 
-    public static async Task<(int Registered, int Flagged)> ReconcileAsync(IServiceProvider services, CancellationToken ct)
+    public static async Task<(int Registered, int Flagged, int Recovered)> ReconcileAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
     {
         var db = services.GetRequiredService<PlatformDbContext>();
         var registry = services.GetRequiredService<RegistryService>();
+        var lifecycle = services.GetRequiredService<RegistryLifecycle>();
+        var archive = services.GetRequiredService<VersionArchive>();
         var lake = services.GetRequiredService<LakeCatalog>();
-        int registeredCount = 0, flaggedCount = 0;
+        int registeredCount = 0, flaggedCount = 0, recoveredCount = 0;
         foreach (var kind in new[] { EntryKind.Dataset, EntryKind.Model })
         {
             var kindName = RegistryService.KindName(kind);
@@ -59,9 +63,15 @@ public sealed class RegistryReconciler(IServiceScopeFactory scopes, ILogger<Regi
                         await registry.SetDataMissingAsync(kind, name, row.LanceVersion, !committed.Contains(row.LanceVersion), Actor, ct);
                         flaggedCount++;
                     }
+                foreach (var (version, outcome) in await archive.RecoverAsync(kind, name, ct))
+                {
+                    logger.LogWarning("{Kind} {Name} version {Version}: an interrupted archive or restore was {Outcome}", kindName, name, version, outcome);
+                    await lifecycle.SettleRecoveredAsync(kind, name, version, outcome, ct);
+                    recoveredCount++;
+                }
             }
         }
-        return (registeredCount, flaggedCount);
+        return (registeredCount, flaggedCount, recoveredCount);
     }
 
     /// <summary>A model version carries its own provenance in its row: what the script that saved it recorded.</summary>

@@ -9,6 +9,12 @@ public class RegisteredResource
     public string Kind { get; set; } = "";
     public string Name { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Retention: keep at least this many newest versions in place (null: the default policy).</summary>
+    public int? KeepLast { get; set; }
+
+    /// <summary>Retention: archive versions not read for this many days (null: the default, 30).</summary>
+    public int? ArchiveAfterDays { get; set; }
 }
 
 /// <summary>One committed Lance version with its identity, origin and place in the lifecycle.</summary>
@@ -35,6 +41,12 @@ public class RegisteredVersion
 
     /// <summary>Set when the lake no longer has this version's data (found by reconciliation).</summary>
     public bool DataMissing { get; set; }
+
+    /// <summary>When the version last changed stage: how long a soft delete has lasted.</summary>
+    public DateTimeOffset? StageChangedAt { get; set; }
+
+    /// <summary>When a task last pinned this version (at most one write per version per hour): what retention's "not read for D days" means.</summary>
+    public DateTimeOffset? LastReadAt { get; set; }
 }
 
 public class RegistryAlias
@@ -108,5 +120,6 @@ public static class RegistryModel
             a.Property(x => x.BeforeJson).HasColumnType("jsonb");
             a.Property(x => x.AfterJson).HasColumnType("jsonb");
         });
+        Hooks.HookModel.Configure(model);
     }
 }

@@ -123,21 +123,27 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
             if (!Stages.All.Contains(stage)) throw RegistryException.BadRequest($"field 'stage' must be one of {string.Join(", ", Stages.All)}; got '{stage}'");
             var resource = await LockAsync(kind, name, ct);
             var version = await FindVersionAsync(kind, resource, selector, ct);
-            if (!Stages.CanMove(version.Stage, stage))
-            {
-                var allowed = Stages.AllowedFrom(version.Stage);
-                throw new RegistryException(409, RegistryErrorCodes.InvalidTransition,
-                    $"{RegistryException.Noun(kind)} {name}:{version.SemanticVersion} is {version.Stage} and cannot become {stage}; " +
-                    (allowed.Count == 0 ? $"{version.Stage} is final" : $"from {version.Stage} it can become {string.Join(" or ", allowed)}"));
-            }
-            var aliases = await db.RegistryAliases.Where(a => a.VersionId == version.Id).Select(a => a.Alias).ToListAsync(ct);
-            if ((!Stages.IsReadable(stage) && aliases.Count > 0) || (stage != Stages.Active && aliases.Contains(Production)))
-                throw new RegistryException(409, RegistryErrorCodes.VersionAliased,
-                    $"{RegistryException.Noun(kind)} {name}:{version.SemanticVersion} is what {string.Join(", ", aliases)} point{(aliases.Count == 1 ? "s" : "")} at; move the alias first");
+            await EnsureCanBecomeAsync(kind, name, version, stage, ct);
             SetStage(kind, name, version, stage, reason, actor);
             await db.SaveChangesAsync(ct);
             return version;
         }, ct);
+
+    /// <summary>Refuses a stage change the lifecycle does not allow, or one that would leave an alias pointing at an unusable version.</summary>
+    internal async Task EnsureCanBecomeAsync(EntryKind kind, string name, RegisteredVersion version, string stage, CancellationToken ct)
+    {
+        if (!Stages.CanMove(version.Stage, stage))
+        {
+            var allowed = Stages.AllowedFrom(version.Stage);
+            throw new RegistryException(409, RegistryErrorCodes.InvalidTransition,
+                $"{RegistryException.Noun(kind)} {name}:{version.SemanticVersion} is {version.Stage} and cannot become {stage}; " +
+                (allowed.Count == 0 ? $"{version.Stage} is final" : $"from {version.Stage} it can become {string.Join(" or ", allowed)}"));
+        }
+        var aliases = await db.RegistryAliases.Where(a => a.VersionId == version.Id).Select(a => a.Alias).ToListAsync(ct);
+        if ((!Stages.IsReadable(stage) && aliases.Count > 0) || (stage != Stages.Active && aliases.Contains(Production)))
+            throw new RegistryException(409, RegistryErrorCodes.VersionAliased,
+                $"{RegistryException.Noun(kind)} {name}:{version.SemanticVersion} is what {string.Join(", ", aliases)} point{(aliases.Count == 1 ? "s" : "")} at; move the alias first");
+    }
 
     /// <summary>
     /// Points an alias at a version. Moving <c>production</c> is a promote: the target becomes active and the version it
@@ -204,19 +210,6 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
         return result;
     }
 
-    /// <summary>The resource's data left the lake (deleted through the API): its registry rows go, its audit stays.</summary>
-    public Task ForgetAsync(EntryKind kind, string name, string actor, CancellationToken ct) =>
-        InTransactionAsync(async () =>
-        {
-            var resource = (await LockRowsAsync(kind, name, ct)).SingleOrDefault();
-            if (resource is null) return false;
-            var versions = await db.RegistryVersions.Where(v => v.ResourceId == resource.Id).OrderBy(v => v.LanceVersion).Select(v => v.SemanticVersion).ToListAsync(ct);
-            db.RegistryResources.Remove(resource);
-            Audit(kind, name, null, "deleted", actor, "deleted from the lake", JsonSerializer.Serialize(new { versions }), null);
-            await db.SaveChangesAsync(ct);
-            return true;
-        }, ct);
-
     /// <summary>Marks (or clears) a version whose data the lake does not (or again does) have.</summary>
     public Task SetDataMissingAsync(EntryKind kind, string name, long lanceVersion, bool missing, string actor, CancellationToken ct) =>
         InTransactionAsync(async () =>
@@ -233,7 +226,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
         }, ct);
 
     /// <summary>A version of a locked resource by semantic version (<c>1.4.0</c>) or Lance version number (<c>3</c>).</summary>
-    private async Task<RegisteredVersion> FindVersionAsync(EntryKind kind, RegisteredResource resource, string selector, CancellationToken ct)
+    internal async Task<RegisteredVersion> FindVersionAsync(EntryKind kind, RegisteredResource resource, string selector, CancellationToken ct)
     {
         RegisteredVersion? version;
         if (SemanticVersion.TryParse(selector, out var semantic))
@@ -252,7 +245,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
         Audit(kind, name, version.SemanticVersion, "stage_changed", actor, reason, before, JsonSerializer.Serialize(new { stage }));
     }
 
-    private void Audit(EntryKind kind, string name, string? semanticVersion, string action, string actor, string? reason, string? before, string? after) =>
+    internal void Audit(EntryKind kind, string name, string? semanticVersion, string action, string actor, string? reason, string? before, string? after) =>
         db.RegistryAudit.Add(new RegistryAuditRecord
         {
             Kind = KindName(kind), Name = name, SemanticVersion = semanticVersion, Action = action, Actor = actor, At = DateTimeOffset.UtcNow,
@@ -277,7 +270,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
         }
     }
 
-    private async Task<RegisteredResource> LockAsync(EntryKind kind, string name, CancellationToken ct) =>
+    internal async Task<RegisteredResource> LockAsync(EntryKind kind, string name, CancellationToken ct) =>
         (await LockRowsAsync(kind, name, ct)).SingleOrDefault() ?? throw RegistryException.ResourceNotFound(kind, name);
 
     private Task<List<RegisteredResource>> LockRowsAsync(EntryKind kind, string name, CancellationToken ct) =>
@@ -293,13 +286,14 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
         return await LockAsync(kind, name, ct);
     }
 
-    private async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
+    internal async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         try
         {
             var result = await work();
+            await Hooks.HookOutbox.EnqueueAsync(db, ct);
             await transaction.CommitAsync(ct);
             return result;
         }

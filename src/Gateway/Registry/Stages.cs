@@ -2,7 +2,8 @@ namespace AiPlatform.Gateway.Registry;
 
 /// <summary>
 /// The lifecycle of a version: registered -> active -> deprecated -> archived -> deleted, with restore
-/// (archived -> deprecated) and re-activation (deprecated -> active, which is what a rollback does).
+/// (archived or soft-deleted -> deprecated) and re-activation (deprecated -> active, which is what a rollback does).
+/// A version that was never used can be deleted straight away.
 /// </summary>
 public static class Stages
 {
@@ -16,11 +17,11 @@ public static class Stages
 
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
-        [Registered] = [Active, Deprecated],
+        [Registered] = [Active, Deprecated, Deleted],
         [Active] = [Deprecated],
-        [Deprecated] = [Active, Archived],
+        [Deprecated] = [Active, Archived, Deleted],
         [Archived] = [Deprecated, Deleted],
-        [Deleted] = [],
+        [Deleted] = [Deprecated],
     };
 
     public static IReadOnlyList<string> AllowedFrom(string stage) => Allowed[stage];

@@ -15,7 +15,10 @@ public sealed record ModelArtifact(
     long Version = 0,
     DateTimeOffset CreatedAt = default);
 
-/// <summary>Models as Lance datasets, one row per saved version, so models get versions and time travel like data.</summary>
+/// <summary>
+/// Models as Lance datasets, so models get versions and time travel like data. Each saved version holds its own row
+/// only (an overwrite), so no two versions share a file and archiving or deleting an old version frees its bytes.
+/// </summary>
 public sealed class ModelStore(LakeCatalog catalog)
 {
     public static readonly Schema Schema = new(
@@ -39,10 +42,23 @@ public sealed class ModelStore(LakeCatalog catalog)
             StringColumn.From([model.Lineage.ToJsonString()]),
             new TimestampColumn([TimestampColumn.ToMicroseconds(DateTimeOffset.UtcNow)]),
         ]);
-        await using var writer = new DatasetWriter(catalog.Store, LakeCatalog.ModelPath(name), Schema, WriteMode.Append);
-        await writer.WriteAsync(batch, ct);
-        return await writer.CommitAsync(ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var writer = new DatasetWriter(catalog.Store, LakeCatalog.ModelPath(name), Schema, WriteMode.Overwrite);
+            await writer.WriteAsync(batch, ct);
+            try
+            {
+                return await writer.CommitAsync(ct);
+            }
+            catch (LakeConflictException) when (attempt < MaxSaveAttempts)
+            {
+                // Another save committed first; this version does not depend on that one, so it simply goes on top.
+                await Task.Delay(Random.Shared.Next(5, 50) * attempt, ct);
+            }
+        }
     }
+
+    private const int MaxSaveAttempts = 20;
 
     /// <summary>The model as saved at a dataset version (latest by default).</summary>
     public async Task<ModelArtifact> LoadAsync(string name, long? version = null, CancellationToken ct = default) =>

@@ -32,11 +32,11 @@ public sealed class LanceDataset
     public long CountRows => Manifest.Rows;
     public IReadOnlyList<Fragment> Fragments => Manifest.Fragments;
 
-    public static async Task<IReadOnlyList<long>> ListVersionsAsync(IObjectStore store, string path, CancellationToken ct = default)
-    {
-        var files = await store.ListAsync($"{path}/{Versions.Folder}", ct);
-        return files.Select(f => Versions.Parse(System.IO.Path.GetFileName(f.Path))).OfType<long>().Order().ToList();
-    }
+    public static async Task<IReadOnlyList<long>> ListVersionsAsync(IObjectStore store, string path, CancellationToken ct = default) =>
+        VersionsIn(await store.ListAsync($"{path}/{Versions.Folder}", ct));
+
+    private static List<long> VersionsIn(IReadOnlyList<ObjectInfo> files) =>
+        files.Select(f => Versions.Parse(System.IO.Path.GetFileName(f.Path))).OfType<long>().Order().ToList();
 
     /// <summary>
     /// Opens a version. A table holding data files this library cannot decode (file format 2.1/2.2, legacy v1) is
@@ -44,11 +44,14 @@ public sealed class LanceDataset
     /// </summary>
     public static async Task<LanceDataset> OpenAsync(IObjectStore store, string path, long? version = null, CancellationToken ct = default)
     {
-        var versions = await ListVersionsAsync(store, path, ct);
+        var listed = await store.ListAsync($"{path}/{Versions.Folder}", ct);
+        var versions = VersionsIn(listed);
         if (versions.Count == 0) throw new DatasetNotFoundException($"no dataset at {store.Uri(path)}");
         var wanted = version ?? versions[^1];
         if (!versions.Contains(wanted))
             throw new DatasetNotFoundException($"dataset {store.Uri(path)} has no version {wanted}; versions are {string.Join(", ", versions)}");
+        if (listed.Any(f => Versions.ParseArchiveRecord(System.IO.Path.GetFileName(f.Path)) == wanted))
+            throw new VersionArchivedException(store.Uri(path), path, wanted);
         var (manifest, manifestUri) = await ReadManifestAsync(store, path, wanted, ct);
         var dataset = new LanceDataset(store, path, manifest, manifestUri);
         await dataset.NamingManifestAsync(async () =>

@@ -1,0 +1,99 @@
+using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Auth;
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Lake.Catalog;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiPlatform.Gateway.Registry.Hooks;
+
+public sealed record HookRequest(string? Url, string? Secret, string? Kind, string? Name, IReadOnlyList<string>? Events, bool? Gate);
+
+public sealed record HookView(Guid Id, string Url, string? Kind, string? Name, IReadOnlyList<string> Events, bool Gate, DateTimeOffset CreatedAt, string CreatedBy)
+{
+    public static HookView From(RegistryHook h) => new(h.Id, h.Url, h.Kind, h.Name, h.Events, h.Gate, h.CreatedAt, h.CreatedBy);
+}
+
+/// <summary>The secret is shown once, when the hook is created.</summary>
+public sealed record HookCreatedView(HookView Hook, string Secret);
+
+public sealed record HookDeliveryView(long Id, string Event, string Status, int Attempts, int? LastStatusCode, string? LastError, DateTimeOffset CreatedAt,
+    DateTimeOffset? NextAttemptAt, DateTimeOffset? FinishedAt);
+
+/// <summary>
+/// Webhooks on registry changes, <c>/api/v1/hooks</c>: admin only, since a hook sends registry data to any URL.
+/// Scope: global (no kind), every dataset or model (kind), or one (kind and name).
+/// </summary>
+public static class HookEndpoints
+{
+    public const int MaxDeliveryPage = 500;
+
+    public static IEndpointRouteBuilder MapHookEndpoints(this IEndpointRouteBuilder app)
+    {
+        var hooks = app.MapGroup("/api/v1/hooks").WithTags("Hooks").RequireAuthorization(Roles.Policy(Roles.Admin)).AddEndpointFilter<RegistryErrorFilter>();
+
+        hooks.MapPost("/", async (HookRequest? body, HttpContext http, PlatformDbContext db, TimeProvider clock, CancellationToken ct) =>
+            {
+                var hook = Validate(body ?? new HookRequest(null, null, null, null, null, null), RegistryEndpoints.Actor(http), clock);
+                db.Set<RegistryHook>().Add(hook);
+                await db.SaveChangesAsync(ct);
+                return Results.Created($"/api/v1/hooks/{hook.Id}", new HookCreatedView(HookView.From(hook), hook.Secret));
+            })
+            .WithName("CreateHook").Accepts<HookRequest>("application/json").Produces<HookCreatedView>(201).Produces<ApiError>(400);
+
+        hooks.MapGet("/", async (PlatformDbContext db, CancellationToken ct) =>
+                Results.Ok((await db.Set<RegistryHook>().AsNoTracking().OrderBy(h => h.CreatedAt).ToListAsync(ct)).Select(HookView.From)))
+            .WithName("ListHooks").Produces<IReadOnlyList<HookView>>();
+
+        hooks.MapGet("/{id}", async (string id, PlatformDbContext db, CancellationToken ct) => Results.Ok(HookView.From(await FindAsync(db, id, ct))))
+            .WithName("GetHook").Produces<HookView>().Produces<ApiError>(404);
+
+        hooks.MapDelete("/{id}", async (string id, PlatformDbContext db, CancellationToken ct) =>
+            {
+                db.Set<RegistryHook>().Remove(await FindAsync(db, id, ct));
+                await db.SaveChangesAsync(ct);
+                return Results.NoContent();
+            })
+            .WithName("DeleteHook").Produces(204).Produces<ApiError>(404);
+
+        hooks.MapGet("/{id}/deliveries", async (string id, int? limit, PlatformDbContext db, CancellationToken ct) =>
+            {
+                if (limit is < 1 or > MaxDeliveryPage) throw RegistryException.BadRequest($"query 'limit' must be between 1 and {MaxDeliveryPage}");
+                var hook = await FindAsync(db, id, ct);
+                var deliveries = await db.Set<HookDelivery>().AsNoTracking().Where(d => d.HookId == hook.Id).OrderByDescending(d => d.Id)
+                    .Take(limit ?? 100).ToListAsync(ct);
+                return Results.Ok(deliveries.Select(d => new HookDeliveryView(d.Id, d.Event, d.Status, d.Attempts, d.LastStatusCode, d.LastError, d.CreatedAt,
+                    d.NextAttemptAt, d.FinishedAt)));
+            })
+            .WithName("ListHookDeliveries").Produces<IReadOnlyList<HookDeliveryView>>().Produces<ApiError>(400).Produces<ApiError>(404);
+        return app;
+    }
+
+    private static RegistryHook Validate(HookRequest body, string actor, TimeProvider clock)
+    {
+        if (!Uri.TryCreate(body.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw RegistryException.BadRequest("field 'url' must be an absolute http or https URL");
+        if (body.Kind is not (null or "dataset" or "model")) throw RegistryException.BadRequest("field 'kind' must be 'dataset', 'model' or absent (every kind)");
+        if (body.Name is not null)
+        {
+            if (body.Kind is null) throw RegistryException.BadRequest("field 'name' needs field 'kind'");
+            try
+            {
+                LakeCatalog.ValidateName(body.Name);
+            }
+            catch (ArgumentException e)
+            {
+                throw RegistryException.BadRequest($"field 'name': {e.Message}");
+            }
+        }
+        if (body.Secret is { Length: < 16 }) throw RegistryException.BadRequest("field 'secret' must be at least 16 characters (or absent: one is generated)");
+        return new RegistryHook
+        {
+            Id = Guid.NewGuid(), Url = url.ToString(), Secret = body.Secret ?? HookSignature.NewSecret(), Kind = body.Kind, Name = body.Name,
+            Events = body.Events?.Distinct().ToArray() ?? [], Gate = body.Gate ?? false, CreatedAt = clock.GetUtcNow(), CreatedBy = actor,
+        };
+    }
+
+    private static async Task<RegistryHook> FindAsync(PlatformDbContext db, string id, CancellationToken ct) =>
+        (Guid.TryParse(id, out var guid) ? await db.Set<RegistryHook>().SingleOrDefaultAsync(h => h.Id == guid, ct) : null)
+        ?? throw new RegistryException(404, ErrorCodes.NotFound, $"hook '{id}' does not exist");
+}
