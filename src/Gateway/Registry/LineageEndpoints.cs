@@ -74,12 +74,14 @@ public static class LineageEndpoints
 
         var served = versions.Where(v => v.Kind == "model").ToDictionary(v => LakeReference.Exact(v.Name, v.Version.LanceVersion), v => v.Version.Id);
         var exacts = served.Keys.ToList();
+        // A service on an alias serves whatever the alias moved to since its submit: what it reports serving wins.
         var services = await db.Tasks.AsNoTracking()
-            .Where(t => t.Type == TaskTypes.Inference && t.ResolvedModel != null && exacts.Contains(t.ResolvedModel)).ToListAsync(ct);
+            .Where(t => t.Type == TaskTypes.Inference && (t.ServedModel ?? t.ResolvedModel) != null && exacts.Contains((t.ServedModel ?? t.ResolvedModel)!))
+            .ToListAsync(ct);
         foreach (var service in services)
         {
             nodes.Add(TaskNode(service));
-            edgeViews.Add(new LineageEdgeView(NodeId(served[service.ResolvedModel!]), $"task:{service.CorrelationId}", "serves"));
+            edgeViews.Add(new LineageEdgeView(NodeId(served[(service.ServedModel ?? service.ResolvedModel)!]), $"task:{service.CorrelationId}", "serves"));
         }
         return new LineageGraph(NodeId(root.Id), nodes, edgeViews);
     }
