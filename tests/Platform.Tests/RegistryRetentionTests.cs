@@ -1,9 +1,11 @@
 using System.Net;
+using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Platform.Tests.Infrastructure;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -97,6 +99,9 @@ public sealed class RegistryRetentionTests(PlatformFixture platform) : RegistryT
         services.AddSingleton(new VersionArchive(lake, new ColdStorage(lake.Store, new RegistryOptions().ColdPrefix)));
         services.AddSingleton(clock);
         services.AddSingleton(Options.Create(new RegistryOptions()));
+        // Alias moves announce themselves on the bus; retention moves none, so an in-memory bus that never starts will do.
+        services.AddMassTransit(x => x.UsingInMemory());
+        services.AddScoped<ModelAliasAnnouncer>();
         services.AddScoped<RegistryService>();
         services.AddScoped<RegistryLifecycle>();
         services.AddScoped<VersionUsage>();
