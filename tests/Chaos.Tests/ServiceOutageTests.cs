@@ -38,7 +38,7 @@ public sealed class ServiceOutageTests
         bool During(JsonNode? e, string kind) => e!["kind"]!.GetValue<string>() == kind
             && e["timestamp"]!.GetValue<DateTimeOffset>() is var at && at > down && at < up;
         var events = await EventsAsync(fleet, id);
-        for (var deadline = DateTime.UtcNow.AddSeconds(60);
+        for (var deadline = DateTime.UtcNow.AddSeconds(120);
              !(events.Any(e => During(e, "progressed")) && events.Any(e => During(e, "completed"))) && DateTime.UtcNow < deadline;)
         {
             await Task.Delay(500);
