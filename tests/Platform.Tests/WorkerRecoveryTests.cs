@@ -82,11 +82,19 @@ public sealed class WorkerRecoveryTests
         return (user, password);
     }
 
-    /// <summary>Deleting the user closes its connections, and every reconnect is refused.</summary>
+    /// <summary>Deletes the user, so every reconnect is refused, and closes its connections.</summary>
     private static async Task LockOutAsync(HttpClient management, string user)
     {
+        // The management API lists a connection some seconds after it opens: wait until the user's show, or a lockout
+        // that closed none would leave the process connected and healthy.
+        List<BrokerConnection> connections = [];
+        await WaitUntilAsync(async () =>
+        {
+            connections = (await management.GetFromJsonAsync<List<BrokerConnection>>("api/connections"))!.Where(c => c.User == user).ToList();
+            return connections.Count > 0;
+        }, TimeSpan.FromSeconds(30), $"a connection of {user} listed by the broker");
         (await management.DeleteAsync($"api/users/{user}")).EnsureSuccessStatusCode();
-        foreach (var connection in (await management.GetFromJsonAsync<List<BrokerConnection>>("api/connections"))!.Where(c => c.User == user))
+        foreach (var connection in connections)
             await management.DeleteAsync($"api/connections/{Uri.EscapeDataString(connection.Name)}");
     }
 
