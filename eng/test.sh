@@ -52,6 +52,12 @@ count() { # attribute name -> sum over all trx files
   done
   echo "$total"
 }
+# The failed tests' names, next to the count, so a run's last lines say which tests to look at.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"[^>]*' "$trx" \
+    | grep -o 'testName="[^"]*"' | sed 's/^testName="\(.*\)"$/FAILED: \1/'
+done
 passed=$(count passed)
 failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) + crashed ))
 skipped=$(count notExecuted)
