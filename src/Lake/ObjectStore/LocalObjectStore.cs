@@ -1,7 +1,7 @@
 namespace AiPlatform.Lake.ObjectStore;
 
 /// <summary>
-/// A folder on local disk. Create-if-absent uses the file system's exclusive create, which is atomic. Every key stays
+/// A folder on local disk. Create-if-absent writes aside and links the file in (<see cref="ExclusiveLink"/>), which is atomic. Every key stays
 /// inside the root: absolute keys and <c>..</c> segments that would leave it are refused.
 /// </summary>
 public sealed class LocalObjectStore(string root) : IObjectStore
@@ -67,19 +67,10 @@ public sealed class LocalObjectStore(string root) : IObjectStore
     {
         var target = Full(path);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        // Written aside first, then linked in with an exclusive create: the manifest appears whole or not at all.
+        // Written aside first, then linked in: the manifest appears whole or not at all, and only once.
         var temporary = $"{target}.{Guid.NewGuid():N}.tmp";
         await File.WriteAllBytesAsync(temporary, bytes.ToArray(), ct);
-        try
-        {
-            File.Move(temporary, target, overwrite: false);
-            return true;
-        }
-        catch (IOException) when (File.Exists(target))
-        {
-            File.Delete(temporary);
-            return false;
-        }
+        return ExclusiveLink.TryMove(temporary, target);
     }
 
     public Task<IReadOnlyList<ObjectInfo>> ListAsync(string prefix, CancellationToken ct = default)
