@@ -38,20 +38,7 @@ public sealed class ScanTests
     [InlineData(65_536)]
     public async Task A_scan_in_batches_fetches_each_page_once_and_returns_every_row_in_order(int batchSize)
     {
-        var store = new CountingStore(Stores.Local());
-        var catalog = new LakeCatalog(store);
-        var schema = new Schema(new Field("id", LanceType.Int64, Nullable: false), new Field("image", LanceType.FixedSizeListFloat32(768)));
-        await using (var writer = catalog.CreateDatasetWriter("pages", schema))
-        {
-            // 6,000 vectors of 768 floats span several 8 MB pages, so batches cross page boundaries.
-            for (var start = 0; start < 6_000; start += 1_500)
-                await writer.WriteAsync(new RecordBatch(schema, [
-                    new Int64Column(Enumerable.Range(start, 1_500).Select(i => (long)i).ToArray()),
-                    new FixedSizeListFloat32Column(768, Enumerable.Range(start * 768, 1_500 * 768).Select(i => (float)i).ToArray()),
-                ]));
-            await writer.CommitAsync();
-        }
-
+        var (store, catalog) = await WritePagesAsync();
         store.RangedReads = 0;
         var whole = await (await catalog.OpenDatasetAsync("pages")).ReadAsync();
         var wholeReads = store.RangedReads;
@@ -72,5 +59,45 @@ public sealed class ScanTests
         Assert.Equal(6_000, next);
         Assert.Equal(whole.Length, next);
         Assert.Equal(wholeReads, store.RangedReads);
+    }
+
+    /// <summary>Loaders shuffle by block: blocks read in any order along the page ranges still fetch each page once.</summary>
+    [Fact]
+    public async Task Page_ranges_read_in_any_order_fetch_each_page_once_and_cover_every_row()
+    {
+        var (store, catalog) = await WritePagesAsync();
+        store.RangedReads = 0;
+        await (await catalog.OpenDatasetAsync("pages")).ReadAsync();
+        var wholeReads = store.RangedReads;
+
+        var dataset = await catalog.OpenDatasetAsync("pages");
+        var ranges = await dataset.PageRangesAsync(["id", "image"]);
+        Assert.True(ranges.Count > 1, $"the dataset's pages should give several ranges, got {ranges.Count}");
+        Assert.Equal(Enumerable.Range(0, 6_000).Select(i => (long)i), ranges.SelectMany(r => Enumerable.Range((int)r.Offset, (int)r.Rows).Select(i => (long)i)));
+        store.RangedReads = 0;
+        foreach (var (offset, rows) in ranges.Reverse())
+        {
+            var ids = (await dataset.ReadAsync(["id", "image"], offset, rows)).Column<Int64Column>("id").Values;
+            Assert.Equal(Enumerable.Range((int)offset, (int)rows).Select(i => (long)i), ids);
+        }
+        Assert.Equal(wholeReads, store.RangedReads);
+    }
+
+    /// <summary>6,000 vectors of 768 floats: several 8 MB pages, so batches and blocks cross page boundaries.</summary>
+    private static async Task<(CountingStore Store, LakeCatalog Catalog)> WritePagesAsync()
+    {
+        var store = new CountingStore(Stores.Local());
+        var catalog = new LakeCatalog(store);
+        var schema = new Schema(new Field("id", LanceType.Int64, Nullable: false), new Field("image", LanceType.FixedSizeListFloat32(768)));
+        await using (var writer = catalog.CreateDatasetWriter("pages", schema))
+        {
+            for (var start = 0; start < 6_000; start += 1_500)
+                await writer.WriteAsync(new RecordBatch(schema, [
+                    new Int64Column(Enumerable.Range(start, 1_500).Select(i => (long)i).ToArray()),
+                    new FixedSizeListFloat32Column(768, Enumerable.Range(start * 768, 1_500 * 768).Select(i => (float)i).ToArray()),
+                ]));
+            await writer.CommitAsync();
+        }
+        return (store, catalog);
     }
 }

@@ -99,6 +99,31 @@ public sealed class LanceDataset
         }
     }
 
+    /// <summary>
+    /// Consecutive row ranges covering the dataset, cut wherever a page of one of the columns starts: reading whole
+    /// ranges fetches and decodes each page once, where ranges of any other size re-read the pages they straddle.
+    /// A fragment with deleted rows is one range, as its visible rows do not line up with its pages.
+    /// </summary>
+    public Task<IReadOnlyList<(long Offset, long Rows)>> PageRangesAsync(IReadOnlyList<string> columns, CancellationToken ct = default) =>
+        NamingManifestAsync(async () =>
+        {
+            var fields = columns.Select(Schema.IndexOf).ToList();
+            var ranges = new List<(long Offset, long Rows)>();
+            long fragmentStart = 0;
+            foreach (var fragment in Fragments)
+            {
+                var cuts = new SortedSet<long> { 0, fragment.Rows };
+                if (fragment.Deletions is null)
+                    foreach (var field in fields)
+                    foreach (var file in fragment.Files.Where(f => f.ColumnOf(field) >= 0).Take(1))
+                        cuts.UnionWith((await Reader(file, ct)).PageStarts(file.ColumnOf(field)).Where(start => start < fragment.Rows));
+                var points = cuts.ToList();
+                for (var i = 1; i < points.Count; i++) ranges.Add((fragmentStart + points[i - 1], points[i] - points[i - 1]));
+                fragmentStart += fragment.Rows;
+            }
+            return (IReadOnlyList<(long Offset, long Rows)>)ranges;
+        });
+
     /// <summary>Rows [offset, offset + limit) as one batch; only the pages holding them are fetched.</summary>
     public Task<RecordBatch> ReadAsync(IReadOnlyList<string>? columns = null, long offset = 0, long? limit = null, CancellationToken ct = default) =>
         NamingManifestAsync(() => ReadAsync(columns, offset, limit, null, ct));

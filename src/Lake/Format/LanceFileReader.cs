@@ -204,6 +204,12 @@ public sealed class LanceFileReader
     }
 
     /// <summary>Rows [start, start + count) of one column, reading only the pages that hold them.</summary>
+    /// <summary>The first row of each of the column's pages, in order.</summary>
+    internal IEnumerable<long> PageStarts(int columnIndex) =>
+        columnIndex >= 0 && columnIndex < _columns.Count
+            ? _columns[columnIndex].Pages.Select(page => page.FirstRow)
+            : throw new InvalidDataException($"{Uri} has {_columns.Count} columns; the manifest names column {columnIndex}");
+
     public Task<Column> ReadColumnAsync(int columnIndex, LanceType type, long start, int count, CancellationToken ct = default) =>
         ReadColumnAsync(columnIndex, type, start, count, null, ct);
 

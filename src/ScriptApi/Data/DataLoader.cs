@@ -13,10 +13,10 @@ namespace AiPlatform.ScriptApi;
 /// batches still queued when the enumeration ends (finished, broken off or cancelled) are disposed by the loader.
 /// </summary>
 /// <remarks>
-/// Shuffling is by block, as streaming loaders over columnar files do: the dataset is read in blocks of
+/// Shuffling is by block, as streaming loaders over columnar files do: the dataset is read in blocks of up to
 /// <see cref="DataLoaderOptions.BlockRows"/> consecutive rows, blocks come in a random order and rows are shuffled within
 /// their block. Each epoch has its own order, derived from the seed and the epoch's number, so two loaders with one seed
-/// give the same batches epoch after epoch.
+/// give the same batches epoch after epoch. Blocks end where pages end, so an epoch reads and decodes each page once.
 /// </remarks>
 public sealed class DataLoader : IAsyncEnumerable<TensorBatch>
 {
@@ -24,6 +24,7 @@ public sealed class DataLoader : IAsyncEnumerable<TensorBatch>
     private readonly DataLoaderOptions _options;
     private readonly IReadOnlyList<string> _columns;
     private int _epochs;
+    private IReadOnlyList<(long Offset, long Rows)>? _blocks;
 
     public DataLoader(LanceDataset dataset, DataLoaderOptions options)
     {
@@ -66,9 +67,9 @@ public sealed class DataLoader : IAsyncEnumerable<TensorBatch>
         try
         {
             var random = _options.Shuffle ? new Random(unchecked(_options.Seed * 1_000_003 + epoch)) : null;
-            var blocks = Enumerable.Range(0, (int)((_dataset.CountRows + _options.BlockRows - 1) / _options.BlockRows)).ToArray();
-            random?.Shuffle(blocks);
             var read = _columns.Union(_options.Where?.Columns ?? []).ToList();
+            var blocks = (_blocks ??= await BlocksAsync(read, ct)).ToArray();
+            random?.Shuffle(blocks);
             var pending = new List<(RecordBatch Block, int Row)>(_options.BatchSize);
             Task<RecordBatch>? next = blocks.Length > 0 ? ReadBlockAsync(blocks[0], read, ct) : null;
             for (var b = 0; b < blocks.Length; b++)
@@ -109,8 +110,20 @@ public sealed class DataLoader : IAsyncEnumerable<TensorBatch>
         }
     }
 
-    private Task<RecordBatch> ReadBlockAsync(int block, IReadOnlyList<string> columns, CancellationToken ct) =>
-        _dataset.ReadAsync(columns, (long)block * _options.BlockRows, _options.BlockRows, ct);
+    private Task<RecordBatch> ReadBlockAsync((long Offset, long Rows) block, IReadOnlyList<string> columns, CancellationToken ct) =>
+        _dataset.ReadAsync(columns, block.Offset, block.Rows, ct);
+
+    /// <summary>Whole pages joined up to the block size; a page bigger than a block is a block of its own.</summary>
+    private async Task<IReadOnlyList<(long Offset, long Rows)>> BlocksAsync(IReadOnlyList<string> columns, CancellationToken ct)
+    {
+        var blocks = new List<(long Offset, long Rows)>();
+        foreach (var (offset, rows) in await _dataset.PageRangesAsync(columns, ct))
+        {
+            if (blocks.Count > 0 && blocks[^1].Rows + rows <= _options.BlockRows) blocks[^1] = (blocks[^1].Offset, blocks[^1].Rows + rows);
+            else blocks.Add((offset, rows));
+        }
+        return blocks;
+    }
 
     /// <summary>The batch's tensors, transformed; a transform's intermediate tensors are freed here, on this thread.</summary>
     private TensorBatch Build(IReadOnlyList<(RecordBatch Block, int Row)> rows)
@@ -157,6 +170,6 @@ public sealed record DataLoaderOptions
     /// <summary>Batches made ready ahead of the one being used.</summary>
     public int Prefetch { get; init; } = 4;
 
-    /// <summary>Rows read at once, and the span rows are shuffled within.</summary>
+    /// <summary>Rows read at once, and the span rows are shuffled within (more when one page holds more).</summary>
     public int BlockRows { get; init; } = 16_384;
 }
