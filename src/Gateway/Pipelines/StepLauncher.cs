@@ -70,6 +70,7 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
         SubmitTaskRequest request;
         try
         {
+            if (script is null) throw new StepReferenceException($"step '{step.Name}' has no script snapshot");
             var parameters = StepReferences.SubstituteAll(definition.Params ?? [], progress.Lookup)!.ToJsonString();
             if (Encoding.UTF8.GetByteCount(parameters) > SubmitTaskRequest.MaxParamsBytes)
                 throw new StepReferenceException($"params are larger than {SubmitTaskRequest.MaxParamsBytes} bytes of JSON once references are filled in");
@@ -78,7 +79,6 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
                 StepReferences.SubstituteText(definition.Output, progress.Lookup), parameters,
                 progress.Pin(step.Name, StepReferences.SubstituteText(definition.Model, progress.Lookup)),
                 definition.Device ?? "cpu", definition.TimeoutSeconds);
-            if (script is null) throw new StepReferenceException($"step '{step.Name}' has no script snapshot");
         }
         catch (StepReferenceException e)
         {
