@@ -3,7 +3,8 @@
 // the version with this task and script as its origin.
 //
 // params: normalize (true: pixels / 255), flatten (true; false also stores height and width columns),
-//         test_ratio (absent: keep the files' own train/test split), seed (for test_ratio), batch_size (10000)
+//         test_ratio (absent: keep the files' own train/test split), seed (for test_ratio), batch_size (10000),
+//         max_per_split (absent: every image; N: only the first N images of each file, for quick runs)
 // result: total_records, train_records, test_records, dropped_records, dataset, version
 using System.Buffers.Binary;
 
@@ -20,6 +21,8 @@ async Task<object> Run(string input, string output, ScriptParams p)
     var seed = p.GetInt("seed", 1);
     var batchSize = p.GetInt("batch_size", 10_000);
     if (batchSize < 1) throw new ArgumentException($"batch_size must be 1 or more; got {batchSize}");
+    var maxPerSplit = p.GetInt("max_per_split", int.MaxValue);
+    if (maxPerSplit < 1) throw new ArgumentException($"max_per_split must be 1 or more; got {maxPerSplit}");
 
     var source = Context.OpenLocation(input);
     var splits = new[] { ("train", "train"), ("t10k", "test") };
@@ -32,7 +35,7 @@ async Task<object> Run(string input, string output, ScriptParams p)
             throw new InvalidDataException($"{prefix}: {images.Count} images but {labels.Count} labels");
         files.Add((split, images, labels));
     }
-    var total = files.Sum(f => (long)f.Images.Count);
+    var total = files.Sum(f => (long)Math.Min(f.Images.Count, maxPerSplit));
     Context.Log($"ingesting {total} images of {files[0].Images.Rows}x{files[0].Images.Columns} from {input}");
 
     var fields = new List<Field>
@@ -50,10 +53,11 @@ async Task<object> Run(string input, string output, ScriptParams p)
     await using var writer = Context.Lake.CreateDatasetWriter(output, schema, WriteMode.Overwrite);
     foreach (var (split, images, labels) in files)
     {
-        for (var start = 0; start < images.Count; start += batchSize)
+        var available = Math.Min(images.Count, maxPerSplit);
+        for (var start = 0; start < available; start += batchSize)
         {
             Context.CancellationToken.ThrowIfCancellationRequested();
-            var count = Math.Min(batchSize, images.Count - start);
+            var count = Math.Min(batchSize, available - start);
             var pixels = images.Read(count);
             var raw = labels.Read(count);
             var keep = Enumerable.Range(0, count).Where(i => raw[i] <= 9).ToArray();

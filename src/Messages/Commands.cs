@@ -21,8 +21,9 @@ public record TaskScript(string Path, string Sha256, string Source);
 public record RunIngestion(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
     int? TimeoutSeconds) : ITaskCommand;
 
+/// <param name="Model">The exact model version the task names (<c>fashion-cnn@4</c>: one to evaluate or start from), resolved at submit.</param>
 public record RunTraining(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
-    int? TimeoutSeconds) : ITaskCommand;
+    int? TimeoutSeconds, string? Model = null) : ITaskCommand;
 
 /// <summary>Fanned out to every serve worker: each one becomes a replica of the service.</summary>
 /// <param name="Model">The exact version to serve (<c>fashion-cnn@4</c>), as resolved when the task was submitted.</param>

@@ -21,4 +21,16 @@ public static class PipelineQueueNames
 {
     public const string Runs = "pipeline-runs";
     public const string TaskEvents = "pipeline-task-events";
+    public const string Actions = "pipeline-actions";
 }
+
+/// <summary>
+/// Run saga -> gateway: carry out a step that is an action on the platform itself (look a model version up, promote
+/// it, deploy it) rather than a script on a worker. Answered with <see cref="PipelineStepTaskFinished"/> under
+/// <paramref name="ActionId"/>; carrying one out again changes nothing more, so it may be sent again when its answer is late.
+/// </summary>
+/// <param name="Model">The model reference the action is about, references filled in and pinned.</param>
+/// <param name="Output">What the action writes: the alias a promote moves, the service a deploy starts.</param>
+/// <param name="Script">A deploy's serving script, snapshotted when the run started.</param>
+public record RunPipelineAction(Guid RunId, string Step, Guid ActionId, string Type, string Model, string? Output, string ParamsJson,
+    TaskScript? Script, string? Actor);

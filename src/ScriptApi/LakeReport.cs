@@ -9,6 +9,13 @@ public sealed record LakeVersionUse(
     [property: JsonPropertyName("lance_version")] long LanceVersion,
     [property: JsonPropertyName("semantic_version"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SemanticVersion = null);
 
+/// <summary>Metrics a script measured for a model version it loaded, on the dataset versions it read.</summary>
+public sealed record LakeEvaluation(
+    string Model,
+    [property: JsonPropertyName("lance_version")] long LanceVersion,
+    IReadOnlyList<LakeVersionUse> Datasets,
+    System.Text.Json.Nodes.JsonObject Metrics);
+
 /// <summary>
 /// What a script opened and what it committed, in the order it happened. The gateway registers every saved version
 /// from it, with lineage edges to everything opened, once the task has completed.
@@ -17,6 +24,7 @@ public sealed class LakeReport
 {
     private readonly List<LakeVersionUse> _opened = [];
     private readonly List<LakeVersionUse> _saved = [];
+    private readonly List<LakeEvaluation> _evaluated = [];
 
     public IReadOnlyList<LakeVersionUse> Opened
     {
@@ -28,7 +36,12 @@ public sealed class LakeReport
         get { lock (_saved) return [.. _saved]; }
     }
 
-    public bool IsEmpty => Opened.Count == 0 && Saved.Count == 0;
+    public IReadOnlyList<LakeEvaluation> Evaluated
+    {
+        get { lock (_evaluated) return [.. _evaluated]; }
+    }
+
+    public bool IsEmpty => Opened.Count == 0 && Saved.Count == 0 && Evaluated.Count == 0;
 
     internal void RecordOpened(LakeVersionUse use)
     {
@@ -39,5 +52,10 @@ public sealed class LakeReport
     internal void RecordSaved(LakeVersionUse use)
     {
         lock (_saved) _saved.Add(use);
+    }
+
+    internal void RecordEvaluated(LakeEvaluation evaluation)
+    {
+        lock (_evaluated) _evaluated.Add(evaluation);
     }
 }

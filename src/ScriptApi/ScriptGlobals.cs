@@ -10,4 +10,7 @@ public sealed class ScriptGlobals
     public required string? Output { get; init; }
     public required ScriptParams Params { get; init; }
     public required ScriptContext Context { get; init; }
+
+    /// <summary>The exact model version the task names (<c>fashion-cnn@4</c>), e.g. the one an evaluation scores; null when it names none.</summary>
+    public string? Model { get; init; }
 }

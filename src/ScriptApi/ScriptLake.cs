@@ -76,6 +76,21 @@ public sealed class ScriptLake(LakeCatalog catalog, ScriptProvenance provenance)
         return new SavedVersion(name, lanceVersion, semantic.ToString());
     }
 
+    /// <summary>
+    /// Records <paramref name="metrics"/> (e.g. <c>new { test_accuracy = 0.87 }</c>) as an evaluation of the one model
+    /// this script loaded, measured on the datasets it opened: the registry adds them to that version's metrics once
+    /// the task completes.
+    /// </summary>
+    public void RecordEvaluation(object metrics)
+    {
+        var models = Report.Opened.Where(o => o.Kind == "model").ToList();
+        if (models.Count != 1)
+            throw new InvalidOperationException($"an evaluation is of one loaded model; this script loaded {models.Count}");
+        var values = ToJsonObject(metrics);
+        if (values.Count == 0) throw new ArgumentException("an evaluation needs at least one metric");
+        Report.RecordEvaluated(new LakeEvaluation(models[0].Name, models[0].LanceVersion, [.. Report.Opened.Where(o => o.Kind == "dataset")], values));
+    }
+
     private async Task<(string Name, long? Version)> ResolveAsync(EntryKind kind, string reference, CancellationToken ct)
     {
         var parsed = LakeReference.Parse(reference);

@@ -24,7 +24,7 @@ internal sealed class ChildScriptContext(RunScript run, CancellationToken cancel
         if (!_scriptLake.IsValueCreated || _scriptLake.Value.Report.IsEmpty) return json?.ToJsonString() ?? "null";
         var report = _scriptLake.Value.Report;
         var wrapped = json as JsonObject ?? new JsonObject { ["value"] = json };
-        wrapped["lake"] = JsonSerializer.SerializeToNode(new { opened = report.Opened, saved = report.Saved }, ProtocolJson.Options);
+        wrapped["lake"] = JsonSerializer.SerializeToNode(new { opened = report.Opened, saved = report.Saved, evaluated = report.Evaluated }, ProtocolJson.Options);
         return wrapped.ToJsonString();
     }
 

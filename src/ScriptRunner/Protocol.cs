@@ -13,8 +13,9 @@ namespace AiPlatform.ScriptRunner;
 public abstract record RunnerCommand;
 
 /// <param name="Serve">When true the script returns an IPredictor that stays alive until cancelled.</param>
+/// <param name="Model">The exact model version a training task names, for the script's <c>Model</c>.</param>
 public sealed record RunScript(Guid TaskId, string TaskName, int Attempt, string WorkerId, string ScriptPath, string ScriptSha256,
-    string ScriptSource, string? Input, string? Output, string ParamsJson, bool Serve) : RunnerCommand;
+    string ScriptSource, string? Input, string? Output, string ParamsJson, bool Serve, string? Model = null) : RunnerCommand;
 
 public sealed record CancelScript(string Reason) : RunnerCommand;
 

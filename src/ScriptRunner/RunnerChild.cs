@@ -75,7 +75,7 @@ public sealed class RunnerChild
             var context = new ChildScriptContext(run, cancellation.Token, Emit, _lake);
             var globals = new ScriptGlobals
             {
-                Input = run.Input, Output = run.Output, Params = ScriptParams.Parse(run.ParamsJson), Context = context,
+                Input = run.Input, Output = run.Output, Params = ScriptParams.Parse(run.ParamsJson), Context = context, Model = run.Model,
             };
             var result = await UnwrapAsync(await entry(globals));
             if (run.Serve)

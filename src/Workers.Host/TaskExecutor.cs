@@ -108,7 +108,7 @@ public sealed class TaskExecutor(
 
     internal static RunScript ToRunScript(ITaskCommand command, string workerId) =>
         new(command.TaskId, command.Name, command.Attempt, workerId, command.Script.Path, command.Script.Sha256, command.Script.Source,
-            command.Input, command.Output, command.ParamsJson, Serve: false);
+            command.Input, command.Output, command.ParamsJson, Serve: false, Model: (command as RunTraining)?.Model);
 
     private RunScript ToRunScript(ITaskCommand command) => ToRunScript(command, identity.WorkerId);
 }

@@ -30,13 +30,24 @@ public static class ServicesEnvironment
     private static async Task RunServicesCommandAsync(string command)
     {
         var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "eng", "services.sh"));
+        info.ArgumentList.Add(Path.Combine(ServicesCheckout(), "eng", "services.sh"));
         info.ArgumentList.Add(command);
         using var process = System.Diagnostics.Process.Start(info)!;
         var errors = process.StandardError.ReadToEndAsync();
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0) throw new InvalidOperationException($"eng/services.sh {command} failed: {output}{await errors}");
+    }
+
+    /// <summary>
+    /// The checkout whose services these are: a checkout that links its <c>.state/services.env</c> to another's uses
+    /// that one's services, and must restart them with that one's script (its own would act on its own ports).
+    /// </summary>
+    private static string ServicesCheckout()
+    {
+        var env = new FileInfo(Path.Combine(RepoPaths.Root, ".state", "services.env"));
+        var target = env.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? env.FullName;
+        return Path.GetDirectoryName(Path.GetDirectoryName(target))!;
     }
 
     private static Dictionary<string, string> Load()

@@ -33,10 +33,13 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog l
                 // A serving script's input is the model it serves.
                 if (task.Input is null || task.Input == request.Model) task.ResolvedInput = model.Exact;
             }
-            else if (request.Type == TaskTypes.Training && request.Input is { } input && await NamesDatasetAsync(input, ct))
+            else if (request.Type == TaskTypes.Training)
             {
                 // A dataset that does not exist is refused here, by name, rather than failing on a worker later.
-                task.ResolvedInput = (await ResolveAsync(EntryKind.Dataset, "input", input, ct)).Exact;
+                if (request.Input is { } input && await NamesDatasetAsync(input, ct))
+                    task.ResolvedInput = (await ResolveAsync(EntryKind.Dataset, "input", input, ct)).Exact;
+                // A model a training task names (to evaluate, or to start from) is pinned like a service's.
+                if (request.Model is { } model) task.ResolvedModel = (await ResolveAsync(EntryKind.Model, "model", model, ct)).Exact;
             }
             return null;
         }

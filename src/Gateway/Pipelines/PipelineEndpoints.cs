@@ -42,14 +42,24 @@ public static class PipelineEndpoints
         v2.MapGet("/runs/{id}", GetRunAsync).WithName("GetPipelineRun").Produces<RunView>().Produces<ApiError>(404);
         v2.MapPost("/runs/{id}/cancel", CancelRunAsync).WithName("CancelPipelineRun").Produces<RunView>(202).Produces<ApiError>(404).Produces<ApiError>(409);
         v2.MapPost("/runs/{id}/resume", ResumeRunAsync).WithName("ResumePipelineRun").Produces<RunView>(202).Produces<ApiError>(404).Produces<ApiError>(409);
+        v2.MapTemplateEndpoints();
         return v2;
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, PipelineValidator validator, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, PipelineValidator validator,
+        PipelineTemplates templates, CancellationToken ct)
     {
         var (body, bodyError) = await JsonBody.ReadAsync(http, MaxDefinitionBytes, ct);
         if (body is null) return bodyError!;
-        using (body) return await StoreAsync(JsonNode.Parse(body.RootElement.GetRawText()), user, db, validator, ct);
+        JsonNode? node;
+        using (body) node = JsonNode.Parse(body.RootElement.GetRawText());
+        if (node is JsonObject fromTemplate && fromTemplate.ContainsKey("template"))
+        {
+            var (definition, error) = PipelineTemplateEndpoints.FromTemplate(fromTemplate, templates);
+            if (definition is null) return error!;
+            node = JsonSerializer.SerializeToNode(definition, PipelineDefinition.Json);
+        }
+        return await StoreAsync(node, user, db, validator, ct);
     }
 
     private static async Task<IResult> CreateFromYamlAsync(HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, PipelineValidator validator,
@@ -119,9 +129,13 @@ public static class PipelineEndpoints
     /// checked and every step's script is snapshotted here, then the run saga starts the first steps.
     /// </summary>
     private static async Task<IResult> ExecuteAsync(string id, HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, ScriptCatalog scripts,
-        IPublishEndpoint bus, CancellationToken ct)
+        IPublishEndpoint bus, CancellationToken ct) =>
+        await FindPipelineAsync(db, id, ct) is { } pipeline ? await StartRunAsync(pipeline, http, user, db, scripts, bus, ct) : PipelineNotFound(id);
+
+    /// <summary>Starts a run of a stored pipeline with the request's <c>params</c>; a template's execute ends here too.</summary>
+    internal static async Task<IResult> StartRunAsync(PipelineRecord pipeline, HttpRequest http, ClaimsPrincipal user, PlatformDbContext db,
+        ScriptCatalog scripts, IPublishEndpoint bus, CancellationToken ct)
     {
-        if (await FindPipelineAsync(db, id, ct) is not { } pipeline) return PipelineNotFound(id);
         JsonObject? overrides = null;
         if (http.ContentLength is not 0)
         {
@@ -142,7 +156,7 @@ public static class PipelineEndpoints
         if (parameters is null) return ApiError.BadRequest(paramError!);
 
         var snapshots = new Dictionary<string, TaskScript>();
-        foreach (var step in definition.Steps)
+        foreach (var step in definition.Steps.Where(s => s.Script is not null))
         {
             var (script, scriptError) = scripts.Resolve(step.Script!);
             if (script is null) return ApiError.BadRequest($"steps.{step.Name}.script: {scriptError}");
@@ -223,7 +237,7 @@ public static class PipelineEndpoints
     }
 
     /// <summary>A pipeline by id or by name.</summary>
-    private static async Task<PipelineRecord?> FindPipelineAsync(PlatformDbContext db, string id, CancellationToken ct) =>
+    internal static async Task<PipelineRecord?> FindPipelineAsync(PlatformDbContext db, string id, CancellationToken ct) =>
         Guid.TryParse(id, out var pipelineId)
             ? await db.Pipelines.AsNoTracking().SingleOrDefaultAsync(p => p.Id == pipelineId, ct)
             : await db.Pipelines.AsNoTracking().SingleOrDefaultAsync(p => p.Name == id, ct);

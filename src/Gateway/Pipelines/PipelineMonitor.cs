@@ -17,6 +17,9 @@ public sealed class PipelineOptions
 
     /// <summary>A run still pending after this long lost its start message and is started again.</summary>
     public TimeSpan UnstartedTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>An action step unanswered for this long has its action sent again (actions are idempotent).</summary>
+    public TimeSpan ActionResendAfter { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -26,6 +29,9 @@ public sealed class PipelineOptions
 public sealed class PipelineMonitor(IServiceScopeFactory scopes, IBus bus, IOptions<PipelineOptions> options, ILogger<PipelineMonitor> logger)
     : BackgroundService
 {
+    // When each unanswered action was last sent from here; its first send was the saga's, when the step started.
+    private readonly Dictionary<Guid, DateTimeOffset> _actionsSent = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.MonitorInterval);
@@ -62,7 +68,9 @@ public sealed class PipelineMonitor(IServiceScopeFactory scopes, IBus bus, IOpti
             var steps = run.Steps();
             if (run.CurrentState == PipelineRunStatuses.RunningState && steps.Any(s => s.State == StepStates.Retrying && s.RetryAt <= now))
                 await bus.Publish(new PipelineRunDue(run.CorrelationId), ct);
-            var running = steps.Where(s => s.State == StepStates.Running).Select(s => s.TaskId!.Value).ToList();
+            foreach (var step in steps.Where(s => s.State == StepStates.Running && s.Action is not null))
+                await ResendLateActionAsync(step, now, ct);
+            var running = steps.Where(s => s.State == StepStates.Running && s.Action is null).Select(s => s.TaskId!.Value).ToList();
             if (running.Count == 0) continue;
             var cutoff = now - options.Value.FinishedTaskGrace;
             var ended = await db.Tasks.AsNoTracking()
@@ -70,5 +78,17 @@ public sealed class PipelineMonitor(IServiceScopeFactory scopes, IBus bus, IOpti
                 .ToListAsync(ct);
             foreach (var task in ended) await bus.Publish(PipelineTaskEvents.FromTask(task), ct);
         }
+        var unanswered = runs.SelectMany(r => r.Steps()).Where(s => s.State == StepStates.Running && s.Action is not null).Select(s => s.TaskId!.Value).ToHashSet();
+        foreach (var answered in _actionsSent.Keys.Where(id => !unanswered.Contains(id)).ToList()) _actionsSent.Remove(answered);
+    }
+
+    private async Task ResendLateActionAsync(StepRun step, DateTimeOffset now, CancellationToken ct)
+    {
+        var actionId = step.TaskId!.Value;
+        var lastSent = _actionsSent.GetValueOrDefault(actionId, step.StartedAt ?? now);
+        if (now - lastSent < options.Value.ActionResendAfter) return;
+        logger.LogInformation("Action step {Step} ({ActionId}) has no answer after {Seconds:F0} s; sending it again", step.Name, actionId, (now - lastSent).TotalSeconds);
+        await bus.Publish(StepActions.Deserialize(step.Action!), ct);
+        _actionsSent[actionId] = now;
     }
 }

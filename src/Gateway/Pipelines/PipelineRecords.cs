@@ -73,6 +73,9 @@ public sealed class StepRun
     public JsonNode? Result { get; set; }
     public string? Error { get; set; }
 
+    /// <summary>An action step's message (<see cref="StepActions"/>) for its current attempt; null for a task step.</summary>
+    public string? Action { get; set; }
+
     /// <summary>Dataset and model versions the step saved (<c>name -> name@N</c>): downstream steps and resumed runs read exactly these.</summary>
     public Dictionary<string, string> Produced { get; set; } = [];
 }

@@ -14,7 +14,7 @@ namespace AiPlatform.Gateway.Pipelines;
 public sealed partial class PipelineValidator(ScriptCatalog scripts, ReferenceResolver resolver)
 {
     public const int MaxSteps = 200;
-    public static readonly string[] StepTypes = [TaskTypes.Ingestion, TaskTypes.Training];
+    public static readonly string[] StepTypes = [TaskTypes.Ingestion, TaskTypes.Training, .. StepActions.Types];
 
     [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z")]
     private static partial Regex PipelineName();
@@ -72,8 +72,10 @@ public sealed partial class PipelineValidator(ScriptCatalog scripts, ReferenceRe
     private void CheckStep(StepDefinition step, string at, List<string> errors)
     {
         if (!StepTypes.Contains(step.Type)) errors.Add($"{at}.type must be one of {string.Join(", ", StepTypes)}; got '{step.Type}'");
-        if (string.IsNullOrWhiteSpace(step.Script)) errors.Add($"{at}.script is required");
+        if (!StepActions.RunsScript(step.Type)) { if (step.Script is not null) errors.Add($"{at}.script does not apply to a {step.Type} step"); }
+        else if (string.IsNullOrWhiteSpace(step.Script)) errors.Add($"{at}.script is required");
         else if (scripts.Resolve(step.Script).Error is { } scriptError) errors.Add($"{at}.script: {scriptError}");
+        errors.AddRange(StepActions.Errors(step, at));
         if (step.Device is not null && !SubmitTaskRequest.Devices.Contains(step.Device))
             errors.Add($"{at}.device must be one of {string.Join(", ", SubmitTaskRequest.Devices)}");
         if (step.TimeoutSeconds is < 1 or > SubmitTaskRequest.MaxTimeoutSeconds)

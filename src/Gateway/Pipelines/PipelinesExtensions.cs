@@ -13,6 +13,8 @@ public static class PipelinesExtensions
     public static WebApplicationBuilder AddPipelines(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<PipelineOptions>(builder.Configuration.GetSection("Pipelines"));
+        builder.Services.Configure<TemplateOptions>(builder.Configuration.GetSection("Pipelines"));
+        builder.Services.AddSingleton<PipelineTemplates>();
         builder.Services.AddScoped<PipelineValidator>();
         builder.Services.AddScoped<StepLauncher>();
         builder.Services.AddHostedService<PipelineMonitor>();
@@ -30,6 +32,7 @@ public static class PipelinesExtensions
             r.RegisterLoadSagaRepository<PipelineRunState, EfSagaRepositoryContextFactory<PipelineRunState>>();
         });
         bus.AddConsumer<PipelineTaskEvents>();
+        bus.AddConsumer<PipelineActionConsumer>();
     }
 
     public static void ConfigurePipelineEndpoints(this IRabbitMqBusFactoryConfigurator bus, IBusRegistrationContext context)
@@ -47,6 +50,13 @@ public static class PipelinesExtensions
             e.UseDatabaseOutageRetry();
             e.UseMessageRetry(r => r.ExceptDatabaseOutages().Intervals(100, 500, 1000, 5000));
             e.ConfigureConsumer<PipelineTaskEvents>(context);
+        });
+        bus.ReceiveEndpoint(PipelineQueueNames.Actions, e =>
+        {
+            e.UseDatabaseOutageRetry();
+            e.UseMessageRetry(r => r.ExceptDatabaseOutages().Intervals(100, 500, 1000, 5000));
+            e.UseInMemoryOutbox(context);
+            e.ConfigureConsumer<PipelineActionConsumer>(context);
         });
     }
 }

@@ -15,6 +15,10 @@ public sealed class StepCondition
     private int _position;
     private StepReferences.Lookup _lookup = _ => null;
 
+    // Inside the side of an || or && that cannot change the answer: parsed, but references are not looked up, so
+    // `${steps.p.result.found} == false || ${steps.p.result.metrics.x} > 1` holds even when p found nothing.
+    private bool _shortCircuited;
+
     private StepCondition(List<string> tokens) => _tokens = tokens;
 
     /// <summary>Checks the syntax without evaluating anything.</summary>
@@ -44,15 +48,40 @@ public sealed class StepCondition
     private JsonNode? Or()
     {
         var left = And();
-        while (Accept("||")) left = JsonValue.Create(Truthy(left) | Truthy(And()));
+        while (Accept("||"))
+        {
+            var decided = Truthy(left);
+            var right = Unless(decided, And);
+            left = JsonValue.Create(decided || Truthy(right));
+        }
         return left;
     }
 
     private JsonNode? And()
     {
         var left = Comparison();
-        while (Accept("&&")) left = JsonValue.Create(Truthy(left) & Truthy(Comparison()));
+        while (Accept("&&"))
+        {
+            var holds = Truthy(left);
+            var right = Unless(!holds, Comparison);
+            left = JsonValue.Create(holds && Truthy(right));
+        }
         return left;
+    }
+
+    /// <summary>Parses the next operand, looking nothing up when <paramref name="decided"/> already settles the answer.</summary>
+    private JsonNode? Unless(bool decided, Func<JsonNode?> operand)
+    {
+        var outer = _shortCircuited;
+        _shortCircuited |= decided;
+        try
+        {
+            return operand();
+        }
+        finally
+        {
+            _shortCircuited = outer;
+        }
     }
 
     private JsonNode? Comparison()
@@ -77,7 +106,7 @@ public sealed class StepCondition
         {
             var (references, error) = StepReferences.Find(token);
             if (error is not null || references.Count != 1) throw new FormatException(error ?? $"'{token}' is not a reference");
-            return _lookup(references[0]);
+            return _shortCircuited ? null : _lookup(references[0]);
         }
         if (token[0] is '\'' or '"') return JsonValue.Create(token[1..^1]);
         if (token is "true" or "false") return JsonValue.Create(token == "true");

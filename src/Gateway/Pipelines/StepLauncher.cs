@@ -33,7 +33,7 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
         if (db.Entry(run).State == EntityState.Detached)
             throw new InvalidOperationException("the step launcher must share the saga's unit of work, or steps could start without the run recording it");
         var scripts = run.Scripts();
-        var started = new List<Guid>();
+        var started = new List<object>();
         while (true)
         {
             var now = DateTimeOffset.UtcNow;
@@ -46,13 +46,15 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
             if (ready.Count == 0) break;
             foreach (var step in ready)
             {
-                if (await StartAsync(run, progress, step, scripts[step.Name], now, context.CancellationToken) is { } taskId) started.Add(taskId);
+                if (await StartAsync(run, progress, step, scripts.GetValueOrDefault(step.Name), now, context.CancellationToken) is { } message)
+                    started.Add(message);
                 if (progress.MustStop) break;
             }
         }
         run.SetSteps(progress.Steps);
-        // The outbox sends these once the run's row and the task rows are saved; a lost one is re-sent by the task monitor.
-        foreach (var taskId in started) await context.Publish(new TaskSubmitted(taskId));
+        // The outbox sends these once the run's row and the task rows are saved; a lost one is re-sent by the task monitor
+        // (a task) or the pipeline monitor (an action).
+        foreach (var message in started) await context.Publish(message, message.GetType());
     }
 
     public static async Task CancelAsync(BehaviorContext<PipelineRunState> context, IEnumerable<Guid> taskIds, string reason)
@@ -60,12 +62,15 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
         foreach (var taskId in taskIds) await context.Publish(new CancelTask(taskId, reason));
     }
 
-    private async Task<Guid?> StartAsync(PipelineRunState run, RunProgress progress, StepRun step, TaskScript script, DateTimeOffset now, CancellationToken ct)
+    /// <returns>What to send once the run's new state is stored (the task's <see cref="TaskSubmitted"/>, or the action), or null when the step could not start.</returns>
+    private async Task<object?> StartAsync(PipelineRunState run, RunProgress progress, StepRun step, TaskScript? script, DateTimeOffset now, CancellationToken ct)
     {
         var definition = progress.Graph.Step(step.Name);
+        if (StepActions.IsAction(definition.Type)) return StartAction(run, progress, step, definition, script, now);
         SubmitTaskRequest request;
         try
         {
+            if (script is null) throw new StepReferenceException($"step '{step.Name}' has no script snapshot");
             var parameters = StepReferences.SubstituteAll(definition.Params ?? [], progress.Lookup)!.ToJsonString();
             if (Encoding.UTF8.GetByteCount(parameters) > SubmitTaskRequest.MaxParamsBytes)
                 throw new StepReferenceException($"params are larger than {SubmitTaskRequest.MaxParamsBytes} bytes of JSON once references are filled in");
@@ -94,7 +99,30 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
         else logger.LogWarning("Step {Step} attempt {Attempt} of run {RunId} already has its task {TaskId}; not adding it again",
             step.Name, attempt, run.CorrelationId, task.CorrelationId);
         progress.Started(step, task.CorrelationId, attempt, now);
-        return task.CorrelationId;
+        return new TaskSubmitted(task.CorrelationId);
+    }
+
+    /// <summary>An action step starts as its message, kept on the step so the monitor can send it again when its answer is late.</summary>
+    private static RunPipelineAction? StartAction(PipelineRunState run, RunProgress progress, StepRun step, StepDefinition definition, TaskScript? script,
+        DateTimeOffset now)
+    {
+        RunPipelineAction action;
+        var attempt = step.Attempts + 1;
+        try
+        {
+            var model = progress.Pin(step.Name, StepReferences.SubstituteText(definition.Model, progress.Lookup))!;
+            var output = StepReferences.SubstituteText(definition.Output, progress.Lookup);
+            var parameters = StepReferences.SubstituteAll(definition.Params ?? [], progress.Lookup)!.ToJsonString();
+            action = StepActions.Message(run, definition, TaskIdFor(run.CorrelationId, step.Name, attempt), model, output, parameters, script);
+        }
+        catch (StepReferenceException e)
+        {
+            progress.FailedToStart(step, e.Message, now);
+            return null;
+        }
+        progress.Started(step, action.ActionId, attempt, now);
+        step.Action = StepActions.Serialize(action);
+        return action;
     }
 
     private static string FirstFailure(RunProgress progress) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Lake.Catalog;
 using Microsoft.EntityFrameworkCore;
@@ -208,6 +209,30 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
         var result = await change();
         await aliasMoves.AnnounceAsync(kind, name, alias, ct);
         return result;
+    }
+
+    /// <summary>
+    /// Adds an evaluation's metrics to a model version's (a metric measured again replaces the old value), with an
+    /// <c>evaluated</c> audit record naming the datasets and the task. Repeating it changes nothing more.
+    /// </summary>
+    public async Task<RegisteredVersion?> RecordEvaluationAsync(string name, long lanceVersion, JsonObject metrics, string evaluatedOn, string actor,
+        CancellationToken ct)
+    {
+        if (await EnsureRegisteredAsync(EntryKind.Model, name, lanceVersion, actor, ct) is null) return null;
+        return await InTransactionAsync(async () =>
+        {
+            var resource = await LockAsync(EntryKind.Model, name, ct);
+            var version = await db.RegistryVersions.SingleAsync(v => v.ResourceId == resource.Id && v.LanceVersion == lanceVersion, ct);
+            var merged = JsonNode.Parse(version.MetricsJson) as JsonObject ?? [];
+            var before = merged.ToJsonString();
+            foreach (var (metric, value) in metrics) merged[metric] = value?.DeepClone();
+            if (merged.ToJsonString() == before) return version;
+            version.MetricsJson = merged.ToJsonString();
+            Audit(EntryKind.Model, name, version.SemanticVersion, "evaluated", actor, $"evaluated on {evaluatedOn}",
+                JsonSerializer.Serialize(new { metrics = JsonNode.Parse(before) }), JsonSerializer.Serialize(new { metrics = merged }));
+            await db.SaveChangesAsync(ct);
+            return version;
+        }, ct);
     }
 
     /// <summary>Marks (or clears) a version whose data the lake does not (or again does) have.</summary>

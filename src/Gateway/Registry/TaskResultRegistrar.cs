@@ -36,6 +36,16 @@ public sealed class TaskResultRegistrar(PlatformDbContext db, RegistryService re
             logger.LogInformation("Registered {Kind} {Name}:{Version} (lance version {LanceVersion}) from task {TaskId}",
                 RegistryService.KindName(saved.Kind), saved.Name, version.SemanticVersion, saved.LanceVersion, task.CorrelationId);
         }
+        foreach (var evaluation in (report["evaluated"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (evaluation["model"]?.GetValue<string>() is not { } model || !IsValidName(model)
+                || evaluation["lance_version"]?.GetValue<long>() is not (> 0 and var lanceVersion) || evaluation["metrics"] is not JsonObject metrics) continue;
+            var datasets = Uses(evaluation["datasets"]).Select(d => LakeReference.Exact(d.Name, d.LanceVersion)).ToList();
+            var on = datasets.Count == 0 ? $"task {task.CorrelationId}" : $"{string.Join(", ", datasets)} by task {task.CorrelationId}";
+            var version = await registry.RecordEvaluationAsync(model, lanceVersion, metrics, on, $"task:{task.CorrelationId}", ct);
+            logger.LogInformation("Recorded the evaluation of model {Model}:{Version} on {Datasets} from task {TaskId}",
+                model, version?.SemanticVersion, string.Join(", ", datasets), task.CorrelationId);
+        }
     }
 
     private async Task<(string Metrics, string Params)> ModelFactsAsync(string name, long lanceVersion, CancellationToken ct)

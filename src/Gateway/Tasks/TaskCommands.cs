@@ -36,7 +36,7 @@ public static class TaskCommands
             TaskTypes.Ingestion => new RunIngestion(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
                 task.TimeoutSeconds),
             TaskTypes.Training => new RunTraining(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
-                task.TimeoutSeconds),
+                task.TimeoutSeconds, task.ResolvedModel ?? task.Model),
             TaskTypes.Inference => new StartInferenceService(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output,
                 task.ParamsJson, task.ResolvedModel ?? task.Model!, task.Device ?? "cpu", FollowedAlias(task)),
             _ => throw new InvalidOperationException($"unknown task type '{task.Type}'"),
