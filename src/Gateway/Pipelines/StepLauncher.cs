@@ -73,7 +73,10 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
                 progress.Pin(step.Name, StepReferences.SubstituteText(definition.Input, progress.Lookup)),
                 StepReferences.SubstituteText(definition.Output, progress.Lookup), parameters,
                 progress.Pin(step.Name, StepReferences.SubstituteText(definition.Model, progress.Lookup)),
-                definition.Device ?? "cpu", definition.TimeoutSeconds);
+                definition.Device ?? "cpu", definition.TimeoutSeconds)
+            {
+                Priority = definition.Priority ?? run.Definition().Priority ?? TaskPriorities.Default,
+            };
         }
         catch (StepReferenceException e)
         {

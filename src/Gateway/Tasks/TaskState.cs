@@ -33,6 +33,9 @@ public class TaskState : SagaStateMachineInstance
     /// <summary>When a replica reported <see cref="ServedModel"/>: an older report arriving late does not overwrite it.</summary>
     public DateTimeOffset? ServedModelAt { get; set; }
 
+    /// <summary>0 (the default) to 9: its command's message priority, so it overtakes lower ones waiting in its queue.</summary>
+    public int Priority { get; set; }
+
     /// <summary>How long one attempt may run; null for no limit (inference services).</summary>
     public int? TimeoutSeconds { get; set; }
 

@@ -32,6 +32,7 @@ public sealed class TaskSubmission(PlatformDbContext db, TaskAdmission admission
         ScriptSource = script.Source,
         Model = request.Model,
         Device = request.Device,
+        Priority = request.Priority,
         TimeoutSeconds = request.TimeoutSeconds
                          ?? (options.Value.DefaultTimeoutSeconds.TryGetValue(request.Type, out var limit) && limit > 0 ? limit : null),
         SubmittedBy = submittedBy,
