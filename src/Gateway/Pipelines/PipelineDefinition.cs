@@ -16,6 +16,9 @@ public sealed record PipelineDefinition
     /// <summary>fail_fast (the default): the first step that finally fails cancels the rest. continue: independent branches finish.</summary>
     public string OnFailure { get; init; } = FailurePolicies.FailFast;
 
+    /// <summary>When the pipeline also runs by itself (cron and time zone); null for runs on request only.</summary>
+    public Scheduling.ScheduleDefinition? Schedule { get; init; }
+
     /// <summary>0-9, the priority of every step that names none of its own (default 0, the lowest).</summary>
     public int? Priority { get; init; }
 

@@ -17,6 +17,12 @@ public sealed class PipelineOptions
 
     /// <summary>A run still pending after this long lost its start message and is started again.</summary>
     public TimeSpan UnstartedTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often each gateway looks for scheduled runs that are due.</summary>
+    public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A scheduled run reached later than this (every gateway was down) is reported missed instead of started.</summary>
+    public TimeSpan ScheduleGrace { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>

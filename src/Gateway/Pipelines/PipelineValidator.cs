@@ -31,6 +31,7 @@ public sealed partial class PipelineValidator(ScriptCatalog scripts, ReferenceRe
             errors.Add("name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
         if (!FailurePolicies.All.Contains(pipeline.OnFailure))
             errors.Add($"on_failure must be one of {string.Join(", ", FailurePolicies.All)}");
+        if (pipeline.Schedule?.Parse().Error is { } scheduleError) errors.Add(scheduleError);
         if (pipeline.Priority is { } priority && !IsPriority(priority)) errors.Add(SubmitTaskRequest.PriorityError("priority"));
         foreach (var (name, declared) in pipeline.Params)
             if (ParamSpec.Parse(name, declared).Error is { } paramError) errors.Add(paramError);
