@@ -81,6 +81,7 @@ public static class WorkerHostExtensions
         services.AddSingleton(new WorkerIdentity(kind));
         services.AddSingleton<RunningTasks>();
         services.AddSingleton<TaskExecutor>();
+        services.AddSingleton<ResourceBudget>();
         services.AddSingleton(RunnerLaunch.ForCurrentProcess(ScriptEnvironment(builder.Configuration)));
         services.AddSingleton(sp =>
         {

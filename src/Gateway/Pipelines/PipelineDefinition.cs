@@ -55,6 +55,9 @@ public sealed record StepDefinition
     public RetryPolicy? Retry { get; init; }
     public int? TimeoutSeconds { get; init; }
 
+    /// <summary>The step's cpu and memory, as a task's <c>resources</c>: <c>{"cpu": 1, "memory": "512Mi"}</c>.</summary>
+    public JsonElement? Resources { get; init; }
+
     /// <summary>0-9, the step's task priority in its queue; the pipeline's when absent.</summary>
     public int? Priority { get; init; }
 

@@ -80,6 +80,7 @@ public sealed partial class PipelineValidator(ScriptCatalog scripts, ReferenceRe
             errors.Add($"{at}.device must be one of {string.Join(", ", SubmitTaskRequest.Devices)}");
         if (step.TimeoutSeconds is < 1 or > SubmitTaskRequest.MaxTimeoutSeconds)
             errors.Add($"{at}.timeout_seconds must be from 1 to {SubmitTaskRequest.MaxTimeoutSeconds}");
+        if (step.Resources is { } resources && ResourceSpec.Parse(resources, $"{at}.resources").Error is { } resourceError) errors.Add(resourceError);
         if (step.Priority is { } priority && !IsPriority(priority)) errors.Add(SubmitTaskRequest.PriorityError($"{at}.priority"));
         if (step.Retry is { } retry)
         {

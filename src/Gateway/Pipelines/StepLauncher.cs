@@ -76,6 +76,7 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
                 definition.Device ?? "cpu", definition.TimeoutSeconds)
             {
                 Priority = definition.Priority ?? run.Definition().Priority ?? TaskPriorities.Default,
+                Resources = definition.Resources is { } resources ? ResourceSpec.Parse(resources, "resources").Resources : null,
             };
         }
         catch (StepReferenceException e)

@@ -12,6 +12,9 @@ public sealed partial record SubmitTaskRequest(
     /// <summary>0 (the default, lowest) to 9: the command's message priority in its kind's queue.</summary>
     public int Priority { get; init; } = TaskPriorities.Default;
 
+    /// <summary>The cpu and memory it needs; null for none declared.</summary>
+    public TaskResources? Resources { get; init; }
+
     /// <summary>A week: longer limits are no limit in practice, and more likely a unit mistake.</summary>
     public const int MaxTimeoutSeconds = 7 * 24 * 3600;
 
@@ -62,6 +65,15 @@ public sealed partial record SubmitTaskRequest(
         if (priority is not null && type == TaskTypes.Inference)
             return (null, "field 'priority' does not apply to an inference service, which every serve worker hosts at once");
 
+        TaskResources? resources = null;
+        if (body.TryGetProperty("resources", out var r))
+        {
+            if (type == TaskTypes.Inference && r.ValueKind != JsonValueKind.Null)
+                return (null, "field 'resources' does not apply to an inference service, which every serve worker hosts");
+            (resources, error) = ResourceSpec.Parse(r, "resources");
+            if (error is not null) return (null, error);
+        }
+
         var parameters = "{}";
         if (body.TryGetProperty("params", out var p) && p.ValueKind != JsonValueKind.Null)
         {
@@ -87,6 +99,7 @@ public sealed partial record SubmitTaskRequest(
         return (new SubmitTaskRequest(type!, name!, script, input, output, parameters, model, device ?? "cpu", timeout)
         {
             Priority = priority ?? TaskPriorities.Default,
+            Resources = resources,
         }, null);
     }
 
