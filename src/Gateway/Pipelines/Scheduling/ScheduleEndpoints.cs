@@ -23,34 +23,34 @@ public static class ScheduleEndpoints
 
     private static async Task<IResult> GetAsync(string id, PlatformDbContext db, CancellationToken ct)
     {
-        var (pipeline, schedule, notFound) = await FindAsync(db, id, ct);
-        if (notFound is not null) return notFound;
-        var missed = await db.Set<MissedScheduledRuns>().AsNoTracking().Where(m => m.PipelineId == pipeline.Id)
+        var (schedule, notFound) = await FindAsync(db, id, ct);
+        if (schedule is null) return notFound!;
+        var missed = await db.Set<MissedScheduledRuns>().AsNoTracking().Where(m => m.PipelineId == schedule.PipelineId)
             .OrderByDescending(m => m.Id).Take(MissedShown)
             .Select(m => new MissedRunsView(m.FirstDueAt, m.LastDueAt, m.Count, m.Reason, m.RecordedAt)).ToListAsync(ct);
-        return Results.Ok(new ScheduleView(schedule!.Cron, schedule.TimeZone, schedule.NextRunAt, schedule.LastRunAt, schedule.LastRunId,
+        return Results.Ok(new ScheduleView(schedule.Cron, schedule.TimeZone, schedule.NextRunAt, schedule.LastRunAt, schedule.LastRunId,
             schedule.MissedTotal, missed));
     }
 
     /// <summary>Stops the schedule: no run starts by itself any more; runs under way go on, and the missed-run record stays.</summary>
     private static async Task<IResult> DeleteAsync(string id, PlatformDbContext db, CancellationToken ct)
     {
-        var (_, schedule, notFound) = await FindAsync(db, id, ct);
-        if (notFound is not null) return notFound;
-        await db.Set<PipelineScheduleState>().Where(s => s.PipelineId == schedule!.PipelineId).ExecuteDeleteAsync(ct);
+        var (schedule, notFound) = await FindAsync(db, id, ct);
+        if (schedule is null) return notFound!;
+        await db.Set<PipelineScheduleState>().Where(s => s.PipelineId == schedule.PipelineId).ExecuteDeleteAsync(ct);
         return Results.NoContent();
     }
 
-    private static async Task<(PipelineRecord? Pipeline, PipelineScheduleState? Schedule, IResult? NotFound)> FindAsync(PlatformDbContext db, string id,
-        CancellationToken ct)
+    /// <summary>The pipeline's schedule, or the 404 that says whether the pipeline or its schedule is missing.</summary>
+    private static async Task<(PipelineScheduleState? Schedule, IResult? NotFound)> FindAsync(PlatformDbContext db, string id, CancellationToken ct)
     {
         var pipeline = Guid.TryParse(id, out var pipelineId)
             ? await db.Pipelines.AsNoTracking().SingleOrDefaultAsync(p => p.Id == pipelineId, ct)
             : await db.Pipelines.AsNoTracking().SingleOrDefaultAsync(p => p.Name == id, ct);
-        if (pipeline is null) return (null, null, ApiError.Result(404, PipelineErrorCodes.PipelineNotFound, $"pipeline '{id}' does not exist"));
+        if (pipeline is null) return (null, ApiError.Result(404, PipelineErrorCodes.PipelineNotFound, $"pipeline '{id}' does not exist"));
         var schedule = await db.Set<PipelineScheduleState>().AsNoTracking().SingleOrDefaultAsync(s => s.PipelineId == pipeline.Id, ct);
         return schedule is null
-            ? (pipeline, null, ApiError.Result(404, PipelineErrorCodes.ScheduleNotFound, $"pipeline '{pipeline.Name}' has no schedule; it runs on request only"))
-            : (pipeline, schedule, null);
+            ? (null, ApiError.Result(404, PipelineErrorCodes.ScheduleNotFound, $"pipeline '{pipeline.Name}' has no schedule; it runs on request only"))
+            : (schedule, null);
     }
 }
