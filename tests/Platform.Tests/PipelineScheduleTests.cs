@@ -1,6 +1,16 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using AiPlatform.Fleet;
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Pipelines;
+using AiPlatform.Gateway.Pipelines.Scheduling;
+using AiPlatform.Gateway.Tasks;
 using AiPlatform.Platform.Tests.Infrastructure;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Xunit;
 using static AiPlatform.Platform.Tests.PipelinesApi;
@@ -141,5 +151,62 @@ public sealed class PipelineScheduleTests(PlatformFixture platform)
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"schedule of {pipeline} is still {schedule.ToJsonString()}");
             await Task.Delay(250);
         }
+    }
+}
+
+/// <summary>Several gateways on one database: each occurrence of a schedule is started by exactly one of them.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class PipelineScheduleClaimTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task Of_several_gateways_scheduling_at_once_exactly_one_starts_a_due_occurrence()
+    {
+        // Far enough from a minute boundary that the fleet's own scheduler has only this occurrence to start.
+        while (DateTimeOffset.UtcNow.Second is > 40 or < 2) await Task.Delay(500);
+        var pipeline = await platform.CreatePipelineAsync(new
+        {
+            name = Unique("claimed"), schedule = new { cron = "* * * * *" }, steps = new[] { new { name = "echo", type = "ingestion", script = "echo.csx" } },
+        });
+        var now = DateTimeOffset.UtcNow;
+        var due = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
+        await using var services = Services();
+        var gateways = Enumerable.Range(0, 3).Select(_ => ActivatorUtilities.CreateInstance<PipelineScheduler>(services)).ToList();
+        try
+        {
+            await using (var connection = new NpgsqlConnection(platform.DatabaseConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var command = new NpgsqlCommand("""UPDATE pipeline_schedules SET "NextRunAt" = @due WHERE "PipelineId" = @id""", connection);
+                command.Parameters.AddWithValue("due", due);
+                command.Parameters.AddWithValue("id", pipeline);
+                Assert.Equal(1, await command.ExecuteNonQueryAsync());
+            }
+            // Three more gateways race the fleet's own for the occurrence now due.
+            await Task.WhenAll(gateways.Select(g => g.TickAsync(CancellationToken.None)));
+        }
+        finally
+        {
+            using var _ = await platform.Http.DeleteAsync($"/api/v2/pipelines/{pipeline}/schedule");
+        }
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        using var response = await platform.Http.GetAsync($"/api/v2/pipelines/{pipeline}/runs");
+        var runs = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(1, runs["total"]!.GetValue<int>());
+    }
+
+    /// <summary>What a gateway's scheduler runs on, on the fleet's database and bus, with the fleet's scripts.</summary>
+    private ServiceProvider Services()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDbContext<PlatformDbContext>(db => db.UseNpgsql(platform.DatabaseConnectionString)
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
+        services.AddSingleton(Options.Create(new ScriptOptions { Roots = [Path.Combine(RepoPaths.Root, "tests", "Platform.Tests", "scripts")] }));
+        services.AddSingleton<ScriptCatalog>();
+        services.AddScoped<RunStarter>();
+        services.AddSingleton(platform.Bus);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(Options.Create(new PipelineOptions()));
+        return services.BuildServiceProvider();
     }
 }
