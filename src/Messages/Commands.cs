@@ -13,17 +13,20 @@ public interface ITaskCommand
 
     /// <summary>How long one attempt may run before the worker stops it and fails the task; null for no limit.</summary>
     int? TimeoutSeconds { get; }
+
+    /// <summary>The cpu and memory the task declared; null for none (it runs in a shared runner, unlimited).</summary>
+    TaskResources? Resources { get; }
 }
 
 /// <summary>The script is snapshotted at submit time, so every attempt runs the exact code the user submitted.</summary>
 public record TaskScript(string Path, string Sha256, string Source);
 
 public record RunIngestion(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
-    int? TimeoutSeconds) : ITaskCommand;
+    int? TimeoutSeconds, TaskResources? Resources = null) : ITaskCommand;
 
 /// <param name="Model">The exact model version the task names (<c>fashion-cnn@4</c>: one to evaluate or start from), resolved at submit.</param>
 public record RunTraining(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
-    int? TimeoutSeconds, string? Model = null) : ITaskCommand;
+    int? TimeoutSeconds, TaskResources? Resources = null, string? Model = null) : ITaskCommand;
 
 /// <summary>Fanned out to every serve worker: each one becomes a replica of the service.</summary>
 /// <param name="Model">The exact version to serve (<c>fashion-cnn@4</c>), as resolved when the task was submitted.</param>
@@ -34,6 +37,9 @@ public record StartInferenceService(Guid TaskId, string Name, int Attempt, TaskS
 {
     /// <summary>A service runs until it is cancelled.</summary>
     public int? TimeoutSeconds => null;
+
+    /// <summary>Every serve worker hosts every service; resources are declared for queued tasks only.</summary>
+    public TaskResources? Resources => null;
 }
 
 /// <summary>Fanned out to every worker; the one running the task stops it.</summary>

@@ -36,6 +36,16 @@ public sealed class RunnerPool(RunnerLaunch launch, int warmRunners, int maxTask
         }
     }
 
+    /// <summary>
+    /// A fresh runner of its own, with <paramref name="environment"/> on top of the pool's (a memory limit, a cpu
+    /// count): such settings hold for a process's whole life, so this one is never pooled; release it as not reusable.
+    /// </summary>
+    public Task<RunnerProcess> StartDedicatedAsync(IReadOnlyDictionary<string, string> environment) =>
+        RunnerProcess.StartAsync(launch with
+        {
+            Environment = launch.Environment.Concat(environment).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+        }, StartTimeout);
+
     /// <param name="reusable">False when the run ended in a way that may leave the process in a bad state.</param>
     public async Task ReleaseAsync(RunnerProcess runner, bool reusable)
     {

@@ -32,7 +32,7 @@ internal static class ProcessMemory
     public static long ResidentBytesWithChildren() =>
         ResidentBytes(Environment.ProcessId) + Children().Sum(ResidentBytes);
 
-    private static long ResidentBytes(int pid)
+    public static long ResidentBytes(int pid)
     {
         try
         {

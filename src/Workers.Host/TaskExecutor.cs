@@ -10,6 +10,7 @@ namespace AiPlatform.Workers.Host;
 public sealed class TaskExecutor(
     RunnerPool pool,
     RunningTasks running,
+    ResourceBudget budget,
     WorkerIdentity identity,
     IOptions<WorkerOptions> options,
     ILogger<TaskExecutor> logger)
@@ -19,18 +20,35 @@ public sealed class TaskExecutor(
         using var taskScope = logger.BeginScope("task {TaskId} attempt {Attempt}", command.TaskId, command.Attempt);
         var cancellation = running.Register(command.TaskId, workerStopping);
         RunnerProcess? runner = null;
+        IDisposable? reservation = null;
         var reusable = false;
         try
         {
+            if (command.Resources is { } resources)
+            {
+                if (ResourceLimits.Shortfall(resources, options.Value, identity.Kind) is { } shortfall)
+                {
+                    await PublishFinalAsync(publisher, new TaskFailed(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow, shortfall),
+                        workerStopping);
+                    return;
+                }
+                reservation = await budget.ReserveAsync(resources, cancellation);
+            }
             await PublishStartedAsync(command, dispatch, publisher);
-            runner = await pool.AcquireAsync();
+            var memoryLimit = command.Resources?.MemoryMiB;
+            var limits = ResourceLimits.RunnerEnvironment(command.Resources);
+            runner = limits.Count > 0 ? await pool.StartDedicatedAsync(limits) : await pool.AcquireAsync();
             ScriptOutcome outcome;
             // The time limit counts from the start of the script, not from the submit: queueing is not the script's fault.
             using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             if (command.TimeoutSeconds is { } seconds) timeLimit.CancelAfter(TimeSpan.FromSeconds(seconds));
+            var memoryWatch = memoryLimit is { } watched ? new MemoryWatch(runner, watched, options.Value.MemoryWatchInterval) : null;
+            await using (memoryWatch)
             await using (var events = new TaskEventPump(command, identity.WorkerId, publisher, options.Value.PublishTimeout))
                 outcome = await runner.RunAsync(ToRunScript(command), events, options.Value.CancelGracePeriod, timeLimit.Token);
-            reusable = outcome is not ScriptOutcome.Cancelled;
+            if (memoryLimit is { } limit) outcome = HeldToMemoryLimit(outcome, limit, memoryWatch!.ExceededBytes);
+            // A runner started for one task's limits is never pooled.
+            reusable = outcome is not ScriptOutcome.Cancelled && limits.Count == 0;
             if (outcome is ScriptOutcome.Cancelled && !cancellation.IsCancellationRequested && timeLimit.IsCancellationRequested)
                 outcome = new ScriptOutcome.Failed($"timed out after {command.TimeoutSeconds} s");
             logger.LogInformation("Task {TaskId} attempt {Attempt} ended: {Outcome}", command.TaskId, command.Attempt, outcome.GetType().Name);
@@ -46,8 +64,19 @@ public sealed class TaskExecutor(
         {
             running.Unregister(command.TaskId);
             if (runner is not null) await pool.ReleaseAsync(runner, reusable);
+            reservation?.Dispose();
         }
     }
+
+    /// <summary>A memory-limited script that went over its limit fails saying so, whichever guard caught it.</summary>
+    private static ScriptOutcome HeldToMemoryLimit(ScriptOutcome outcome, int limitMiB, long? exceededBytes) => outcome switch
+    {
+        _ when exceededBytes is { } resident => new ScriptOutcome.Failed(ResourceLimits.MemoryExceeded(limitMiB,
+            $"the script's process reached {resident / (1024 * 1024)} MiB resident and was stopped")),
+        ScriptOutcome.Failed failed when failed.Error.Contains(nameof(OutOfMemoryException), StringComparison.Ordinal) =>
+            new ScriptOutcome.Failed(ResourceLimits.MemoryExceeded(limitMiB, $"the script's managed heap is capped at the limit: {failed.Error}")),
+        _ => outcome,
+    };
 
     /// <summary>Advisory: the claim has already marked the task running, so a broker hiccup here must not fail the task.</summary>
     private async Task PublishStartedAsync(ITaskCommand command, DispatchTimings dispatch, IPublishEndpoint publisher)

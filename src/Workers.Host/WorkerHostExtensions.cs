@@ -4,6 +4,7 @@ using AiPlatform.Messages;
 using AiPlatform.ScriptRunner;
 using AiPlatform.ServiceDefaults;
 using AiPlatform.ServiceDefaults.BrokerLink;
+using AiPlatform.ServiceDefaults.TaskQueues;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using MassTransit;
@@ -20,14 +21,20 @@ public sealed class WorkerRole
     internal List<Action<IBusRegistrationConfigurator>> Registrations { get; } = [];
     internal List<Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator, WorkerOptions>> Endpoints { get; } = [];
     internal List<Action<IBusRegistrationContext, IReceiveEndpointConfigurator>> InstanceEndpoint { get; } = [];
+    internal List<string> TaskQueues { get; } = [];
     internal bool HostsServices { get; private set; }
 
-    /// <summary>Competing consumers on one durable queue per kind: every instance of the kind takes commands from it.</summary>
+    /// <summary>
+    /// Competing consumers on one durable priority queue per kind: every instance of the kind takes commands from it,
+    /// the highest priority first.
+    /// </summary>
     public WorkerRole ConsumesTasks<TCommand>(string queueName) where TCommand : class, ITaskCommand
     {
+        TaskQueues.Add(queueName);
         Registrations.Add(x => x.AddConsumer<RunTaskConsumer<TCommand>>());
         Endpoints.Add((context, bus, options) => bus.ReceiveEndpoint(queueName, e =>
         {
+            e.EnablePriority(TaskPriorities.Max);
             e.PrefetchCount = options.Concurrency;
             e.ConcurrentMessageLimit = options.Concurrency;
             e.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(2)));
@@ -74,6 +81,7 @@ public static class WorkerHostExtensions
         services.AddSingleton(new WorkerIdentity(kind));
         services.AddSingleton<RunningTasks>();
         services.AddSingleton<TaskExecutor>();
+        services.AddSingleton<ResourceBudget>();
         services.AddSingleton(RunnerLaunch.ForCurrentProcess(ScriptEnvironment(builder.Configuration)));
         services.AddSingleton(sp =>
         {
@@ -104,6 +112,7 @@ public static class WorkerHostExtensions
             services.AddHostedService<AliasFollowCheck>();
         }
 
+        if (role.TaskQueues.Count > 0) services.AddPriorityTaskQueues([.. role.TaskQueues]);
         services.AddMassTransit(x =>
         {
             // No telemetry leaves the machine.

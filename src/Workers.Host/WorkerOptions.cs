@@ -52,6 +52,15 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan AliasCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Cores this worker offers tasks that declare <c>resources.cpu</c>; the machine's by default.</summary>
+    public double CpuCapacity { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Memory (MiB) this worker offers tasks that declare <c>resources.memory</c>; what the runtime sees as available by default.</summary>
+    public long MemoryCapacityMiB { get; set; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024);
+
+    /// <summary>How often a memory-limited script's resident memory is checked against its limit.</summary>
+    public TimeSpan MemoryWatchInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How long to wait for the saga's answer when claiming a task.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

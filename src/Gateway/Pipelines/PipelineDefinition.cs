@@ -16,6 +16,12 @@ public sealed record PipelineDefinition
     /// <summary>fail_fast (the default): the first step that finally fails cancels the rest. continue: independent branches finish.</summary>
     public string OnFailure { get; init; } = FailurePolicies.FailFast;
 
+    /// <summary>When the pipeline also runs by itself (cron and time zone); null for runs on request only.</summary>
+    public Scheduling.ScheduleDefinition? Schedule { get; init; }
+
+    /// <summary>0-9, the priority of every step that names none of its own (default 0, the lowest).</summary>
+    public int? Priority { get; init; }
+
     /// <summary>Declared params: <c>{"type": "integer", "default": 3}</c>, or a bare default whose JSON type is the param's type.</summary>
     public Dictionary<string, JsonNode?> Params { get; init; } = [];
 
@@ -49,7 +55,10 @@ public sealed record StepDefinition
     public RetryPolicy? Retry { get; init; }
     public int? TimeoutSeconds { get; init; }
 
-    /// <summary>Recorded with the step; queue priorities are not applied to tasks yet.</summary>
+    /// <summary>The step's cpu and memory, as a task's <c>resources</c>: <c>{"cpu": 1, "memory": "512Mi"}</c>.</summary>
+    public JsonElement? Resources { get; init; }
+
+    /// <summary>0-9, the step's task priority in its queue; the pipeline's when absent.</summary>
     public int? Priority { get; init; }
 
     /// <summary>A condition on earlier results, e.g. <c>${steps.evaluate.result.accuracy} &gt; 0.8</c>; false skips the step.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Pipelines.Scheduling;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Messages;
 using MassTransit;
@@ -19,6 +20,7 @@ public static class PipelineErrorCodes
     public const string RunNotFound = "RUN_NOT_FOUND";
     public const string RunNotResumable = "RUN_NOT_RESUMABLE";
     public const string RunAlreadyFinished = "RUN_ALREADY_FINISHED";
+    public const string ScheduleNotFound = "SCHEDULE_NOT_FOUND";
 }
 
 public static class PipelineEndpoints
@@ -37,6 +39,7 @@ public static class PipelineEndpoints
         v2.MapGet("/pipelines/{id}", GetAsync).WithName("GetPipeline").Produces<PipelineView>().Produces<ApiError>(404);
         v2.MapPost("/pipelines/{id}/execute", ExecuteAsync).WithName("ExecutePipeline").Accepts<JsonElement>("application/json")
             .Produces<RunCreatedView>(201).Produces<ApiError>(400).Produces<ApiError>(404);
+        v2.MapScheduleEndpoints();
         v2.MapGet("/pipelines/{id}/status", StatusAsync).WithName("GetPipelineStatus").Produces<RunView>().Produces<ApiError>(404);
         v2.MapGet("/pipelines/{id}/runs", RunsAsync).WithName("ListPipelineRuns").Produces<RunPage>().Produces<ApiError>(404);
         v2.MapGet("/runs/{id}", GetRunAsync).WithName("GetPipelineRun").Produces<RunView>().Produces<ApiError>(404);
@@ -104,6 +107,7 @@ public static class PipelineEndpoints
             CreatedAt = DateTimeOffset.UtcNow, CreatedBy = user.ActorName(),
         };
         db.Pipelines.Add(record);
+        if (definition.Schedule is { } schedule) db.Set<PipelineScheduleState>().Add(PipelineScheduler.FirstState(record, schedule, record.CreatedAt));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -128,13 +132,13 @@ public static class PipelineEndpoints
     /// Starts a run and answers at once with its id: the run's params (defaults and the body's <c>params</c>) are
     /// checked and every step's script is snapshotted here, then the run saga starts the first steps.
     /// </summary>
-    private static async Task<IResult> ExecuteAsync(string id, HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, ScriptCatalog scripts,
+    private static async Task<IResult> ExecuteAsync(string id, HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, RunStarter starter,
         IPublishEndpoint bus, CancellationToken ct) =>
-        await FindPipelineAsync(db, id, ct) is { } pipeline ? await StartRunAsync(pipeline, http, user, db, scripts, bus, ct) : PipelineNotFound(id);
+        await FindPipelineAsync(db, id, ct) is { } pipeline ? await StartRunAsync(pipeline, http, user, db, starter, bus, ct) : PipelineNotFound(id);
 
     /// <summary>Starts a run of a stored pipeline with the request's <c>params</c>; a template's execute ends here too.</summary>
     internal static async Task<IResult> StartRunAsync(PipelineRecord pipeline, HttpRequest http, ClaimsPrincipal user, PlatformDbContext db,
-        ScriptCatalog scripts, IPublishEndpoint bus, CancellationToken ct)
+        RunStarter starter, IPublishEndpoint bus, CancellationToken ct)
     {
         JsonObject? overrides = null;
         if (http.ContentLength is not 0)
@@ -151,30 +155,8 @@ public static class PipelineEndpoints
                 }
             }
         }
-        var definition = PipelineDefinition.FromJson(pipeline.DefinitionJson);
-        var (parameters, paramError) = ParamSpec.Effective(definition, overrides);
-        if (parameters is null) return ApiError.BadRequest(paramError!);
-
-        var snapshots = new Dictionary<string, TaskScript>();
-        foreach (var step in definition.Steps.Where(s => s.Script is not null))
-        {
-            var (script, scriptError) = scripts.Resolve(step.Script!);
-            if (script is null) return ApiError.BadRequest($"steps.{step.Name}.script: {scriptError}");
-            snapshots[step.Name] = script;
-        }
-        var run = new PipelineRunState
-        {
-            CorrelationId = NewId.NextGuid(),
-            CurrentState = PipelineRunStatuses.PendingState,
-            PipelineId = pipeline.Id,
-            DefinitionJson = pipeline.DefinitionJson,
-            ParamsJson = parameters.ToJsonString(),
-            ScriptsJson = JsonSerializer.Serialize(snapshots, PipelineDefinition.Json),
-            SubmittedBy = user.ActorName(),
-            CreatedAt = DateTimeOffset.UtcNow,
-        };
-        run.SetSteps(RunProgress.Initial(definition));
-        db.PipelineRuns.Add(run);
+        var (run, runError) = starter.Add(pipeline, overrides, user.ActorName(), DateTimeOffset.UtcNow);
+        if (run is null) return ApiError.BadRequest(runError!);
         await db.SaveChangesAsync(ct);
         // If this publish is lost, the pipeline monitor starts the run: it is stored, so it is not lost.
         await bus.Publish(new PipelineRunSubmitted(run.CorrelationId), ct);

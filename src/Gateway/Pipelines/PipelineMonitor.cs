@@ -20,6 +20,12 @@ public sealed class PipelineOptions
 
     /// <summary>An action step unanswered for this long has its action sent again (actions are idempotent).</summary>
     public TimeSpan ActionResendAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often each gateway looks for scheduled runs that are due.</summary>
+    public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A scheduled run reached later than this (every gateway was down) is reported missed instead of started.</summary>
+    public TimeSpan ScheduleGrace { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>

@@ -132,5 +132,6 @@ public static class PipelineModel
             r.Property(x => x.Version).IsRowVersion();
             r.HasIndex(x => new { x.PipelineId, x.CreatedAt });
         });
+        Scheduling.ScheduleModel.Configure(model);
     }
 }

@@ -48,7 +48,7 @@ public static class PipelineTemplateEndpoints
     /// date with the file, then started like <c>POST /pipelines/{name}/execute</c>, so its runs are listed under it.
     /// </summary>
     private static async Task<IResult> ExecuteAsync(string name, HttpRequest http, ClaimsPrincipal user, PlatformDbContext db, PipelineTemplates templates,
-        PipelineValidator validator, ScriptCatalog scripts, IPublishEndpoint bus, CancellationToken ct)
+        PipelineValidator validator, RunStarter starter, IPublishEndpoint bus, CancellationToken ct)
     {
         if (templates.Find(name) is not { } template) return NotFound(name);
         var (errors, missing) = await validator.ValidateAsync(template.Definition, ct);
@@ -71,7 +71,7 @@ public static class PipelineTemplateEndpoints
             try
             {
                 await db.SaveChangesAsync(ct);
-                return await PipelineEndpoints.StartRunAsync(pipeline, http, user, db, scripts, bus, ct);
+                return await PipelineEndpoints.StartRunAsync(pipeline, http, user, db, starter, bus, ct);
             }
             catch (DbUpdateException e) when (attempt < 3 && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
             {

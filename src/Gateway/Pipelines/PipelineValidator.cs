@@ -31,6 +31,8 @@ public sealed partial class PipelineValidator(ScriptCatalog scripts, ReferenceRe
             errors.Add("name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
         if (!FailurePolicies.All.Contains(pipeline.OnFailure))
             errors.Add($"on_failure must be one of {string.Join(", ", FailurePolicies.All)}");
+        if (pipeline.Schedule?.Parse().Error is { } scheduleError) errors.Add(scheduleError);
+        if (pipeline.Priority is { } priority && !IsPriority(priority)) errors.Add(SubmitTaskRequest.PriorityError("priority"));
         foreach (var (name, declared) in pipeline.Params)
             if (ParamSpec.Parse(name, declared).Error is { } paramError) errors.Add(paramError);
         if (pipeline.Steps.Count is 0 or > MaxSteps) errors.Add($"steps must hold 1 to {MaxSteps} steps");
@@ -80,6 +82,8 @@ public sealed partial class PipelineValidator(ScriptCatalog scripts, ReferenceRe
             errors.Add($"{at}.device must be one of {string.Join(", ", SubmitTaskRequest.Devices)}");
         if (step.TimeoutSeconds is < 1 or > SubmitTaskRequest.MaxTimeoutSeconds)
             errors.Add($"{at}.timeout_seconds must be from 1 to {SubmitTaskRequest.MaxTimeoutSeconds}");
+        if (step.Resources is { } resources && ResourceSpec.Parse(resources, $"{at}.resources").Error is { } resourceError) errors.Add(resourceError);
+        if (step.Priority is { } priority && !IsPriority(priority)) errors.Add(SubmitTaskRequest.PriorityError($"{at}.priority"));
         if (step.Retry is { } retry)
         {
             if (retry.MaxAttempts is < 1 or > RetryPolicy.MaxMaxAttempts) errors.Add($"{at}.retry.max_attempts must be from 1 to {RetryPolicy.MaxMaxAttempts}");
@@ -89,6 +93,8 @@ public sealed partial class PipelineValidator(ScriptCatalog scripts, ReferenceRe
         }
         if (step.When is { } when && StepCondition.SyntaxError(when) is { } conditionError) errors.Add($"{at}.when: {conditionError}");
     }
+
+    private static bool IsPriority(int priority) => priority is >= TaskPriorities.Default and <= TaskPriorities.Max;
 
     /// <summary>
     /// A training step's literal input must exist now, unless a step upstream writes it; inputs computed from

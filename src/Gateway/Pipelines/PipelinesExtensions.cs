@@ -1,6 +1,8 @@
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Messages;
+using AiPlatform.Gateway.Pipelines.Scheduling;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MassTransit.Configuration;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +19,10 @@ public static class PipelinesExtensions
         builder.Services.AddSingleton<PipelineTemplates>();
         builder.Services.AddScoped<PipelineValidator>();
         builder.Services.AddScoped<StepLauncher>();
+        builder.Services.AddScoped<RunStarter>();
         builder.Services.AddHostedService<PipelineMonitor>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<PipelineScheduler>();
         return builder;
     }
 

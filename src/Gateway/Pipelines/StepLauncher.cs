@@ -78,7 +78,11 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
                 progress.Pin(step.Name, StepReferences.SubstituteText(definition.Input, progress.Lookup)),
                 StepReferences.SubstituteText(definition.Output, progress.Lookup), parameters,
                 progress.Pin(step.Name, StepReferences.SubstituteText(definition.Model, progress.Lookup)),
-                definition.Device ?? "cpu", definition.TimeoutSeconds);
+                definition.Device ?? "cpu", definition.TimeoutSeconds)
+            {
+                Priority = definition.Priority ?? run.Definition().Priority ?? TaskPriorities.Default,
+                Resources = definition.Resources is { } resources ? ResourceSpec.Parse(resources, "resources").Resources : null,
+            };
         }
         catch (StepReferenceException e)
         {

@@ -9,6 +9,12 @@ public sealed partial record SubmitTaskRequest(
     string Type, string Name, string? Script, string? Input, string? Output, string ParamsJson, string? Model, string Device,
     int? TimeoutSeconds)
 {
+    /// <summary>0 (the default, lowest) to 9: the command's message priority in its kind's queue.</summary>
+    public int Priority { get; init; } = TaskPriorities.Default;
+
+    /// <summary>The cpu and memory it needs; null for none declared.</summary>
+    public TaskResources? Resources { get; init; }
+
     /// <summary>A week: longer limits are no limit in practice, and more likely a unit mistake.</summary>
     public const int MaxTimeoutSeconds = 7 * 24 * 3600;
 
@@ -54,6 +60,20 @@ public sealed partial record SubmitTaskRequest(
             timeout = seconds;
         }
 
+        (var priority, error) = ParsePriority(body, "priority");
+        if (error is not null) return (null, error);
+        if (priority is not null && type == TaskTypes.Inference)
+            return (null, "field 'priority' does not apply to an inference service, which every serve worker hosts at once");
+
+        TaskResources? resources = null;
+        if (body.TryGetProperty("resources", out var r))
+        {
+            if (type == TaskTypes.Inference && r.ValueKind != JsonValueKind.Null)
+                return (null, "field 'resources' does not apply to an inference service, which every serve worker hosts");
+            (resources, error) = ResourceSpec.Parse(r, "resources");
+            if (error is not null) return (null, error);
+        }
+
         var parameters = "{}";
         if (body.TryGetProperty("params", out var p) && p.ValueKind != JsonValueKind.Null)
         {
@@ -76,8 +96,24 @@ public sealed partial record SubmitTaskRequest(
                 return (null, $"field 'device' must be one of {string.Join(", ", Devices)} (this fleet has no GPU); got '{device}'");
         }
 
-        return (new SubmitTaskRequest(type!, name!, script, input, output, parameters, model, device ?? "cpu", timeout), null);
+        return (new SubmitTaskRequest(type!, name!, script, input, output, parameters, model, device ?? "cpu", timeout)
+        {
+            Priority = priority ?? TaskPriorities.Default,
+            Resources = resources,
+        }, null);
     }
+
+    /// <summary>A priority field: a whole number from 0 to 9; null when absent. Pipelines check theirs with it too.</summary>
+    public static (int? Value, string? Error) ParsePriority(JsonElement body, string field)
+    {
+        if (!body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) return (null, null);
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var priority) && priority is >= TaskPriorities.Default and <= TaskPriorities.Max
+            ? (priority, null)
+            : (null, PriorityError(field));
+    }
+
+    public static string PriorityError(string field) =>
+        $"field '{field}' must be a whole number from {TaskPriorities.Default} (lowest, the default) to {TaskPriorities.Max} (highest)";
 
     private static (string? Value, string? Error) RequiredString(JsonElement body, string field)
     {

@@ -15,15 +15,19 @@ public static class TaskCommands
     };
 
     /// <summary>
-    /// Sends the task's current attempt straight to its kind's durable queue, which the send declares: a command for a
-    /// kind with no worker yet waits there for one, where a publish to an exchange nobody has bound would be dropped.
+    /// Sends the task's current attempt straight to its kind's durable priority queue, with the task's priority as the
+    /// message's. The send goes to the queue's exchange and declares nothing: the queue, its priority argument and its
+    /// binding are set up by <see cref="AiPlatform.ServiceDefaults.TaskQueues.TaskQueueSetup"/> when the gateway starts
+    /// (a send that declared the queue itself would have to repeat its arguments, and MassTransit's send addresses
+    /// carry none). So a command for a kind with no worker yet waits in the queue for one.
     /// </summary>
     public static async Task SendAsync(ISendEndpointProvider sender, TaskState task, CancellationToken ct = default)
     {
         var queue = QueueFor(task.Type) ?? throw new InvalidOperationException($"{task.Type} commands are published, not sent to a queue");
         var command = For(task);
-        var endpoint = await sender.GetSendEndpoint(new Uri($"queue:{queue}"));
-        await endpoint.Send(command, command.GetType(), ct);
+        var endpoint = await sender.GetSendEndpoint(new Uri($"exchange:{queue}"));
+        var priority = (byte)Math.Clamp(task.Priority, TaskPriorities.Default, TaskPriorities.Max);
+        await endpoint.Send(command, command.GetType(), Pipe.Execute<SendContext>(context => context.SetPriority(priority)), ct);
     }
 
     public static object For(TaskState task)
@@ -34,9 +38,9 @@ public static class TaskCommands
         return task.Type switch
         {
             TaskTypes.Ingestion => new RunIngestion(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
-                task.TimeoutSeconds),
+                task.TimeoutSeconds, task.DeclaredResources()),
             TaskTypes.Training => new RunTraining(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
-                task.TimeoutSeconds, task.ResolvedModel ?? task.Model),
+                task.TimeoutSeconds, task.DeclaredResources(), task.ResolvedModel ?? task.Model),
             TaskTypes.Inference => new StartInferenceService(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output,
                 task.ParamsJson, task.ResolvedModel ?? task.Model!, task.Device ?? "cpu", FollowedAlias(task)),
             _ => throw new InvalidOperationException($"unknown task type '{task.Type}'"),

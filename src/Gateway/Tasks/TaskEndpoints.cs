@@ -52,7 +52,7 @@ public static class TaskEndpoints
     {
         if (await FindAsync(db, id, ct) is not { } original) return NotFound(id);
         var request = new SubmitTaskRequest(original.Type, original.Name, original.ScriptPath, original.Input, original.Output, original.ParamsJson,
-            original.Model, original.Device ?? "cpu", original.TimeoutSeconds);
+            original.Model, original.Device ?? "cpu", original.TimeoutSeconds) { Priority = original.Priority, Resources = original.DeclaredResources() };
         var task = submission.Create(request, new TaskScript(original.ScriptPath, original.ScriptSha256, original.ScriptSource), user.ActorName());
         task.RerunOf = original.CorrelationId;
         return await submission.SubmitAsync(request, task, ct);

@@ -1,3 +1,4 @@
+using AiPlatform.Messages;
 using MassTransit;
 
 namespace AiPlatform.Gateway.Tasks;
@@ -32,6 +33,17 @@ public class TaskState : SagaStateMachineInstance
 
     /// <summary>When a replica reported <see cref="ServedModel"/>: an older report arriving late does not overwrite it.</summary>
     public DateTimeOffset? ServedModelAt { get; set; }
+
+    /// <summary>0 (the default) to 9: its command's message priority, so it overtakes lower ones waiting in its queue.</summary>
+    public int Priority { get; set; }
+
+    /// <summary>Cores the task declared it needs; null for none.</summary>
+    public double? ResourceCpu { get; set; }
+
+    /// <summary>Memory (MiB) the task declared; its script runs held to it. Null for none.</summary>
+    public int? ResourceMemoryMiB { get; set; }
+
+    public TaskResources? DeclaredResources() => ResourceCpu is null && ResourceMemoryMiB is null ? null : new TaskResources(ResourceCpu, ResourceMemoryMiB);
 
     /// <summary>How long one attempt may run; null for no limit (inference services).</summary>
     public int? TimeoutSeconds { get; set; }

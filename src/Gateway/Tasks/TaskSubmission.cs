@@ -32,6 +32,9 @@ public sealed class TaskSubmission(PlatformDbContext db, TaskAdmission admission
         ScriptSource = script.Source,
         Model = request.Model,
         Device = request.Device,
+        Priority = request.Priority,
+        ResourceCpu = request.Resources?.Cpu,
+        ResourceMemoryMiB = request.Resources?.MemoryMiB,
         TimeoutSeconds = request.TimeoutSeconds
                          ?? (options.Value.DefaultTimeoutSeconds.TryGetValue(request.Type, out var limit) && limit > 0 ? limit : null),
         SubmittedBy = submittedBy,

@@ -41,7 +41,9 @@ public sealed record TaskView(
     string? Endpoint,
     [property: JsonPropertyName("rerun_of")] Guid? RerunOf,
     [property: JsonPropertyName("pipeline_run_id")] Guid? PipelineRunId,
-    [property: JsonPropertyName("pipeline_step")] string? PipelineStep)
+    [property: JsonPropertyName("pipeline_step")] string? PipelineStep,
+    int Priority,
+    TaskResourcesView? Resources)
 {
     public static TaskView From(TaskState t) => new(
         t.CorrelationId, t.Type, t.Name, TaskStatuses.ToStatus(t.CurrentState), t.ScriptPath, t.ScriptSha256, t.Input, t.Output,
@@ -51,10 +53,13 @@ public sealed record TaskView(
         t.ProgressAt is null && t.ProgressFraction is null ? null
             : new TaskProgressView(t.ProgressFraction, t.ProgressMessage, Parse(t.ProgressMetricsJson), t.ProgressAt),
         t.Type == AiPlatform.Messages.TaskTypes.Inference ? $"/api/v1/tasks/{t.CorrelationId}/predict" : null,
-        t.RerunOf, t.PipelineRunId, t.PipelineStep);
+        t.RerunOf, t.PipelineRunId, t.PipelineStep, t.Priority,
+        t.DeclaredResources() is { } r ? new TaskResourcesView(r.Cpu, r.MemoryMiB) : null);
 
     private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
 }
+
+public sealed record TaskResourcesView(double? Cpu, [property: JsonPropertyName("memory_mib")] int? MemoryMiB);
 
 public sealed record TaskPage(IReadOnlyList<TaskView> Items, int Total, int Limit, int Offset);
 

@@ -4,6 +4,7 @@ using AiPlatform.Gateway.Pipelines;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Workers;
 using AiPlatform.Messages;
+using AiPlatform.ServiceDefaults.TaskQueues;
 using MassTransit;
 using MassTransit.Configuration;
 using MassTransit.Saga;
@@ -29,6 +30,7 @@ public static class TasksExtensions
         services.AddScoped<SubmitDispatch>();
         services.AddScoped<TaskSubmission>();
         services.AddHostedService<TaskMonitor>();
+        services.AddPriorityTaskQueues(QueueNames.Ingest, QueueNames.Train);
 
         var connectionString = configuration.GetConnectionString("Platform")
                                ?? throw new InvalidOperationException("ConnectionStrings:Platform is not set");

@@ -35,11 +35,13 @@ function connect() {
       const snapshot = JSON.parse(e.data);
       renderQueues(snapshot.queues);
       renderWorkers(snapshot.workers);
+      document.dispatchEvent(new CustomEvent("aip-snapshot"));
     });
     stream.addEventListener("task", (e) => {
       const item = JSON.parse(e.data);
       scheduleRefresh();
       if (selectedTask === item.id) showDetail(item.id);
+      document.dispatchEvent(new CustomEvent("aip-task", { detail: item }));
     });
   }, (state) => { $("connection").textContent = state; });
 }
@@ -186,5 +188,6 @@ whenSignedIn(() => {
   connect();
   loadTasks();
   loadRegistry();
+  loadPipelines();
   setInterval(loadRegistry, 30000);
 });

@@ -29,6 +29,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     public string DatabaseConnectionString => _fleet.DatabaseConnectionString;
     public string LakeRoot => _fleet.LakeRoot;
     public IBus Bus => _bus!;
+    public string VirtualHost => _fleet.VirtualHost;
 
     public async Task InitializeAsync()
     {

@@ -1,0 +1,94 @@
+using System.Globalization;
+using AiPlatform.Messages;
+using AiPlatform.ScriptRunner;
+
+namespace AiPlatform.Workers.Host;
+
+/// <summary>
+/// How a task's declared resources are held on this worker. Memory: the script runs in a runner process of its own
+/// whose managed heap is capped by the runtime (<c>DOTNET_GCHeapHardLimit</c>: an allocation past it throws
+/// OutOfMemoryException in the script) and whose whole resident memory (native buffers, tensors, the runtime itself)
+/// is watched by <see cref="MemoryWatch"/>, which stops the process once it is over. Cpu: the runner is told how many
+/// cores it has (<c>DOTNET_PROCESSOR_COUNT</c>, the BLAS and OpenMP thread counts), so its thread pools are sized to
+/// them; it is not throttled below that.
+/// </summary>
+public static class ResourceLimits
+{
+    private const long MiB = 1024 * 1024;
+
+    /// <summary>Why this worker can never run the task (it asks more than the worker offers); null when it fits.</summary>
+    public static string? Shortfall(TaskResources resources, WorkerOptions options, string kind)
+    {
+        if (resources.Cpu is { } cpu && cpu > options.CpuCapacity)
+            return $"the task needs {cpu.ToString(CultureInfo.InvariantCulture)} cpu, but {kind} workers offer " +
+                   $"{options.CpuCapacity.ToString(CultureInfo.InvariantCulture)} (Worker:CpuCapacity)";
+        if (resources.MemoryMiB is { } memory && memory > options.MemoryCapacityMiB)
+            return $"the task needs {memory} MiB of memory, but {kind} workers offer {options.MemoryCapacityMiB} MiB (Worker:MemoryCapacityMiB)";
+        return null;
+    }
+
+    /// <summary>The runner's environment for these resources; empty when nothing calls for a runner of its own.</summary>
+    public static IReadOnlyDictionary<string, string> RunnerEnvironment(TaskResources? resources)
+    {
+        var environment = new Dictionary<string, string>();
+        if (resources?.MemoryMiB is { } memory)
+            // The runtime reads this number as hexadecimal.
+            environment["DOTNET_GCHeapHardLimit"] = (memory * MiB).ToString("X", CultureInfo.InvariantCulture);
+        if (resources?.Cpu is { } cpu)
+        {
+            var cores = Math.Max(1, (int)Math.Ceiling(cpu)).ToString(CultureInfo.InvariantCulture);
+            environment["DOTNET_PROCESSOR_COUNT"] = cores;
+            foreach (var name in new[] { "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS" }) environment[name] = cores;
+        }
+        return environment;
+    }
+
+    public static string MemoryExceeded(int limitMiB, string detail) => $"memory limit {limitMiB} MiB exceeded: {detail}";
+}
+
+/// <summary>
+/// Stops a memory-limited runner whose resident memory goes over its limit. The managed heap limit cannot see native
+/// memory, and a cgroup is not something a worker process can count on having (no delegation in most containers), so
+/// the worker checks /proc itself, every <see cref="WorkerOptions.MemoryWatchInterval"/>.
+/// </summary>
+public sealed class MemoryWatch : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public MemoryWatch(RunnerProcess runner, int limitMiB, TimeSpan interval)
+    {
+        _loop = WatchAsync(runner, limitMiB * 1024L * 1024L, interval, _stop.Token);
+    }
+
+    /// <summary>The resident memory seen over the limit, when the watch stopped the process; null otherwise.</summary>
+    public long? ExceededBytes { get; private set; }
+
+    private async Task WatchAsync(RunnerProcess runner, long limit, TimeSpan interval, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                if (runner.HasExited) return;
+                var resident = ProcessMemory.ResidentBytes(runner.ProcessId);
+                if (resident <= limit) continue;
+                ExceededBytes = resident;
+                runner.Kill();
+                return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The script ended first.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+}
