@@ -38,6 +38,8 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["POST /api/v2/pipelines/{id}/execute"] = Operator,
         ["GET /api/v2/pipelines/{id}/status"] = Viewer,
         ["GET /api/v2/pipelines/{id}/runs"] = Viewer,
+        ["GET /api/v2/pipelines/{id}/schedule"] = Viewer,
+        ["DELETE /api/v2/pipelines/{id}/schedule"] = Admin,
         ["GET /api/v2/templates"] = Viewer,
         ["GET /api/v2/templates/{name}"] = Viewer,
         ["POST /api/v2/templates/{name}/execute"] = Operator,
