@@ -32,10 +32,10 @@ foreach (var (label, cache) in new[] { ("key cache on (default, 5 s)", "00:00:05
             for (var n = 0; n < RoundSize; n++) timings[i].Add(await TimeAsync(variants[i].Client, variants[i].Path));
 
     Console.WriteLine(label);
-    var baseline = (P(timings[0], 50), P(timings[0], 99));
+    var baseline = (Percentile.Of(timings[0], 50), Percentile.Of(timings[0], 99));
     for (var i = 0; i < variants.Length; i++)
-        Console.WriteLine($"  {variants[i].Name,-34} p50 {P(timings[i], 50),6:0.000} ms  p99 {P(timings[i], 99),6:0.000} ms" +
-                          (i == 0 ? "" : $"  ({P(timings[i], 50) - baseline.Item1:+0.000;-0.000} / {P(timings[i], 99) - baseline.Item2:+0.000;-0.000} ms against no key)"));
+        Console.WriteLine($"  {variants[i].Name,-34} p50 {Percentile.Of(timings[i], 50),6:0.000} ms  p99 {Percentile.Of(timings[i], 99),6:0.000} ms" +
+                          (i == 0 ? "" : $"  ({Percentile.Of(timings[i], 50) - baseline.Item1:+0.000;-0.000} / {Percentile.Of(timings[i], 99) - baseline.Item2:+0.000;-0.000} ms against no key)"));
 }
 
 static async Task<double> TimeAsync(HttpClient client, string path)
@@ -48,11 +48,6 @@ static async Task<double> TimeAsync(HttpClient client, string path)
     return elapsed;
 }
 
-static double P(List<double> values, double percentile)
-{
-    var sorted = values.Order().ToList();
-    return sorted[(int)Math.Clamp(Math.Ceiling(percentile / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
-}
 
 int Option(string name, int fallback)
 {

@@ -88,10 +88,10 @@ async Task ApiLoadAsync()
     var elapsed = wall.Elapsed.TotalSeconds;
     Console.WriteLine($"pipeline API, {clients} concurrent clients x {requestsPerClient} requests:");
     foreach (var call in calls)
-        Console.WriteLine($"  {call,-12} n={timings[call].Count,5}  p50 {P(timings[call], 50),7:0.0} ms  p99 {P(timings[call], 99),7:0.0} ms");
+        Console.WriteLine($"  {call,-12} n={timings[call].Count,5}  p50 {Percentile.Of(timings[call], 50),7:0.0} ms  p99 {Percentile.Of(timings[call], 99),7:0.0} ms");
     var all = timings.Values.SelectMany(t => t).ToList();
-    Console.WriteLine($"  {"all",-12} n={all.Count,5}  p50 {P(all, 50),7:0.0} ms  p99 {P(all, 99),7:0.0} ms   {all.Count / elapsed:0} requests/s" +
-                      $"   goal p99 <= 50 ms: {Verdict(P(all, 99) <= 50)}; plan < 500 ms: {Verdict(P(all, 99) < 500)}");
+    Console.WriteLine($"  {"all",-12} n={all.Count,5}  p50 {Percentile.Of(all, 50),7:0.0} ms  p99 {Percentile.Of(all, 99),7:0.0} ms   {all.Count / elapsed:0} requests/s" +
+                      $"   goal p99 <= 50 ms: {Verdict(Percentile.Of(all, 99) <= 50)}; plan < 500 ms: {Verdict(Percentile.Of(all, 99) < 500)}");
 }
 
 object Echo(string name, params string[] dependsOn) =>
@@ -127,15 +127,10 @@ async Task<JsonNode> TaskAsync(JsonNode run, string step) =>
 static DateTimeOffset Time(JsonNode node, string field) => DateTimeOffset.Parse(node[field]!.GetValue<string>());
 
 static void Report(string what, List<double> values, string goal) =>
-    Console.WriteLine($"  {what}: p50 {P(values, 50):0} ms  p99 {P(values, 99):0} ms  (goal {goal}: {Verdict(P(values, 50) <= double.Parse(goal.Split(' ')[2]))})");
+    Console.WriteLine($"  {what}: p50 {Percentile.Of(values, 50):0} ms  p99 {Percentile.Of(values, 99):0} ms  (goal {goal}: {Verdict(Percentile.Of(values, 50) <= double.Parse(goal.Split(' ')[2]))})");
 
 static string Verdict(bool met) => met ? "met" : "NOT met";
 
-static double P(List<double> values, int percentile)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1)];
-}
 
 int Option(string name, int fallback)
 {

@@ -38,9 +38,9 @@ await RunAsync(clients, requestsPerClient, timings);
 var elapsed = wall.Elapsed.TotalSeconds;
 
 foreach (var call in calls)
-    Console.WriteLine($"  {call,-9} n={timings[call].Count,5}  p50 {P(timings[call], 50),7:0.0} ms  p99 {P(timings[call], 99),7:0.0} ms");
+    Console.WriteLine($"  {call,-9} n={timings[call].Count,5}  p50 {Percentile.Of(timings[call], 50),7:0.0} ms  p99 {Percentile.Of(timings[call], 99),7:0.0} ms");
 var all = timings.Values.SelectMany(t => t).ToList();
-Console.WriteLine($"  {"all",-9} n={all.Count,5}  p50 {P(all, 50),7:0.0} ms  p99 {P(all, 99),7:0.0} ms   {all.Count / elapsed:0} requests/s");
+Console.WriteLine($"  {"all",-9} n={all.Count,5}  p50 {Percentile.Of(all, 50),7:0.0} ms  p99 {Percentile.Of(all, 99),7:0.0} ms   {all.Count / elapsed:0} requests/s");
 
 async Task RunAsync(int clientCount, int perClient, Dictionary<string, List<double>> into)
 {
@@ -69,11 +69,6 @@ async Task RunAsync(int clientCount, int perClient, Dictionary<string, List<doub
     }));
 }
 
-static double P(List<double> values, int percentile)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1)];
-}
 
 int Option(string name, int fallback)
 {
