@@ -52,12 +52,18 @@ count() { # attribute name -> sum over all trx files
   done
   echo "$total"
 }
-# The failed tests' names, next to the count, so a run's last lines say which tests to look at.
-for trx in "$results"/*.trx; do
-  [ -f "$trx" ] || continue
-  grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"[^>]*' "$trx" \
-    | grep -o 'testName="[^"]*"' | sed 's/^testName="\(.*\)"$/FAILED: \1/'
-done
+# The failed tests' names and the start of their messages, next to the count, so a run's last lines say which tests to
+# look at and why they failed (CI keeps only the tail of the output).
+python3 - "$results" <<'PY' || echo "(the failed tests could not be read from the results)"
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for trx in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    for result in ET.parse(trx).getroot().iterfind(".//t:UnitTestResult", ns):
+        if result.get("outcome") not in ("Failed", "Error", "Timeout", "Aborted"): continue
+        message = result.find("t:Output/t:ErrorInfo/t:Message", ns)
+        text = " ".join((message.text or "").split()) if message is not None else ""
+        print(f"FAILED: {result.get('testName')}" + (f"\n  {text[:800]}" if text else ""))
+PY
 passed=$(count passed)
 failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) + crashed ))
 skipped=$(count notExecuted)

@@ -7,10 +7,11 @@ namespace AiPlatform.Workers.Host;
 
 /// <summary>
 /// What this worker knows of its own link to the broker: the bus's own health (connection and every receive endpoint),
-/// and whether heartbeats still go out. A bus that claims health while nothing it publishes arrives is caught by the
+/// whether its own queues still receive (<see cref="ProbedEndpoints"/>), and whether heartbeats still go out. A bus that claims health while nothing it publishes arrives is caught by the
 /// second: a publish that neither succeeds nor fails is what a deaf worker looks like from inside.
 /// </summary>
-public sealed class BusLiveness(IBusControl bus, IOptions<WorkerOptions> options, IOptions<RabbitMqOptions> rabbit, TimeProvider clock) : IBrokerLink
+public sealed class BusLiveness(IBusControl bus, ProbedEndpoints ownQueues, IOptions<WorkerOptions> options, IOptions<RabbitMqOptions> rabbit,
+    TimeProvider clock) : IBrokerLink
 {
     private long _lastBeatTicks = clock.GetUtcNow().UtcTicks;
     private readonly SemaphoreSlim _beatNow = new(0, 1);
@@ -34,7 +35,7 @@ public sealed class BusLiveness(IBusControl bus, IOptions<WorkerOptions> options
     /// <summary>Null when healthy, otherwise why not.</summary>
     public string? Problem()
     {
-        if (BusHealth.ProblemOf(bus) is { } problem) return problem;
+        if ((BusHealth.ProblemOf(bus) ?? ownQueues.Problem()) is { } problem) return problem;
         var silence = clock.GetUtcNow() - LastHeartbeatSentAt;
         var allowed = options.Value.HeartbeatInterval * 3 + options.Value.PublishTimeout;
         return silence > allowed ? $"no heartbeat has gone out for {silence.TotalSeconds:0} s" : null;

@@ -34,11 +34,11 @@ public sealed class RunTaskConsumer<TCommand>(
         try
         {
             // A claim whose answer is lost (sent while this worker's reply queue was being re-declared after a broker
-            // restart) is retried by the endpoint's retry policy once this runs out; the saga answers a repeated
-            // claim of the same worker again, so a short limit costs nothing but a message.
-            var response = await claims.GetResponse<TaskClaimed, TaskClaimRejected>(
-                new ClaimTask(command.TaskId, command.Attempt, identity.WorkerId), context.CancellationToken,
-                RequestTimeout.After(ms: (int)options.Value.ClaimTimeout.TotalMilliseconds));
+            // restart), or whose send hangs on a connection the restart closed, is retried by the endpoint's retry
+            // policy once the limit runs out; the saga answers a repeated claim of the same worker again, so a short
+            // limit costs nothing but a message.
+            var response = await claims.GetResponseWithin<ClaimTask, TaskClaimed, TaskClaimRejected>(
+                new ClaimTask(command.TaskId, command.Attempt, identity.WorkerId), options.Value.ClaimTimeout, context.CancellationToken);
             if (response.Is(out Response<TaskClaimRejected>? rejected))
             {
                 logger.LogInformation("Not running task {TaskId} attempt {Attempt}: {Reason}", command.TaskId, command.Attempt,

@@ -92,6 +92,7 @@ public static class WorkerHostExtensions
         });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<BusLiveness>();
+        services.AddEndpointProbe();
         services.AddHostedService<HeartbeatService>();
         builder.AddServiceDefaults($"aiplatform-worker-{kind}");
         services.AddSingleton<WorkerMetrics>();
@@ -129,6 +130,7 @@ public static class WorkerHostExtensions
                 // A queue of this instance's own, bound to the fanout messages every worker must hear.
                 bus.ReceiveEndpoint(new TemporaryEndpointDefinition(identity.WorkerId), e =>
                 {
+                    context.GetRequiredService<ProbedEndpoints>().Watch(e);
                     e.ConfigureConsumer<CancelTaskConsumer>(context);
                     foreach (var configure in role.InstanceEndpoint) configure(context, e);
                 });

@@ -17,6 +17,12 @@ public sealed record FleetOptions
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
     public string LogDirectory { get; init; } = Path.Combine(RepoPaths.Root, "artifacts", "test-logs");
+
+    /// <summary>
+    /// Replace a worker that gave up on its broker link (exit code 75), as eng/fleet.sh's supervisor and a compose
+    /// restart policy do; off by default, so tests of the giving up itself see the process stay down.
+    /// </summary>
+    public bool RestartWorkersThatGiveUp { get; init; }
 }
 
 /// <summary>
@@ -30,6 +36,7 @@ public sealed class LocalFleet : IAsyncDisposable
     private readonly List<ManagedProcess> _processes = [];
     private ManagedProcess _gateway = null!;
     private string _gatewayUrl = "";
+    private bool _disposing;
 
     private LocalFleet(FleetOptions options) => _options = options;
 
@@ -109,8 +116,25 @@ public sealed class LocalFleet : IAsyncDisposable
         return System.Text.Json.Nodes.JsonNode.Parse(body)!["key"]!.GetValue<string>();
     }
 
-    public ManagedProcess StartWorker(string project, IReadOnlyDictionary<string, string>? extra = null) =>
-        StartProcess(project.ToLowerInvariant(), project, extra ?? new Dictionary<string, string>());
+    public ManagedProcess StartWorker(string project, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var settings = extra ?? new Dictionary<string, string>();
+        var process = StartProcess(project.ToLowerInvariant(), project, settings);
+        if (_options.RestartWorkersThatGiveUp) _ = ReplaceIfItGivesUpAsync(project, settings, process);
+        return process;
+    }
+
+    private async Task ReplaceIfItGivesUpAsync(string project, IReadOnlyDictionary<string, string> settings, ManagedProcess process)
+    {
+        const int gaveUpOnBrokerLink = 75;
+        await process.WaitForExitAsync(Timeout.InfiniteTimeSpan);
+        if (process.ExitCode != gaveUpOnBrokerLink) return;
+        // Under the lock that disposing takes, so no replacement starts after the fleet collected its processes to stop.
+        lock (_processes)
+        {
+            if (!_disposing) StartWorker(project, settings);
+        }
+    }
 
     /// <summary>The settings a process of this fleet runs with: the local services, this run's vhost and database, and the options' settings.</summary>
     public Dictionary<string, string> ProcessEnvironment()
@@ -222,7 +246,11 @@ public sealed class LocalFleet : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         List<ManagedProcess> processes;
-        lock (_processes) processes = [.. _processes];
+        lock (_processes)
+        {
+            _disposing = true;
+            processes = [.. _processes];
+        }
         await Task.WhenAll(processes.Select(p => p.DisposeAsync().AsTask()));
         Http?.Dispose();
         try

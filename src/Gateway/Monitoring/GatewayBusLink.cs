@@ -9,9 +9,11 @@ namespace AiPlatform.Gateway.Monitoring;
 /// The gateway's own link to the broker. The saga, the task monitor and the event recorder consume on it: a gateway
 /// whose endpoints stay deaf after an outage leaves every task pending, so its watchdog makes it exit instead.
 /// </summary>
-public sealed class GatewayBusLink(IBusControl bus, IOptions<RabbitMqOptions> rabbit, ILogger<GatewayBusLink> logger) : IBrokerLink
+public sealed class GatewayBusLink(IBusControl bus, ProbedEndpoints ownQueues, IOptions<RabbitMqOptions> rabbit, ILogger<GatewayBusLink> logger)
+    : IBrokerLink
 {
-    public string? Problem() => BusHealth.ProblemOf(bus);
+    /// <summary>The bus's own health, and whether the bus endpoint, where answers to the gateway's requests arrive, still receives.</summary>
+    public string? Problem() => BusHealth.ProblemOf(bus) ?? ownQueues.Problem();
 
     public Task<bool> BrokerReachableAsync(CancellationToken ct) => BrokerReachability.AcceptsConnectionsAsync(rabbit.Value.Host, rabbit.Value.Port, ct);
 

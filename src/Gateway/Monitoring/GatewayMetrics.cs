@@ -25,6 +25,7 @@ public static class GatewayMetrics
                 failureStatus: null, tags: [ServiceDefaultsExtensions.ReadyTag]));
         builder.Services.Configure<GatewayLinkOptions>(builder.Configuration.GetSection("Gateway"));
         builder.Services.AddSingleton<GatewayBusLink>();
+        builder.Services.AddEndpointProbe();
         builder.Services.AddBrokerLinkWatchdog<GatewayBusLink>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<GatewayLinkOptions>>().Value;

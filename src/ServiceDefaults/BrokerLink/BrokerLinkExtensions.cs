@@ -21,4 +21,16 @@ public static class BrokerLinkExtensions
             tags: [ServiceDefaultsExtensions.LiveTag, ServiceDefaultsExtensions.ReadyTag]);
         return services;
     }
+
+    /// <summary>
+    /// Probes the process's own queues (see <see cref="ProbedEndpoints"/>): the bus endpoint always, and any receive
+    /// endpoint passed to <see cref="ProbedEndpoints.Watch(MassTransit.IReceiveEndpointConfigurator)"/>.
+    /// </summary>
+    public static IServiceCollection AddEndpointProbe(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ProbedEndpoints>();
+        services.AddHostedService<EndpointProbeService>();
+        return services;
+    }
 }

@@ -35,6 +35,8 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         _fleet = await LocalFleet.StartAsync(new FleetOptions
         {
+            // As in a deployment: a worker that stays deaf after a broker outage exits, and is replaced.
+            RestartWorkersThatGiveUp = true,
             Settings = new Dictionary<string, string>(TestIdentityProvider.GatewaySettings)
             {
                 ["Tasks__HeartbeatTimeout"] = HeartbeatTimeout.ToString(),
@@ -42,6 +44,8 @@ public sealed class PlatformFixture : IAsyncLifetime
                 ["Tasks__UndispatchedTimeout"] = "00:00:20",
                 ["Tasks__CancelResendInterval"] = CancelResendInterval.ToString(),
                 ["Worker__HeartbeatInterval"] = "00:00:01",
+                // Half the default, so the replacement of a deaf worker fits the broker-restart tests' waits.
+                ["Worker__RecoveryTimeout"] = "00:00:30",
                 // Where ingestion may read: the Debian data sets, and the folders tests write their inputs to.
                 ["Lake__SourceRoots__0"] = "/usr/share/datasets",
                 ["Lake__SourceRoots__1"] = TestInputRoot,
