@@ -116,11 +116,4 @@ public sealed class RegistryRetentionTests(PlatformFixture platform) : RegistryT
         await db.RegistryVersions.Where(v => v.SemanticVersion == version && db.RegistryResources.Any(r => r.Id == v.ResourceId && r.Name == model))
             .ExecuteUpdateAsync(set => set.SetProperty(v => v.LastReadAt, at));
     }
-
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -54,7 +54,11 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
         run.SetSteps(progress.Steps);
         // The outbox sends these once the run's row and the task rows are saved; a lost one is re-sent by the task monitor
         // (a task) or the pipeline monitor (an action).
-        foreach (var message in started) await context.Publish(message, message.GetType());
+        foreach (var message in started)
+        {
+            if (message is TaskState queued) await TaskCommands.SendAsync(context, queued);
+            else await context.Publish(message, message.GetType());
+        }
     }
 
     public static async Task CancelAsync(BehaviorContext<PipelineRunState> context, IEnumerable<Guid> taskIds, string reason)
@@ -62,7 +66,11 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
         foreach (var taskId in taskIds) await context.Publish(new CancelTask(taskId, reason));
     }
 
-    /// <returns>What to send once the run's new state is stored (the task's <see cref="TaskSubmitted"/>, or the action), or null when the step could not start.</returns>
+    /// <returns>
+    /// What to send once the run's new state is stored, or null when the step could not start: the task itself when its
+    /// command goes straight to its kind's queue (as a submit sends it, with no hop through the task saga), otherwise
+    /// the task's <see cref="TaskSubmitted"/>, or the action.
+    /// </returns>
     private async Task<object?> StartAsync(PipelineRunState run, RunProgress progress, StepRun step, TaskScript? script, DateTimeOffset now, CancellationToken ct)
     {
         var definition = progress.Graph.Step(step.Name);
@@ -99,11 +107,13 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
             progress.FailedToStart(step, refusal.Message, now);
             return null;
         }
+        var sendsItself = SubmitDispatch.Prepare(task);
         if (!await db.Tasks.AnyAsync(t => t.CorrelationId == task.CorrelationId, ct)) db.Tasks.Add(task);
         else logger.LogWarning("Step {Step} attempt {Attempt} of run {RunId} already has its task {TaskId}; not adding it again",
             step.Name, attempt, run.CorrelationId, task.CorrelationId);
         progress.Started(step, task.CorrelationId, attempt, now);
-        return new TaskSubmitted(task.CorrelationId);
+        // A repeated start sends the first attempt's command again, which the claim makes harmless.
+        return sendsItself ? task : new TaskSubmitted(task.CorrelationId);
     }
 
     /// <summary>An action step starts as its message, kept on the step so the monitor can send it again when its answer is late.</summary>
