@@ -39,6 +39,7 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["GET /api/v2/pipelines/{id}/status"] = Viewer,
         ["GET /api/v2/pipelines/{id}/runs"] = Viewer,
         ["GET /api/v2/pipelines/{id}/schedule"] = Viewer,
+        ["PUT /api/v2/pipelines/{id}/schedule"] = Operator,
         ["DELETE /api/v2/pipelines/{id}/schedule"] = Admin,
         ["GET /api/v2/templates"] = Viewer,
         ["GET /api/v2/templates/{name}"] = Viewer,

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
 using AiPlatform.Gateway.Persistence;
@@ -76,6 +77,47 @@ public sealed class PipelineScheduleTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_schedule_is_set_on_a_pipeline_that_had_none_replaced_and_checked_like_one_given_at_create()
+    {
+        var pipeline = await platform.CreatePipelineAsync(new { name = Unique("later"), steps = new[] { EchoStep } });
+
+        var (bad, badBody) = await PutScheduleAsync(pipeline, new { cron = "0 2 * * *", time_zone = "Mars/Olympus" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+        Assert.Contains("schedule.time_zone 'Mars/Olympus' is not a known time zone", badBody["error"]!["message"]!.GetValue<string>());
+        var (missing, _) = await PutScheduleAsync(Guid.NewGuid(), new { cron = "0 2 * * *" });
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+
+        // Nightly at 03:00 UTC: nothing runs now, and the next run is the next 03:00.
+        var (set, nightly) = await PutScheduleAsync(pipeline, new { cron = "0 3 * * *" });
+        Assert.Equal(HttpStatusCode.OK, set);
+        var next = nightly["next_run_at"]!.GetValue<DateTimeOffset>();
+        Assert.Equal((3, 0, 0), (next.UtcDateTime.Hour, next.Minute, next.Second));
+        Assert.InRange(next - DateTimeOffset.UtcNow, TimeSpan.Zero, TimeSpan.FromDays(1));
+        Assert.Equal("0 3 * * *", (await PipelineAsync(pipeline))["definition"]!["schedule"]!["cron"]!.GetValue<string>());
+
+        // Replaced by every two seconds: runs start by themselves.
+        try
+        {
+            var (replaced, _) = await PutScheduleAsync(pipeline, new { cron = "*/2 * * * * *" });
+            Assert.Equal(HttpStatusCode.OK, replaced);
+            var runs = await WaitForRunsAsync(pipeline, 1);
+            Assert.Equal("scheduler", (await platform.GetRunAsync(runs.Last()["id"]!.GetValue<Guid>()))["submitted_by"]!.GetValue<string>());
+        }
+        finally
+        {
+            using var deleted = await platform.Http.DeleteAsync($"/api/v2/pipelines/{pipeline}/schedule");
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+        Assert.Null((await PipelineAsync(pipeline))["definition"]!["schedule"]);
+    }
+
+    private async Task<(HttpStatusCode Status, JsonNode Body)> PutScheduleAsync(Guid pipeline, object schedule)
+    {
+        using var response = await platform.Http.PutAsJsonAsync($"/api/v2/pipelines/{pipeline}/schedule", schedule);
+        return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+    }
+
+    [Fact]
     public async Task Runs_missed_while_no_gateway_was_scheduling_are_reported_and_only_the_latest_is_run()
     {
         var pipeline = await platform.CreatePipelineAsync(new
@@ -113,6 +155,13 @@ public sealed class PipelineScheduleTests(PlatformFixture platform)
         {
             using var _ = await platform.Http.DeleteAsync($"/api/v2/pipelines/{pipeline}/schedule");
         }
+    }
+
+    private async Task<JsonNode> PipelineAsync(Guid pipeline)
+    {
+        using var response = await platform.Http.GetAsync($"/api/v2/pipelines/{pipeline}");
+        response.EnsureSuccessStatusCode();
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     }
 
     private async Task<JsonNode> RunsAsync(Guid pipeline)

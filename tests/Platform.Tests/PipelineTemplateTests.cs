@@ -39,11 +39,14 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         Assert.Equal(firstVersion, evaluated["version"]!.GetValue<string>());
         Assert.StartsWith($"evaluated on {dataset}@", evaluated["reason"]!.GetValue<string>());
 
-        // The deploy step started the service on the alias; it answers with the promoted version.
+        // The deploy step started the service on the alias and completed once it served the promoted version: the
+        // service runs the moment the run is done.
         var deployed = Step(first, "deploy")["result"]!;
         Assert.True(deployed["started"]!.GetValue<bool>());
         var serviceId = deployed["task_id"]!.GetValue<Guid>();
         var firstExact = Step(first, "promote")["result"]!["reference"]!.GetValue<string>();
+        Assert.Equal(firstExact, deployed["served_model"]!.GetValue<string>());
+        Assert.Equal("running", (await GetJsonAsync($"/api/v1/tasks/{serviceId}"))["status"]!.GetValue<string>());
         Assert.Equal(firstExact, await PredictingVersionAsync(serviceId));
 
         // Second run with a learning rate too small to learn anything: scored lower, so neither promoted nor deployed.
@@ -63,6 +66,39 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         var runs = await GetJsonAsync("/api/v2/pipelines/train-evaluate-promote/runs");
         Assert.Contains(runs["items"]!.AsArray(), r => r!["id"]!.GetValue<Guid>() == second["id"]!.GetValue<Guid>());
         using var cancel = await platform.PostJsonAsync($"/api/v1/tasks/{serviceId}/cancel", new { });
+    }
+
+    [Fact]
+    public async Task A_deploy_step_is_done_when_its_service_serves_and_fails_when_the_service_cannot_start()
+    {
+        var (dataset, model) = (Unique("dep-data"), Unique("dep-m"));
+        var pipeline = await platform.CreatePipelineAsync(new
+        {
+            name = Unique("deploys"),
+            on_failure = "continue",
+            steps = new object[]
+            {
+                new { name = "data", type = "ingestion", script = "registry/write_dataset.csx", output = dataset },
+                new { name = "train", type = "training", script = "registry/save_model.csx", input = dataset, output = model, depends_on = new[] { "data" } },
+                new { name = "good", type = "deploy", script = "serving/model_sum.csx", model, output = Unique("dep-good"),
+                      depends_on = new[] { "train" } },
+                new { name = "broken", type = "deploy", script = "compile_error.csx", model, output = Unique("dep-bad"),
+                      depends_on = new[] { "train" } },
+            },
+        });
+        var run = await platform.WaitForRunAsync(await platform.ExecuteAsync(pipeline), "completed", "failed");
+
+        Assert.Equal("failed", run["status"]!.GetValue<string>());
+        Assert.True(StepState(run, "good") == "completed", run.ToJsonString());
+        var good = Step(run, "good")["result"]!;
+        Assert.StartsWith(model, good["served_model"]!.GetValue<string>());
+        var goodService = good["task_id"]!.GetValue<Guid>();
+        Assert.Equal("running", (await GetJsonAsync($"/api/v1/tasks/{goodService}"))["status"]!.GetValue<string>());
+
+        // Submitting the broken service succeeded; its start did not, and that is the step's outcome.
+        Assert.Equal("failed", StepState(run, "broken"));
+        Assert.Contains("service could not start", Step(run, "broken")["error"]!.GetValue<string>());
+        using var cancel = await platform.PostJsonAsync($"/api/v1/tasks/{goodService}/cancel", new { });
     }
 
     [Fact]

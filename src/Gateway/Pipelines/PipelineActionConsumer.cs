@@ -44,6 +44,8 @@ public sealed class PipelineActionConsumer(
             (outcome, error) = (StepStates.Failed, e.Message);
             logger.LogInformation("Action step {Step} ({Type}) of run {RunId} failed: {Error}", action.Step, action.Type, action.RunId, e.Message);
         }
+        // A deploy that started its service answers later, once a replica serves (PipelineTaskEvents), or fails with it.
+        if (outcome == StepStates.Completed && result is null) return;
         await context.Publish(new PipelineStepTaskFinished(action.RunId, action.Step, action.ActionId, outcome, result?.ToJsonString(),
             outcome == StepStates.Failed ? error : null));
     }
@@ -99,16 +101,20 @@ public sealed class PipelineActionConsumer(
     /// <summary>
     /// Starts the service when none of that name runs; a service that already runs the same model reference is kept
     /// (one following an alias swaps to where the alias points by itself). The service's task id is derived from the
-    /// action's, so carrying the action out again finds the service it started.
+    /// action's, so carrying the action out again finds the service it started. A service this deploy started belongs
+    /// to the step until it serves: the step completes when its first replica serves and fails if the service does
+    /// not start, so "deployed" means predictions are answered. Null until then.
     /// </summary>
-    private async Task<JsonNode> DeployAsync(RunPipelineAction action, ConsumeContext context, CancellationToken ct)
+    private async Task<JsonNode?> DeployAsync(RunPipelineAction action, ConsumeContext context, CancellationToken ct)
     {
         var name = action.Output!;
-        if (await RunningServiceAsync(name, ct) is { } running) return Deployed(running, started: running.CorrelationId == action.ActionId, action.Model);
+        if (await RunningServiceAsync(name, ct) is { } existing) return DeployedTo(existing, action);
         var script = action.Script ?? throw new StepActionException("a deploy step needs its serving script");
         var request = new SubmitTaskRequest(TaskTypes.Inference, name, script.Path, null, null, action.ParamsJson, action.Model, "cpu", null);
         var task = submission.Create(request, script, action.Actor, action.ActionId);
         if (await submission.AdmitAsync(request, task, ct) is { } refusal) throw new StepActionException(refusal.Message);
+        task.PipelineRunId = action.RunId;
+        task.PipelineStep = action.Step;
         db.Tasks.Add(task);
         try
         {
@@ -119,11 +125,19 @@ public sealed class PipelineActionConsumer(
             // Another deploy (or a user) started the service, or this action already did: deploy to what runs.
             db.Entry(task).State = EntityState.Detached;
             return await RunningServiceAsync(name, ct) is { } other
-                ? Deployed(other, started: other.CorrelationId == action.ActionId, action.Model)
+                ? DeployedTo(other, action)
                 : throw new StepActionException($"service '{name}' could not be started: {e.InnerException.Message}");
         }
         await context.Publish(new TaskSubmitted(task.CorrelationId), ct);
-        return Deployed(task, started: true, action.Model);
+        return null;
+    }
+
+    /// <summary>An active service of the deploy's name: the step's own waits until it serves; another is deployed to at once.</summary>
+    private static JsonNode? DeployedTo(TaskState service, RunPipelineAction action)
+    {
+        var ownService = service.CorrelationId == action.ActionId;
+        if (ownService && service.CurrentState != TaskStatuses.RunningState) return null;
+        return Deployed(service, ownService, action.Model);
     }
 
     private Task<TaskState?> RunningServiceAsync(string name, CancellationToken ct) =>
@@ -131,7 +145,8 @@ public sealed class PipelineActionConsumer(
             .Where(t => t.Type == TaskTypes.Inference && t.Name == name && TaskStatuses.ActiveStates.Contains(t.CurrentState))
             .SingleOrDefaultAsync(ct);
 
-    private static JsonNode Deployed(TaskState service, bool started, string model)
+    /// <summary>The deploy step's result: the service, its task, and how to call it.</summary>
+    public static JsonNode Deployed(TaskState service, bool started, string model)
     {
         if (service.Model != model)
             throw new StepActionException($"service '{service.Name}' already runs model '{service.Model}' (task {service.CorrelationId}); " +
@@ -142,6 +157,7 @@ public sealed class PipelineActionConsumer(
             ["task_id"] = service.CorrelationId,
             ["model"] = model,
             ["resolved_model"] = service.ResolvedModel,
+            ["served_model"] = service.ServedModel,
             ["started"] = started,
             ["endpoint"] = $"/api/v1/tasks/{service.CorrelationId}/predict",
         };

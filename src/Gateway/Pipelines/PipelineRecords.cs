@@ -15,6 +15,8 @@ public class PipelineRecord
     public string DefinitionJson { get; set; } = "{}";
     public DateTimeOffset CreatedAt { get; set; }
     public string? CreatedBy { get; set; }
+
+    public PipelineDefinition Definition() => PipelineDefinition.FromJson(DefinitionJson);
 }
 
 /// <summary>One run of a pipeline as its saga knows it; a row of <c>pipeline_runs</c>.</summary>

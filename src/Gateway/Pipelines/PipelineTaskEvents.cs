@@ -11,8 +11,23 @@ namespace AiPlatform.Gateway.Pipelines;
 /// also end without one (its worker lost for good, cancelled while queued), which <see cref="PipelineMonitor"/> finds.
 /// </summary>
 public sealed class PipelineTaskEvents(PlatformDbContext db) :
-    IConsumer<TaskCompleted>, IConsumer<TaskFailed>, IConsumer<TaskCancelled>
+    IConsumer<TaskCompleted>, IConsumer<TaskFailed>, IConsumer<TaskCancelled>, IConsumer<ServiceModelServed>
 {
+    /// <summary>
+    /// The service a deploy step started serves: the step is done. Later reports (more replicas, alias swaps) find the
+    /// step past its task and change nothing; a service that ends or fails after that is no longer the step's business.
+    /// </summary>
+    public async Task Consume(ConsumeContext<ServiceModelServed> context)
+    {
+        var service = await db.Tasks.AsNoTracking()
+            .SingleOrDefaultAsync(t => t.CorrelationId == context.Message.TaskId && t.PipelineRunId != null, context.CancellationToken);
+        if (service is null) return;
+        var deployed = PipelineActionConsumer.Deployed(service, started: true, service.Model!);
+        deployed["served_model"] = context.Message.Model;
+        await context.Publish(new PipelineStepTaskFinished(service.PipelineRunId!.Value, service.PipelineStep!, service.CorrelationId,
+            StepStates.Completed, deployed.ToJsonString(), null));
+    }
+
     public Task Consume(ConsumeContext<TaskCompleted> context) =>
         ForwardAsync(context, context.Message, StepStates.Completed, context.Message.ResultJson, null);
 

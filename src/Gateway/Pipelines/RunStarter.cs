@@ -16,7 +16,7 @@ public sealed class RunStarter(PlatformDbContext db, ScriptCatalog scripts)
 {
     public (PipelineRunState? Run, string? Error) Add(PipelineRecord pipeline, JsonObject? overrides, string? submittedBy, DateTimeOffset now)
     {
-        var definition = PipelineDefinition.FromJson(pipeline.DefinitionJson);
+        var definition = pipeline.Definition();
         var (parameters, paramError) = ParamSpec.Effective(definition, overrides);
         if (parameters is null) return (null, paramError);
 
