@@ -80,7 +80,7 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
             {
                 new { name = "data", type = "ingestion", script = "registry/write_dataset.csx", output = dataset },
                 new { name = "train", type = "training", script = "registry/save_model.csx", input = dataset, output = model, depends_on = new[] { "data" } },
-                new { name = "good", type = "deploy", script = "serving/model_sum.csx", model, output = Unique("dep-good"),
+                new { name = "good", type = "deploy", script = "serving/model_sum.csx", model = "${steps.train.result.model}", output = Unique("dep-good"),
                       depends_on = new[] { "train" } },
                 new { name = "broken", type = "deploy", script = "compile_error.csx", model, output = Unique("dep-bad"),
                       depends_on = new[] { "train" } },

@@ -116,4 +116,19 @@ public sealed class PipelinesPlannerTests
         Assert.Equal("ds@2", progress.Pin("b", "ds@2"));
         Assert.Equal("other", progress.Pin("b", "other"));
     }
+
+    [Fact]
+    public void A_semantic_version_an_upstream_step_saved_is_pinned_to_the_lake_version_it_saved()
+    {
+        var progress = Progress(FailurePolicies.FailFast, Step("train"), Step("deploy", "train"));
+        Start(progress, "train");
+        Finish(progress, "train", StepStates.Completed,
+            """{"lake": {"saved": [{"kind": "model", "name": "m", "lance_version": 7, "semantic_version": "1.2.0"}]}}""");
+        progress.Ready(Now);
+        Assert.Equal("m@7", progress.Pin("deploy", "m:1.2.0"));
+        Assert.Equal("m@7", progress.Pin("deploy", "m"));
+        // Another version, or a path with a colon, is left as written.
+        Assert.Equal("m:1.1.0", progress.Pin("deploy", "m:1.1.0"));
+        Assert.Equal("s3://bucket/prefix", progress.Pin("deploy", "s3://bucket/prefix"));
+    }
 }

@@ -162,15 +162,33 @@ public sealed class RunProgress
     }
 
     /// <summary>
-    /// A dataset or model named bare (<c>fashion</c>) that a completed upstream step saved is pinned to the version it
-    /// saved (<c>fashion@3</c>): the step reads what its upstream wrote, however many runs wrote since, and so does a resume.
+    /// A dataset or model named bare (<c>fashion</c>), or by the semantic version an upstream step saved it as
+    /// (<c>fashion-cnn:1.2.0</c>), is pinned to the lake version that step saved (<c>fashion@3</c>): the step reads what its
+    /// upstream wrote, however many runs wrote since, and so does a resume. Pinning the semantic form also spares the
+    /// step a race with the registry, which may not have recorded that version yet when the step starts.
     /// </summary>
     public string? Pin(string stepName, string? reference)
     {
-        if (reference is null || reference.Contains('@') || reference.Contains(':')) return reference;
+        if (reference is null || reference.Contains('@')) return reference;
+        var colon = reference.IndexOf(':');
         foreach (var upstream in Graph.Upstream(stepName))
-            if (_byName[upstream].Produced.TryGetValue(reference, out var exact)) return exact;
+        {
+            var step = _byName[upstream];
+            var exact = colon < 0 ? step.Produced.GetValueOrDefault(reference) : SavedAs(step.Result, reference[..colon], reference[(colon + 1)..]);
+            if (exact is not null) return exact;
+        }
         return reference;
+    }
+
+    /// <summary>The exact version of what a step's result says it saved as <paramref name="name"/> with that semantic version.</summary>
+    private static string? SavedAs(JsonNode? result, string name, string semanticVersion)
+    {
+        if (result?["lake"]?["saved"] is not JsonArray saved) return null;
+        foreach (var entry in saved)
+            if (entry?["name"]?.GetValue<string>() == name && entry["semantic_version"]?.GetValue<string>() == semanticVersion
+                && entry["lance_version"] is JsonValue version && long.TryParse(version.ToJsonString(), out var number))
+                return LakeReference.Exact(name, number);
+        return null;
     }
 
     private static Dictionary<string, string> SavedVersions(JsonNode? result)
