@@ -64,6 +64,26 @@ public sealed class ValidationTests
         Assert.Contains("UTF-8", error.Message);
     }
 
+    /// <summary>A flipped byte in a data file's path (seen as a NUL in the corruption run) must not reach the store as a key.</summary>
+    [Theory]
+    [InlineData("\0", "\\u0000")]
+    [InlineData("../", "\"../")]
+    [InlineData("/", "\"/")]
+    public async Task A_data_file_path_that_is_not_a_relative_name_is_refused_naming_the_manifest(string damage, string shown)
+    {
+        var (catalog, store) = await WrittenAsync(10);
+        var manifest = (await catalog.OpenDatasetAsync("checked")).Manifest;
+        var bytes = await store.ReadAsync(ManifestPath(1));
+        var at = bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(manifest.Fragments[0].Files[0].Path));
+        System.Text.Encoding.ASCII.GetBytes(damage).CopyTo(bytes, at);
+        await store.WriteAsync(ManifestPath(1), bytes);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => catalog.OpenDatasetAsync("checked"));
+        Assert.Contains(ManifestPath(1), error.Message);
+        Assert.Contains(shown, error.Message);
+        Assert.Contains("is not a relative path under data/", error.Message);
+    }
+
     [Theory]
     [InlineData(42, "names parent id 42, which no field has")]
     [InlineData(0, "nested types are not supported")]

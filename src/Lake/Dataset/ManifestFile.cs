@@ -257,6 +257,9 @@ internal static class ManifestFile
                 default: reader.Skip(); break;
             }
         }
+        // A damaged path must fail here, naming the manifest, not later as a bad object key naming a file that never existed.
+        if (path.Length == 0 || path.Any(char.IsControl) || path.StartsWith('/') || path.Split('/').Contains(".."))
+            throw new InvalidDataException($"data file path \"{string.Concat(path.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()))}\" is not a relative path under data/");
         // Field ids are int32 on the wire: -1 and -2 arrive as 64-bit two's complement.
         return new DataFile(path, fields.Select(f => unchecked((int)(long)f)).ToArray(), size,
             columns.Count == 0 ? null : columns.Select(c => checked((int)c)).ToArray(), major, minor);
