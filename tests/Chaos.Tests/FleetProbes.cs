@@ -63,6 +63,8 @@ public static class FleetProbes
         ["Tasks__HeartbeatTimeout"] = "00:00:10",
         ["Tasks__MonitorInterval"] = "00:00:01",
         ["Worker__HeartbeatInterval"] = "00:00:02",
-        ["Worker__RecoveryTimeout"] = "00:00:45",
+        // MassTransit waits up to 30 s (plus jitter) between an endpoint's reconnect attempts, and an attempt that meets
+        // the broker still booting costs another wait: a recovering worker can need ~65 s, which is not deafness.
+        ["Worker__RecoveryTimeout"] = "00:01:30",
     };
 }

@@ -39,6 +39,7 @@ public sealed class RestartSoak(int rounds, int seed, Action<string> log)
         {
             Workers = ["Workers.Ingest", "Workers.Train"],
             Settings = FleetProbes.FaultRunSettings(lakeRoot),
+            RestartWorkersThatGiveUp = true,
         });
         var faults = Enumerable.Repeat("broker restart", rounds).Concat(Enumerable.Repeat("gateway kill", rounds)).OrderBy(_ => _random.Next()).ToList();
         foreach (var (fault, round) in faults.Select((f, i) => (f, i + 1)))

@@ -1,15 +1,11 @@
 using System.Net;
-using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Platform.Tests.Infrastructure;
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace AiPlatform.Platform.Tests;
@@ -47,7 +43,7 @@ public sealed class RegistryRetentionTests(PlatformFixture platform) : RegistryT
         var orphan = Path.Combine(platform.LakeRoot, "models", $"{model}.lance", "data", "crashed-writer.lance");
         await File.WriteAllBytesAsync(orphan, [1, 2, 3]);
 
-        await using var services = Services(clock);
+        await using var services = RegistryServices(clock);
         var retention = services.GetRequiredService<RegistryRetention>();
         await using (var scope = services.CreateAsyncScope())
         {
@@ -85,28 +81,6 @@ public sealed class RegistryRetentionTests(PlatformFixture platform) : RegistryT
         Assert.Contains(audit, a => a!["action"]!.GetValue<string>() == "purged" && a["actor"]!.GetValue<string>() == "retention");
         Assert.Contains(audit, a => a!["action"]!.GetValue<string>() == "archived" && a["reason"]!.GetValue<string>() == "not read for 10 day(s)");
         Assert.Contains(audit, a => a!["action"]!.GetValue<string>() == "retention_set" && a["reason"]!.GetValue<string>() == "cost");
-    }
-
-    /// <summary>The registry's services as the gateway wires them, on the fleet's database and lake, with the test's clock.</summary>
-    private ServiceProvider Services(TimeProvider clock)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddDbContext<PlatformDbContext>(db => db.UseNpgsql(platform.DatabaseConnectionString)
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
-        var lake = new LakeCatalog(new LakeOptions { Root = platform.LakeRoot });
-        services.AddSingleton(lake);
-        services.AddSingleton(new VersionArchive(lake, new ColdStorage(lake.Store, new RegistryOptions().ColdPrefix)));
-        services.AddSingleton(clock);
-        services.AddSingleton(Options.Create(new RegistryOptions()));
-        // Alias moves announce themselves on the bus; retention moves none, so an in-memory bus that never starts will do.
-        services.AddMassTransit(x => x.UsingInMemory());
-        services.AddScoped<ModelAliasAnnouncer>();
-        services.AddScoped<RegistryService>();
-        services.AddScoped<RegistryLifecycle>();
-        services.AddScoped<VersionUsage>();
-        services.AddSingleton<RegistryRetention>();
-        return services.BuildServiceProvider();
     }
 
     private static async Task MarkReadAsync(IServiceProvider services, string model, string version, DateTimeOffset at)

@@ -2,7 +2,17 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AiPlatform.Gateway.Inference;
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Registry;
+using AiPlatform.Lake.Catalog;
+using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Platform.Tests.Infrastructure;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace AiPlatform.Platform.Tests;
@@ -69,6 +79,28 @@ public abstract class RegistryTestBase
         Assert.True((int)response.Status == status, $"expected {status} {code}, got {(int)response.Status}: {response.Body.ToJsonString()}");
         Assert.Equal(code, response.Body["error"]!["code"]!.GetValue<string>());
         foreach (var text in mentioned) Assert.Contains(text, response.Body["error"]!["message"]!.GetValue<string>());
+    }
+
+    /// <summary>The registry's services as the gateway wires them, on the fleet's database and lake, with the test's clock.</summary>
+    protected ServiceProvider RegistryServices(TimeProvider clock)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDbContext<PlatformDbContext>(db => db.UseNpgsql(Platform.DatabaseConnectionString)
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
+        var lake = new LakeCatalog(new LakeOptions { Root = Platform.LakeRoot });
+        services.AddSingleton(lake);
+        services.AddSingleton(new VersionArchive(lake, new ColdStorage(lake.Store, new RegistryOptions().ColdPrefix)));
+        services.AddSingleton(clock);
+        services.AddSingleton(Options.Create(new RegistryOptions()));
+        // Alias moves announce themselves on the bus; the tests that use these move none, so an in-memory bus that never starts will do.
+        services.AddMassTransit(x => x.UsingInMemory());
+        services.AddScoped<ModelAliasAnnouncer>();
+        services.AddScoped<RegistryService>();
+        services.AddScoped<RegistryLifecycle>();
+        services.AddScoped<VersionUsage>();
+        services.AddSingleton<RegistryRetention>();
+        return services.BuildServiceProvider();
     }
 
     protected static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];

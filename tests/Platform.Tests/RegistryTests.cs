@@ -7,6 +7,8 @@ using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.Dataset;
 using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Platform.Tests.Infrastructure;
+using AiPlatform.Gateway.Registry;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace AiPlatform.Platform.Tests;
@@ -216,6 +218,38 @@ public sealed class RegistryTests(PlatformFixture platform) : RegistryTestBase
         Assert.True(flagged["data_missing"]!.GetValue<bool>());
         Assert.Contains((await GetAsync($"/api/v1/datasets/{lost}/audit")).AsArray(), a => a!["action"]!.GetValue<string>() == "data_missing");
         AssertError(await SubmitAsync(new { type = "training", name = Unique("t"), script = "echo.csx", input = $"{lost}:1.0.0" }), 409, "VERSION_NOT_AVAILABLE", "missing");
+    }
+
+    /// <summary>Seen in CI: the first task's report was slower than the second task, which got 1.0.0 for the newer data.</summary>
+    [Fact]
+    public async Task Versions_are_numbered_in_commit_order_when_a_newer_commits_report_arrives_first()
+    {
+        var dataset = Unique("order-ds");
+        var lake = new LakeCatalog(new LakeOptions { Root = platform.LakeRoot });
+        var schema = new Schema(new Field("value", LanceType.Float64, false));
+        for (var commit = 0; commit < 3; commit++)
+        {
+            await using var writer = lake.CreateDatasetWriter(dataset, schema, commit == 0 ? WriteMode.Create : WriteMode.Append);
+            await writer.WriteAsync(new RecordBatch(schema, [new Float64Column([commit])]));
+            await writer.CommitAsync();
+        }
+
+        // The third commit's report comes first, the first commit's after it, the second commit's never.
+        var (firstTask, thirdTask) = (Guid.NewGuid(), Guid.NewGuid());
+        await using (var services = RegistryServices(TimeProvider.System))
+        {
+            foreach (var (lanceVersion, task) in new[] { (3L, thirdTask), (1L, firstTask) })
+            {
+                await using var scope = services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<RegistryService>().RegisterAsync(
+                    new VersionRegistration(EntryKind.Dataset, dataset, lanceVersion, "task", $"task:{task}", TaskId: task), default);
+            }
+        }
+
+        var versions = (await GetAsync($"/api/v1/datasets/{dataset}/versions")).AsArray().Select(v => (
+            Lance: v!["lance_version"]!.GetValue<long>(), Version: v["version"]!.GetValue<string>(), Origin: v["origin"]!.GetValue<string>(),
+            Task: v["created_by"]!["task_id"]?.GetValue<Guid>())).ToList();
+        Assert.Equal([(1L, "1.0.0", "task", (Guid?)firstTask), (2L, "1.1.0", "reconciled", null), (3L, "1.2.0", "task", thirdTask)], versions);
     }
 
     [Fact]

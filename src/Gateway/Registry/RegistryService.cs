@@ -38,8 +38,32 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
     /// <summary>
     /// Registers a committed Lance version (idempotent: a version registered already keeps its identity and gains any
     /// provenance it lacked). The semantic version asked for is kept when free, otherwise the next minor is given.
+    /// Versions are numbered in commit order: a report that overtakes an older commit's report (a slow consumer, a
+    /// lost message) registers the older commits first, and their own reports add their provenance when they come.
     /// </summary>
     public async Task<RegisteredVersion> RegisterAsync(VersionRegistration registration, CancellationToken ct)
+    {
+        var (kind, name) = (registration.Kind, registration.Name);
+        var kindName = KindName(kind);
+        var registered = await db.RegistryVersions.AsNoTracking()
+            .Where(v => db.RegistryResources.Any(r => r.Id == v.ResourceId && r.Kind == kindName && r.Name == name))
+            .Select(v => v.LanceVersion).ToListAsync(ct);
+        if (!registered.Contains(registration.LanceVersion))
+            foreach (var earlier in (await lake.ListVersionsAsync(kind, name, ct)).Where(v => v < registration.LanceVersion && !registered.Contains(v)).Order())
+            {
+                try
+                {
+                    await RegisterInOrderAsync(new VersionRegistration(kind, name, earlier, "reconciled", RegistryReconciler.Actor), ct);
+                }
+                catch (Exception e) when (e is InvalidDataException or NotSupportedException or FileNotFoundException or DirectoryNotFoundException)
+                {
+                    // An older commit that cannot be read (or is gone by now) is the reconciler's to flag; it must not block this one.
+                }
+            }
+        return await RegisterInOrderAsync(registration, ct);
+    }
+
+    private async Task<RegisteredVersion> RegisterInOrderAsync(VersionRegistration registration, CancellationToken ct)
     {
         var (kind, name) = (registration.Kind, registration.Name);
         var sources = new List<(RegisteredVersion Version, string Relation)>();
@@ -87,6 +111,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
             else if (version.CreatedByTaskId is null && registration.TaskId is not null)
             {
                 // Reconciliation found the commit before the task's report arrived: the report adds what it knows.
+                version.Origin = registration.Origin;
                 version.CreatedByTaskId = registration.TaskId;
                 version.ScriptPath = registration.ScriptPath;
                 version.ScriptSha256 = registration.ScriptSha256;
