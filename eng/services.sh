@@ -290,6 +290,8 @@ S3__AccessKey=$S3_ACCESS_KEY
 S3__SecretKey=$S3_SECRET_KEY
 S3__Bucket=aiplatform
 S3__Region=us-east-1
+Worker__SandboxHiddenPaths__0=$state
+Worker__SandboxHiddenPaths__1=$pg_dir
 ENV
   bash "$repo/eng/monitoring.sh" env >> "$state/services.env"
 }

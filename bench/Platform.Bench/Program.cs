@@ -2,6 +2,7 @@
 // dispatch latency (POST -> script running) with a per-stage breakdown, the database transactions and bus messages
 // one task costs, and the throughput of trivial tasks with 1 and with 2 workers.
 // usage: dotnet run -c Release --project bench/Platform.Bench [-- --latency-tasks 100 --throughput-tasks 300 --no-celery]
+//        ... -- --sandbox-cost [--rounds 3]: the same figures with script runners unconfined and sandboxed, and their ratios.
 using AiPlatform.Fleet;
 using Platform.Bench;
 
@@ -9,6 +10,11 @@ var latencyTasks = Option("--latency-tasks", 100);
 var throughputTasks = Option("--throughput-tasks", 300);
 
 Console.WriteLine($"Task lifecycle benchmark ({Environment.ProcessorCount} cores, {DateTime.UtcNow:u}, load {LoadAverage()})");
+if (args.Contains("--sandbox-cost"))
+{
+    await SandboxCost.RunAsync(latencyTasks, throughputTasks, Option("--rounds", 3));
+    return;
+}
 PlatformFigures platform;
 await using (var fleet = await LocalFleet.StartAsync(new FleetOptions { Workers = ["Workers.Ingest"] }))
 {

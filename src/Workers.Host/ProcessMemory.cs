@@ -6,11 +6,24 @@ namespace AiPlatform.Workers.Host;
 /// </summary>
 internal static class ProcessMemory
 {
-    public static IReadOnlyList<int> Children()
+    public static IReadOnlyList<int> Children() =>
+        ParentOfEachProcess().Where(p => p.Value == Environment.ProcessId).Select(p => p.Key).ToList();
+
+    /// <summary>A process and everything below it: a sandboxed runner is a grandchild (bubblewrap starts it).</summary>
+    public static long ResidentBytesOfTree(int root)
     {
-        if (!Directory.Exists("/proc")) return [];
-        var self = Environment.ProcessId;
-        var children = new List<int>();
+        var parents = ParentOfEachProcess();
+        var tree = new List<int> { root };
+        for (var i = 0; i < tree.Count; i++) tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
+        return tree.Sum(ResidentBytes);
+    }
+
+    public static long ResidentBytesWithChildren() => ResidentBytesOfTree(Environment.ProcessId);
+
+    private static Dictionary<int, int> ParentOfEachProcess()
+    {
+        var parents = new Dictionary<int, int>();
+        if (!Directory.Exists("/proc")) return parents;
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
@@ -18,19 +31,15 @@ internal static class ProcessMemory
             {
                 // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so count from its closing parenthesis.
                 var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[1]) == self) children.Add(pid);
+                parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
             }
             catch (IOException)
             {
                 // The process ended while being read.
             }
         }
-        return children;
+        return parents;
     }
-
-    public static long ResidentBytesWithChildren() =>
-        ResidentBytes(Environment.ProcessId) + Children().Sum(ResidentBytes);
 
     public static long ResidentBytes(int pid)
     {

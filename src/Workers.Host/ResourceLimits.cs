@@ -72,7 +72,7 @@ public sealed class MemoryWatch : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(ct))
             {
                 if (runner.HasExited) return;
-                var resident = ProcessMemory.ResidentBytes(runner.ProcessId);
+                var resident = ProcessMemory.ResidentBytesOfTree(runner.ProcessId);
                 if (resident <= limit) continue;
                 ExceededBytes = resident;
                 runner.Kill();

@@ -11,6 +11,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AiPlatform.Workers.Host;
@@ -82,7 +83,8 @@ public static class WorkerHostExtensions
         services.AddSingleton<RunningTasks>();
         services.AddSingleton<TaskExecutor>();
         services.AddSingleton<ResourceBudget>();
-        services.AddSingleton(RunnerLaunch.ForCurrentProcess(ScriptEnvironment(builder.Configuration)));
+        services.AddSingleton(sp => RunnerConfinement.Launch(builder.Configuration, sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RunnerConfinement).FullName!)));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
@@ -152,7 +154,7 @@ public static class WorkerHostExtensions
     }
 
     /// <summary>The lake the worker's scripts use (<c>Lake:Root</c>, <c>S3:*</c>); the worker itself only checks that it answers.</summary>
-    private static LakeOptions LakeOptionsFrom(IConfiguration configuration) => new()
+    internal static LakeOptions LakeOptionsFrom(IConfiguration configuration) => new()
     {
         Root = configuration["Lake:Root"] ?? new LakeOptions().Root,
         S3ServiceUrl = configuration["S3:ServiceUrl"],
@@ -169,11 +171,4 @@ public static class WorkerHostExtensions
             h.Password(rabbit.Password);
         });
     }
-
-    /// <summary>The settings a script's process needs (lake, object store, tensor engine), passed on as environment variables.</summary>
-    private static Dictionary<string, string> ScriptEnvironment(IConfiguration configuration) =>
-        new[] { "Lake", "S3", "Torch", "Worker" }
-            .SelectMany(section => configuration.GetSection(section).AsEnumerable(makePathsRelative: false))
-            .Where(pair => pair.Value is not null)
-            .ToDictionary(pair => pair.Key.Replace(":", "__"), pair => pair.Value!);
 }

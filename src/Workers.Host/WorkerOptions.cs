@@ -19,6 +19,19 @@ public sealed class WorkerOptions
     /// <summary>Compiled scripts; made private to this user (0700), since what is in it is loaded and run.</summary>
     public string ScriptCacheDirectory { get; set; } = AiPlatform.ScriptRunner.PrivateDirectory.DefaultFor("script-cache");
 
+    /// <summary>
+    /// How script runners are confined: <c>auto</c> (bubblewrap when it works here, otherwise unconfined with a warning
+    /// at start), <c>bubblewrap</c> (a worker that cannot confine its runners does not start) or <c>none</c>.
+    /// </summary>
+    public SandboxMode Sandbox { get; set; } = SandboxMode.Auto;
+
+    /// <summary>
+    /// Paths a sandboxed script must not see although the worker's user can read them: secrets of the services on this
+    /// machine. Settings add to these defaults (<c>Worker__SandboxHiddenPaths__0=...</c>); eng/services.sh adds its state folders.
+    /// </summary>
+    public List<string> SandboxHiddenPaths { get; set; } =
+        ["/etc/shadow", "/etc/gshadow", "/etc/ceph", "/var/lib/ceph", "/var/lib/rabbitmq", "/var/lib/postgresql", "/etc/postgresql", "/root/.ssh"];
+
     /// <summary>Address of the worker's metrics and health endpoint; containers set 0.0.0.0 so probes and scrapes reach it.</summary>
     public string HttpHost { get; set; } = "127.0.0.1";
 
@@ -63,4 +76,11 @@ public sealed class WorkerOptions
 
     /// <summary>How long to wait for the saga's answer when claiming a task.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+public enum SandboxMode
+{
+    Auto,
+    Bubblewrap,
+    None,
 }

@@ -28,6 +28,30 @@ public sealed class ScriptIsolationTests(PlatformFixture platform)
         Assert.Contains("Lake__Root", names);
     }
 
+    /// <summary>
+    /// The sandbox (bubblewrap, installed by eng/install-deps.sh): without it, a script read the worker's environment
+    /// from /proc, reached the broker and read the services' settings file.
+    /// </summary>
+    [Fact]
+    public async Task A_sandboxed_script_cannot_see_the_worker_reach_the_broker_read_secrets_or_write_outside_its_scratch()
+    {
+        var settings = Path.Combine(RepoPaths.Root, ".state", "services.env");
+        var id = await platform.SubmitAsync(new
+        {
+            type = "training", name = $"sandbox-{Guid.NewGuid():N}"[..20], script = "sandbox_probe.csx",
+            @params = new { broker_port = int.Parse(ServicesEnvironment.Get("RabbitMq__Port")), services_settings = settings },
+        });
+        var task = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "completed", "failed");
+        Assert.True(task["status"]!.GetValue<string>() == "completed", task.ToJsonString());
+        var result = task["result"]!;
+        Assert.Equal(0, result["environments_with_broker_password"]!.GetValue<int>());
+        Assert.Equal("SocketException", result["broker"]!.GetValue<string>());
+        Assert.Equal("FileNotFoundException", result["services_settings"]!.GetValue<string>());
+        Assert.Equal("UnauthorizedAccessException", result["system_passwords"]!.GetValue<string>());
+        Assert.Equal("IOException", result["program_folder"]!.GetValue<string>());
+        Assert.Equal("mine", result["scratch"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("/etc")]
     [InlineData("../../../../../../../../etc")]
