@@ -39,14 +39,16 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         Assert.Equal(firstVersion, evaluated["version"]!.GetValue<string>());
         Assert.StartsWith($"evaluated on {dataset}@", evaluated["reason"]!.GetValue<string>());
 
-        // The deploy step started the service on the alias and completed once it served the promoted version: the
-        // service runs the moment the run is done.
+        // The deploy step started the service on the alias and completed once it served the promoted version. The
+        // service's own record follows its start event, which another consumer handles: running within moments (seen
+        // "pending" for an instant on CI when read at once).
         var deployed = Step(first, "deploy")["result"]!;
         Assert.True(deployed["started"]!.GetValue<bool>());
         var serviceId = deployed["task_id"]!.GetValue<Guid>();
         var firstExact = Step(first, "promote")["result"]!["reference"]!.GetValue<string>();
         Assert.Equal(firstExact, deployed["served_model"]!.GetValue<string>());
-        Assert.Equal("running", (await GetJsonAsync($"/api/v1/tasks/{serviceId}"))["status"]!.GetValue<string>());
+        var serviceTask = await platform.WaitForStatusAsync(serviceId, TimeSpan.FromSeconds(10), "running", "completed", "failed", "cancelled");
+        Assert.Equal("running", serviceTask["status"]!.GetValue<string>());
         Assert.Equal(firstExact, await PredictingVersionAsync(serviceId));
 
         // Second run with a learning rate too small to learn anything: scored lower, so neither promoted nor deployed.
