@@ -25,6 +25,12 @@ public sealed class RunTaskConsumer<TCommand>(
     {
         var command = context.Message;
         var receivedAt = DateTimeOffset.UtcNow;
+        if (running.HasEnded(command.TaskId, command.Attempt))
+        {
+            logger.LogInformation("Task {TaskId} attempt {Attempt} already ran here; dropping this copy (redelivered: {Redelivered})",
+                command.TaskId, command.Attempt, context.ReceiveContext.Redelivered);
+            return;
+        }
         if (!running.TryHold(command.TaskId))
         {
             logger.LogInformation("Task {TaskId} attempt {Attempt} is already claimed or running here; ignoring this copy", command.TaskId,
@@ -48,6 +54,8 @@ public sealed class RunTaskConsumer<TCommand>(
             var sentAt = context.SentTime is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : (DateTimeOffset?)null;
             await executor.ExecuteAsync(command, new DispatchTimings(sentAt, receivedAt, DateTimeOffset.UtcNow), context,
                 lifetime.ApplicationStopping);
+            // A stopping worker released its attempt for another to run; it has not ended.
+            if (!lifetime.ApplicationStopping.IsCancellationRequested) running.Ended(command.TaskId, command.Attempt);
         }
         finally
         {

@@ -17,6 +17,14 @@ public sealed class RunningTasks
     // Commands this worker holds from before their claim until their run ends.
     private readonly ConcurrentDictionary<Guid, byte> _held = new();
 
+    /// <summary>How long an attempt that ended here is remembered, so a late copy of its command is dropped unclaimed.</summary>
+    private static readonly TimeSpan EndedMemory = TimeSpan.FromHours(1);
+
+    // A broker restart hands back every command whose ack died with its channel, after its task may have ended here.
+    // Claiming such a copy asks the saga over a reply queue that is itself still being re-declared, and the claim's
+    // retries would hold this worker's only slot for minutes while new tasks wait behind it.
+    private readonly ConcurrentDictionary<(Guid TaskId, int Attempt), DateTimeOffset> _ended = new();
+
     public IReadOnlyList<Guid> Ids => _tasks.Keys.ToList();
 
     /// <summary>
@@ -27,6 +35,18 @@ public sealed class RunningTasks
     public bool TryHold(Guid taskId) => _held.TryAdd(taskId, 0);
 
     public void Release(Guid taskId) => _held.TryRemove(taskId, out _);
+
+    /// <summary>Records that this worker ran <paramref name="attempt"/> of a task to its end and reported it.</summary>
+    public void Ended(Guid taskId, int attempt)
+    {
+        var now = DateTimeOffset.UtcNow;
+        _ended[(taskId, attempt)] = now;
+        foreach (var (key, at) in _ended)
+            if (now - at > EndedMemory) _ended.TryRemove(key, out _);
+    }
+
+    /// <summary>Whether this attempt already ran to its end here: a copy of its command has nothing left to do.</summary>
+    public bool HasEnded(Guid taskId, int attempt) => _ended.ContainsKey((taskId, attempt));
 
     public CancellationToken Register(Guid taskId, CancellationToken stopping)
     {

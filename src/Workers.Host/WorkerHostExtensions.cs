@@ -38,7 +38,10 @@ public sealed class WorkerRole
             e.EnablePriority(TaskPriorities.Max);
             e.PrefetchCount = options.Concurrency;
             e.ConcurrentMessageLimit = options.Concurrency;
-            e.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(2)));
+            // Mostly claims that got no answer while the gateway or this worker's reply queue was away; each already waits
+            // ClaimTimeout, so a longer pause only delays the task (and the commands queued behind it) once they are back.
+            // A command that runs out of retries goes to the error queue, and the task monitor sends its task again.
+            e.UseMessageRetry(r => r.Exponential(15, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2)));
             e.ConfigureConsumer<RunTaskConsumer<TCommand>>(context);
         }));
         return this;

@@ -49,7 +49,7 @@ public sealed class RestartSoak(int rounds, int seed, Action<string> log)
             {
                 type, name = $"soak-{round}-{Guid.NewGuid():N}"[..20], script = "chaos_step.csx", @params = new { seconds = 3 + _random.NextDouble() * 3, rows = 0 },
             });
-            await fleet.Http.WaitForTaskStatusAsync(id, TimeSpan.FromSeconds(90), "running");
+            await WaitForStartAsync(fleet, id);
             log($"round {round}: {fault} while task {id} runs");
             if (fault == "broker restart") await RestartBrokerAsync(fleet);
             else await fleet.RestartGatewayAsync(TimeSpan.FromSeconds(1 + _random.NextDouble() * 14));
@@ -63,6 +63,20 @@ public sealed class RestartSoak(int rounds, int seed, Action<string> log)
             if (attempts > 1) _report.RunTwice.Add($"round {round} ({fault}): task {id} ran in {attempts} attempts");
         }
         return _report;
+    }
+
+    /// <summary>Waits for the task to start; if it never does, says first what RabbitMQ shows, which the task's own record cannot.</summary>
+    private static async Task WaitForStartAsync(LocalFleet fleet, Guid id)
+    {
+        try
+        {
+            await fleet.Http.WaitForTaskStatusAsync(id, TimeSpan.FromSeconds(90), "running");
+        }
+        catch (TimeoutException e)
+        {
+            var queues = await FleetProbes.QueueConsumersAsync(fleet);
+            throw new TimeoutException($"consumers per queue: {string.Join(", ", queues.Select(q => $"{q.Key} {q.Value}"))}. {e.Message}", e);
+        }
     }
 
     private async Task RestartBrokerAsync(LocalFleet fleet)
