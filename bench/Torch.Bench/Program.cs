@@ -48,6 +48,9 @@ static void ReferenceCnnBenchmark(int epochs, int threads, bool withPython)
     }
     var (latency, throughput) = MeasureInference(model, test);
     Console.WriteLine($"  engine  inference: single-image median {latency:0.000} ms, batch-256 {throughput:0} images/s");
+    var (save, load, megabytes) = MeasureCheckpoint(model, optimizer);
+    Console.WriteLine($"  engine  checkpoint (weights + Adam state, {megabytes:0.0} MB): save median {save:0.0} ms, load median {load:0.0} ms, " +
+                      $"save = {save / 1000 / ours[^1].Seconds:P2} of an epoch");
 
     if (withPython)
     {
@@ -64,6 +67,26 @@ static void ReferenceCnnBenchmark(int epochs, int threads, bool withPython)
                           $"latency {latency / pyLatency:0.00} (goal <= 0.9), batch throughput {throughput / pyThroughput:0.00} (higher is better), " +
                           $"accuracy difference {(ours[^1].Accuracy - pyEpochs[^1]["accuracy"]!.GetValue<double>()) * 100:+0.00;-0.00} points");
     }
+}
+
+/// <summary>What a per-epoch checkpoint costs the training: serialising weights and optimizer state, and restoring both.</summary>
+static (double SaveMs, double LoadMs, double Megabytes) MeasureCheckpoint(ReferenceCnn model, optim.Optimizer optimizer)
+{
+    var saves = new List<double>();
+    var loads = new List<double>();
+    long bytes = 0;
+    for (var i = 0; i < 20; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        var (weights, state) = (model.save_state_dict(), optimizer.save_state_dict());
+        saves.Add(clock.Elapsed.TotalMilliseconds);
+        bytes = weights.Length + state.Length;
+        clock.Restart();
+        model.load_state_dict(weights);
+        optimizer.load_state_dict(state);
+        loads.Add(clock.Elapsed.TotalMilliseconds);
+    }
+    return (saves.Order().ElementAt(10), loads.Order().ElementAt(10), bytes / 1e6);
 }
 
 static double Evaluate(ReferenceCnn model, FashionMnist data)

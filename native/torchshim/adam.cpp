@@ -101,4 +101,39 @@ at::Tensor Adam::step(LossClosure closure) {
   return loss;
 }
 
+void Adam::save_state(c10::Dict<std::string, at::Tensor>& state) const {
+  const auto& params = param_groups_.at(0).params();
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto found = moments_.find(params[i].unsafeGetTensorImpl());
+    if (found == moments_.end()) continue;
+    const auto prefix = std::to_string(i) + ".";
+    state.insert(prefix + "step", at::scalar_tensor(static_cast<double>(found->second.step), at::kFloat));
+    state.insert(prefix + "exp_avg", found->second.exp_avg.detach().clone());
+    state.insert(prefix + "exp_avg_sq", found->second.exp_avg_sq.detach().clone());
+    if (found->second.max_exp_avg_sq.defined()) state.insert(prefix + "max_exp_avg_sq", found->second.max_exp_avg_sq.detach().clone());
+  }
+}
+
+void Adam::load_state(const c10::Dict<std::string, at::Tensor>& state) {
+  const auto& params = param_groups_.at(0).params();
+  const bool amsgrad = static_cast<const torch::optim::AdamOptions&>(param_groups_.at(0).options()).amsgrad();
+  moments_.clear();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto prefix = std::to_string(i) + ".";
+    if (!state.contains(prefix + "step")) continue;
+    Moments moments;
+    moments.step = static_cast<int64_t>(state.at(prefix + "step").item<double>());
+    auto moment = [&](const std::string& name) {
+      auto saved = state.at(prefix + name);
+      TORCH_CHECK(saved.sizes() == params[i].sizes(), "optimizer state '", prefix, name, "' has shape ", saved.sizes(),
+                  " but parameter ", i, " has ", params[i].sizes());
+      return saved.to(params[i].options()).contiguous().clone();
+    };
+    moments.exp_avg = moment("exp_avg");
+    moments.exp_avg_sq = moment("exp_avg_sq");
+    if (amsgrad) moments.max_exp_avg_sq = state.contains(prefix + "max_exp_avg_sq") ? moment("max_exp_avg_sq") : at::zeros_like(moments.exp_avg_sq);
+    moments_[params[i].unsafeGetTensorImpl()] = std::move(moments);
+  }
+}
+
 }  // namespace aip

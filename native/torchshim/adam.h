@@ -11,6 +11,11 @@ class Adam : public torch::optim::Optimizer {
   Adam(std::vector<at::Tensor> params, torch::optim::AdamOptions options, bool decoupled_weight_decay);
   at::Tensor step(LossClosure closure = nullptr) override;
 
+  // The moments, named as torch.optim.Adam's state_dict names them ("<parameter index>.exp_avg", ".exp_avg_sq",
+  // ".max_exp_avg_sq", ".step"), so a checkpoint resumes the same update sequence.
+  void save_state(c10::Dict<std::string, at::Tensor>& state) const;
+  void load_state(const c10::Dict<std::string, at::Tensor>& state);
+
  private:
   struct Moments {
     int64_t step = 0;

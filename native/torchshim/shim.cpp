@@ -253,15 +253,113 @@ AIP_EXPORT int aip_optimizer_set_momentum(torch::optim::Optimizer* optimizer, do
 
 AIP_EXPORT void aip_optimizer_free(torch::optim::Optimizer* optimizer) { delete optimizer; }
 
+// ---------------------------------------------------------------- optimizer state (what a checkpoint must carry besides the weights)
+namespace {
+
+// A malloc'd copy the caller frees with aip_buffer_free.
+void pickle_dict(const c10::Dict<std::string, Tensor>& dict, char** buffer, int64_t* length) {
+  auto bytes = torch::pickle_save(c10::IValue(dict));
+  *buffer = static_cast<char*>(std::malloc(bytes.size()));
+  std::memcpy(*buffer, bytes.data(), bytes.size());
+  *length = static_cast<int64_t>(bytes.size());
+}
+
+c10::Dict<std::string, Tensor> unpickle_dict(const char* bytes, int64_t length, const std::string& what) {
+  std::vector<char> data(bytes, bytes + length);
+  auto value = torch::pickle_load(data);
+  if (!value.isGenericDict()) throw std::invalid_argument(what + " is not a dict of tensors");
+  c10::Dict<std::string, Tensor> dict;
+  for (const auto& entry : value.toGenericDict()) dict.insert(entry.key().toStringRef(), entry.value().toTensor());
+  return dict;
+}
+
+// libtorch's own optimizers keep per-parameter state keyed by the parameter's address; a checkpoint names it by index.
+template <typename State>
+State* param_state(torch::optim::Optimizer& optimizer, const Tensor& param) {
+  auto found = optimizer.state().find(c10::guts::to_string(param.unsafeGetTensorImpl()));
+  return found == optimizer.state().end() ? nullptr : static_cast<State*>(found->second.get());
+}
+
+void put(c10::Dict<std::string, Tensor>& dict, const std::string& name, const Tensor& tensor) {
+  if (tensor.defined()) dict.insert(name, tensor.detach().clone());
+}
+
+Tensor take(const c10::Dict<std::string, Tensor>& dict, const std::string& name, const Tensor& param) {
+  if (!dict.contains(name)) return {};
+  auto saved = dict.at(name);
+  TORCH_CHECK(saved.sizes() == param.sizes(), "optimizer state '", name, "' has shape ", saved.sizes(), " but its parameter has ",
+              param.sizes());
+  return saved.to(param.options()).clone();
+}
+
+}  // namespace
+
+AIP_EXPORT int aip_optimizer_state_save(torch::optim::Optimizer* optimizer, char** buffer, int64_t* length) {
+  return guard([&] {
+    c10::Dict<std::string, Tensor> dict;
+    if (auto* adam = dynamic_cast<aip::Adam*>(optimizer)) {
+      adam->save_state(dict);
+    } else {
+      const auto& params = optimizer->param_groups().at(0).params();
+      for (size_t i = 0; i < params.size(); ++i) {
+        const auto prefix = std::to_string(i) + ".";
+        if (dynamic_cast<torch::optim::SGD*>(optimizer)) {
+          if (auto* state = param_state<torch::optim::SGDParamState>(*optimizer, params[i])) put(dict, prefix + "momentum_buffer", state->momentum_buffer());
+        } else if (dynamic_cast<torch::optim::RMSprop*>(optimizer)) {
+          if (auto* state = param_state<torch::optim::RMSpropParamState>(*optimizer, params[i])) {
+            dict.insert(prefix + "step", at::scalar_tensor(static_cast<double>(state->step()), at::kFloat));
+            put(dict, prefix + "square_avg", state->square_avg());
+            put(dict, prefix + "momentum_buffer", state->momentum_buffer());
+            put(dict, prefix + "grad_avg", state->grad_avg());
+          }
+        } else {
+          throw std::invalid_argument("this optimizer's state cannot be saved");
+        }
+      }
+    }
+    pickle_dict(dict, buffer, length);
+  });
+}
+
+AIP_EXPORT int aip_optimizer_state_load(torch::optim::Optimizer* optimizer, const char* bytes, int64_t length) {
+  return guard([&] {
+    auto dict = unpickle_dict(bytes, length, "the optimizer state");
+    if (auto* adam = dynamic_cast<aip::Adam*>(optimizer)) {
+      adam->load_state(dict);
+      return;
+    }
+    const auto& params = optimizer->param_groups().at(0).params();
+    optimizer->state().clear();
+    for (size_t i = 0; i < params.size(); ++i) {
+      const auto prefix = std::to_string(i) + ".";
+      const auto key = c10::guts::to_string(params[i].unsafeGetTensorImpl());
+      if (dynamic_cast<torch::optim::SGD*>(optimizer)) {
+        auto buffer = take(dict, prefix + "momentum_buffer", params[i]);
+        if (!buffer.defined()) continue;
+        auto state = std::make_unique<torch::optim::SGDParamState>();
+        state->momentum_buffer(buffer);
+        optimizer->state()[key] = std::move(state);
+      } else if (dynamic_cast<torch::optim::RMSprop*>(optimizer)) {
+        if (!dict.contains(prefix + "step")) continue;
+        auto state = std::make_unique<torch::optim::RMSpropParamState>();
+        state->step(static_cast<int64_t>(dict.at(prefix + "step").item<double>()));
+        state->square_avg(take(dict, prefix + "square_avg", params[i]));
+        state->momentum_buffer(take(dict, prefix + "momentum_buffer", params[i]));
+        state->grad_avg(take(dict, prefix + "grad_avg", params[i]));
+        optimizer->state()[key] = std::move(state);
+      } else {
+        throw std::invalid_argument("this optimizer's state cannot be loaded");
+      }
+    }
+  });
+}
+
 // ---------------------------------------------------------------- state dicts in PyTorch's pickle format
 AIP_EXPORT int aip_state_dict_save(const char** names, Tensor** tensors, int count, char** buffer, int64_t* length) {
   return guard([&] {
     c10::Dict<std::string, Tensor> dict;
     for (int i = 0; i < count; ++i) dict.insert(names[i], tensors[i]->detach());
-    auto bytes = torch::pickle_save(c10::IValue(dict));
-    *buffer = static_cast<char*>(std::malloc(bytes.size()));
-    std::memcpy(*buffer, bytes.data(), bytes.size());
-    *length = static_cast<int64_t>(bytes.size());
+    pickle_dict(dict, buffer, length);
   });
 }
 
@@ -274,13 +372,10 @@ struct LoadedStateDict {
 
 AIP_EXPORT int aip_state_dict_load(const char* bytes, int64_t length, LoadedStateDict** out, int* count) {
   return guard([&] {
-    std::vector<char> data(bytes, bytes + length);
-    auto value = torch::pickle_load(data);
-    if (!value.isGenericDict()) throw std::invalid_argument("the state dict is not a dict of tensors");
     auto loaded = new LoadedStateDict();
-    for (const auto& entry : value.toGenericDict()) {
-      loaded->names.push_back(entry.key().toStringRef());
-      loaded->tensors.push_back(entry.value().toTensor());
+    for (const auto& entry : unpickle_dict(bytes, length, "the state dict")) {
+      loaded->names.push_back(entry.key());
+      loaded->tensors.push_back(entry.value());
     }
     *out = loaded;
     *count = static_cast<int>(loaded->names.size());

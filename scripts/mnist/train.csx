@@ -5,6 +5,8 @@
 // params: epochs (5), learning_rate (1e-3), batch_size (64), device ("cpu"), seed (1), threads (all cores),
 //         version (semantic version to register; the next minor by default)
 // result: train_loss, train_accuracy, test_accuracy, epochs, model (name:version), model_version; `lake` lists what was read and saved
+// A checkpoint is saved after every epoch: an attempt that follows a killed worker (or a released task) resumes after the
+// last saved epoch instead of starting over.
 #load "cnn.csx"
 
 async Task<object> Run(string input, string output, ScriptParams p)
@@ -19,17 +21,26 @@ async Task<object> Run(string input, string output, ScriptParams p)
     manual_seed((ulong)p.GetInt("seed", 1));
 
     var dataset = await Context.Lake.OpenDatasetAsync(input, Context.CancellationToken);
-    Context.Log($"training on {input} version {dataset.Version} ({dataset.CountRows} rows) for {epochs} epochs");
+    using var model = new ReferenceCnn();
+    using var optimizer = optim.Adam(model.parameters(), lr: learningRate);
+    var done = new EpochMetrics(0, 0, 0, 0);
+    if (await Context.Checkpoint.LoadLatestAsync(Context.CancellationToken) is { } checkpoint)
+    {
+        model.load_state_dict(checkpoint.Parts["model"]);
+        optimizer.load_state_dict(checkpoint.Parts["optimizer"]);
+        done = JsonSerializer.Deserialize<EpochMetrics>(checkpoint.Parts["metrics"])!;
+        Context.Log($"attempt {Context.Attempt} resumes after epoch {checkpoint.Epoch} from this task's checkpoint");
+    }
+    Context.Log($"training on {input} version {dataset.Version} ({dataset.CountRows} rows), epochs {done.Epoch + 1} to {epochs}");
     // Batches are read, shuffled and made into tensors in the background while the model trains on the one before.
     var train = new DataLoader(dataset, new DataLoaderOptions
     {
         BatchSize = batchSize, Columns = ["image", "label"], Where = RowFilter.Equal("split", "train"), Shuffle = true, Seed = p.GetInt("seed", 1),
+        EpochsDone = done.Epoch,
     });
     var test = new DataLoader(dataset, new DataLoaderOptions { BatchSize = 1000, Columns = ["image", "label"], Where = RowFilter.Equal("split", "test") });
-    using var model = new ReferenceCnn();
-    using var optimizer = optim.Adam(model.parameters(), lr: learningRate);
-    double trainLoss = 0, trainAccuracy = 0, testAccuracy = 0;
-    for (var epoch = 1; epoch <= epochs; epoch++)
+    double trainLoss = done.TrainLoss, trainAccuracy = done.TrainAccuracy, testAccuracy = done.TestAccuracy;
+    for (var epoch = done.Epoch + 1; epoch <= epochs; epoch++)
     {
         model.train();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -49,6 +60,12 @@ async Task<object> Run(string input, string output, ScriptParams p)
         trainLoss = lossSum / seen;
         trainAccuracy = (double)correct / seen;
         testAccuracy = await EvaluateAsync(model, test);
+        await Context.Checkpoint.SaveAsync(new Checkpoint(epoch, new Dictionary<string, byte[]>
+        {
+            ["model"] = model.save_state_dict(),
+            ["optimizer"] = optimizer.save_state_dict(),
+            ["metrics"] = JsonSerializer.SerializeToUtf8Bytes(new EpochMetrics(epoch, trainLoss, trainAccuracy, testAccuracy)),
+        }), Context.CancellationToken);
         Context.Progress((double)epoch / epochs, $"epoch {epoch}/{epochs}",
             new { epoch, loss = trainLoss, accuracy = trainAccuracy, test_accuracy = testAccuracy, seconds = epochSeconds });
     }
@@ -59,6 +76,9 @@ async Task<object> Run(string input, string output, ScriptParams p)
     return new { train_loss = trainLoss, train_accuracy = trainAccuracy, test_accuracy = testAccuracy, epochs, model = saved.ToString(),
         model_version = saved.SemanticVersion };
 }
+
+/// <summary>Where training stands after an epoch: what a checkpoint carries besides the weights and optimizer state.</summary>
+record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double TestAccuracy);
 
 /// <summary>One optimizer step on a batch: its size, mean loss and correct predictions.</summary>
 static (int Size, double Loss, long Correct) TrainStep(ReferenceCnn model, optim.Optimizer optimizer, Tensor x, Tensor y)

@@ -1,3 +1,5 @@
+using AiPlatform.Lake.Catalog;
+
 namespace AiPlatform.ScriptApi;
 
 /// <summary>What a running script may ask of the platform: who it is, cancellation, progress and logs.</summary>
@@ -17,6 +19,13 @@ public abstract class ScriptContext
 
     /// <summary>The data lake: open datasets and load models by reference, write datasets, save models with lineage.</summary>
     public abstract ScriptLake Lake { get; }
+
+    /// <summary>
+    /// This task's checkpoints, shared by all its attempts: save one at the end of each epoch, and load the latest at the
+    /// start, so an attempt that follows a killed or released one resumes after the last saved epoch. They are removed
+    /// when the task ends.
+    /// </summary>
+    public abstract TaskCheckpoints Checkpoint { get; }
 
     /// <summary>A folder or <c>s3://bucket/prefix</c> to read task inputs from, with this worker's S3 credentials.</summary>
     public abstract ScriptLocation OpenLocation(string uri);

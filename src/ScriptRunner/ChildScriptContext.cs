@@ -14,6 +14,8 @@ internal sealed class ChildScriptContext(RunScript run, CancellationToken cancel
 
     public override ScriptLake Lake => _scriptLake.Value;
 
+    public override TaskCheckpoints Checkpoint => new(lake.Value.Store, run.TaskId);
+
     /// <summary>
     /// The script's result as the task result: when the script touched the lake, a <c>lake</c> member says what it opened
     /// and saved, which is how the gateway learns the versions to register and their lineage.

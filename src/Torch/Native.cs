@@ -85,6 +85,8 @@ internal static unsafe partial class Native
     [LibraryImport(Library)] public static partial int aip_optimizer_zero_grad(IntPtr optimizer);
     [LibraryImport(Library)] public static partial int aip_optimizer_set_lr(IntPtr optimizer, double lr);
     [LibraryImport(Library)] public static partial void aip_optimizer_free(IntPtr optimizer);
+    [LibraryImport(Library)] public static partial int aip_optimizer_state_save(IntPtr optimizer, out IntPtr buffer, out long length);
+    [LibraryImport(Library)] public static partial int aip_optimizer_state_load(IntPtr optimizer, byte* bytes, long length);
 
     [LibraryImport(Library)] public static partial int aip_state_dict_save(IntPtr* names, IntPtr* tensors, int count, out IntPtr buffer, out long length);
     [LibraryImport(Library)] public static partial void aip_buffer_free(IntPtr buffer);

@@ -41,6 +41,23 @@ public static partial class torch
 
             public void zero_grad() => Native.Check(Native.aip_optimizer_zero_grad(Handle));
 
+            /// <summary>
+            /// The optimizer's per-parameter state (Adam's moments and step counts, SGD's momentum buffers, RMSprop's
+            /// averages) in PyTorch's pickle format, keyed by parameter index: with the weights, what a checkpoint needs
+            /// for a resumed run to take the same steps an uninterrupted one would. Hyperparameters are the script's own.
+            /// </summary>
+            public byte[] save_state_dict()
+            {
+                Native.Check(Native.aip_optimizer_state_save(Handle, out var buffer, out var length));
+                return TakeBuffer(buffer, length);
+            }
+
+            /// <summary>Restores state saved by <see cref="save_state_dict"/> from an optimizer over the same parameters.</summary>
+            public void load_state_dict(ReadOnlySpan<byte> bytes)
+            {
+                fixed (byte* data = bytes) Native.Check(Native.aip_optimizer_state_load(Handle, data, bytes.Length));
+            }
+
             public void Dispose()
             {
                 var handle = Interlocked.Exchange(ref _handle, IntPtr.Zero);

@@ -103,6 +103,12 @@ public static unsafe partial class torch
         {
             foreach (var name in names) Marshal.FreeCoTaskMem(name);
         }
+        return TakeBuffer(buffer, length);
+    }
+
+    /// <summary>Copies a buffer the shim allocated into managed memory and frees it.</summary>
+    internal static byte[] TakeBuffer(IntPtr buffer, long length)
+    {
         try
         {
             return new ReadOnlySpan<byte>((void*)buffer, checked((int)length)).ToArray();

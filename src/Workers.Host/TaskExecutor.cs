@@ -12,6 +12,7 @@ public sealed class TaskExecutor(
     RunningTasks running,
     ResourceBudget budget,
     WorkerIdentity identity,
+    CheckpointCleanup checkpoints,
     IOptions<WorkerOptions> options,
     ILogger<TaskExecutor> logger)
 {
@@ -52,13 +53,16 @@ public sealed class TaskExecutor(
             if (outcome is ScriptOutcome.Cancelled && !cancellation.IsCancellationRequested && timeLimit.IsCancellationRequested)
                 outcome = new ScriptOutcome.Failed($"timed out after {command.TimeoutSeconds} s");
             logger.LogInformation("Task {TaskId} attempt {Attempt} ended: {Outcome}", command.TaskId, command.Attempt, outcome.GetType().Name);
-            await PublishFinalAsync(publisher, FinalEvent(command, outcome, workerStopping.IsCancellationRequested), workerStopping);
+            var final = FinalEvent(command, outcome, workerStopping.IsCancellationRequested);
+            await PublishFinalAsync(publisher, final, workerStopping);
+            if (final is not TaskReleased) await checkpoints.RemoveAsync(command.TaskId);
         }
         catch (Exception e) when (!workerStopping.IsCancellationRequested)
         {
             logger.LogError(e, "Task {TaskId} could not be run", command.TaskId);
             await PublishFinalAsync(publisher, new TaskFailed(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow,
                 $"worker {identity.WorkerId} could not run the script: {e.Message}"), workerStopping);
+            await checkpoints.RemoveAsync(command.TaskId);
         }
         finally
         {

@@ -85,6 +85,7 @@ public static class WorkerHostExtensions
         services.AddSingleton(new WorkerIdentity(kind));
         services.AddSingleton<RunningTasks>();
         services.AddSingleton<TaskExecutor>();
+        services.AddSingleton<CheckpointCleanup>();
         services.AddSingleton<ResourceBudget>();
         services.AddSingleton(sp => RunnerConfinement.Launch(builder.Configuration, sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RunnerConfinement).FullName!)));

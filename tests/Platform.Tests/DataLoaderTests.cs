@@ -46,6 +46,22 @@ public sealed class DataLoaderTests
     }
 
     [Fact]
+    public async Task A_loader_resumed_after_some_epochs_shuffles_as_the_uninterrupted_one_does_next()
+    {
+        var dataset = await WriteDatasetAsync("local");
+        var options = new DataLoaderOptions { BatchSize = 32, Shuffle = true, Seed = 7, Columns = ["label"], Where = RowFilter.Equal("split", "train"), BlockRows = 128 };
+        var uninterrupted = new DataLoader(dataset, options);
+        var firstEpoch = await LabelsAsync(uninterrupted);
+        var secondEpoch = await LabelsAsync(uninterrupted);
+
+        var resumed = new DataLoader(dataset, options with { EpochsDone = 1 });
+
+        Assert.Equal(secondEpoch, await LabelsAsync(resumed));
+        Assert.NotEqual(firstEpoch, secondEpoch);
+        Assert.Equal(2, resumed.Epochs);
+    }
+
+    [Fact]
     public async Task The_last_short_batch_is_kept_or_dropped()
     {
         var dataset = await WriteDatasetAsync("local");

@@ -33,6 +33,8 @@ public sealed class DataLoader : IAsyncEnumerable<TensorBatch>
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BlockRows, 1);
         _dataset = dataset;
         _options = options;
+        ArgumentOutOfRangeException.ThrowIfNegative(options.EpochsDone);
+        _epochs = options.EpochsDone;
         _columns = options.Columns ?? dataset.Schema.Fields.Select(f => f.Name).ToList();
         foreach (var column in _columns.Concat(options.Where?.Columns ?? []).Concat(options.Transforms.Keys))
             dataset.Schema.IndexOf(column);
@@ -40,7 +42,7 @@ public sealed class DataLoader : IAsyncEnumerable<TensorBatch>
             throw new ArgumentException($"a transform is given for column '{column}', which the loader does not return");
     }
 
-    /// <summary>Epochs started so far (each enumeration is one).</summary>
+    /// <summary>Epochs started so far (each enumeration is one), counting <see cref="DataLoaderOptions.EpochsDone"/>.</summary>
     public int Epochs => _epochs;
 
     public async IAsyncEnumerator<TensorBatch> GetAsyncEnumerator(CancellationToken cancellationToken = default)
@@ -157,6 +159,12 @@ public sealed record DataLoaderOptions
 
     public bool Shuffle { get; init; }
     public int Seed { get; init; }
+
+    /// <summary>
+    /// Epochs already trained (by an earlier attempt, before a checkpoint): the next enumeration shuffles as epoch
+    /// <c>EpochsDone + 1</c> would have, so a resumed training sees the batches an uninterrupted one would.
+    /// </summary>
+    public int EpochsDone { get; init; }
 
     /// <summary>Leaves out the last batch of an epoch when it is short.</summary>
     public bool DropLast { get; init; }
