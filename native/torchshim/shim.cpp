@@ -45,6 +45,22 @@ AIP_EXPORT const char* aip_last_error() { return aip::last_error.c_str(); }
 AIP_EXPORT int aip_set_num_threads(int threads) { return guard([&] { at::set_num_threads(threads); }); }
 AIP_EXPORT int aip_get_num_threads() { return at::get_num_threads(); }
 AIP_EXPORT int aip_manual_seed(uint64_t seed) { return guard([&] { torch::manual_seed(seed); }); }
+// The default CPU generator's state (a byte tensor), as torch.get_rng_state / set_rng_state: what a checkpoint keeps so
+// a resumed training draws the dropout masks and shuffles an uninterrupted one would.
+AIP_EXPORT int aip_get_rng_state(Tensor** out) {
+  return guard([&] {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    *out = wrap(generator.get_state());
+  });
+}
+AIP_EXPORT int aip_set_rng_state(Tensor* state) {
+  return guard([&] {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(*state);
+  });
+}
 AIP_EXPORT int aip_set_grad_enabled(int enabled) {
   bool previous = at::GradMode::is_enabled();
   at::GradMode::set_enabled(enabled != 0);

@@ -28,6 +28,7 @@ async Task<object> Run(string input, string output, ScriptParams p)
     {
         model.load_state_dict(checkpoint.Parts["model"]);
         optimizer.load_state_dict(checkpoint.Parts["optimizer"]);
+        set_rng_state(load(checkpoint.Parts["rng"])["cpu"]);
         done = JsonSerializer.Deserialize<EpochMetrics>(checkpoint.Parts["metrics"])!;
         Context.Log($"attempt {Context.Attempt} resumes after epoch {checkpoint.Epoch} from this task's checkpoint");
     }
@@ -64,6 +65,7 @@ async Task<object> Run(string input, string output, ScriptParams p)
         {
             ["model"] = model.save_state_dict(),
             ["optimizer"] = optimizer.save_state_dict(),
+            ["rng"] = save(new Dictionary<string, Tensor> { ["cpu"] = get_rng_state() }),
             ["metrics"] = JsonSerializer.SerializeToUtf8Bytes(new EpochMetrics(epoch, trainLoss, trainAccuracy, testAccuracy)),
         }), Context.CancellationToken);
         Context.Progress((double)epoch / epochs, $"epoch {epoch}/{epochs}",

@@ -41,6 +41,8 @@ internal static unsafe partial class Native
     [LibraryImport(Library)] public static partial int aip_set_num_threads(int threads);
     [LibraryImport(Library)] public static partial int aip_get_num_threads();
     [LibraryImport(Library)] public static partial int aip_manual_seed(ulong seed);
+    [LibraryImport(Library)] public static partial int aip_get_rng_state(out IntPtr state);
+    [LibraryImport(Library)] public static partial int aip_set_rng_state(IntPtr state);
     [LibraryImport(Library)] public static partial int aip_set_grad_enabled(int enabled);
 
     [LibraryImport(Library)] public static partial int aip_tensor_from_data(void* data, long* shape, int ndim, int dtype, out IntPtr result);

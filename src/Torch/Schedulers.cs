@@ -37,6 +37,16 @@ public static partial class torch
 
                 public double get_last_lr() => optimizer.lr;
 
+                /// <summary>Where the schedule stands, for a checkpoint: its step count, as PyTorch's <c>state_dict()["last_epoch"]</c>.</summary>
+                public Dictionary<string, double> state_dict() => new() { ["last_epoch"] = last_epoch };
+
+                /// <summary>Puts the schedule back at a saved step and gives the optimizer that step's rate (and momentum, where cycled).</summary>
+                public void load_state_dict(IReadOnlyDictionary<string, double> state)
+                {
+                    last_epoch = checked((int)state["last_epoch"]) - 1;
+                    step();
+                }
+
                 protected abstract double LearningRate(int epoch);
             }
 

@@ -63,6 +63,16 @@ public static unsafe partial class torch
 
     public static void manual_seed(ulong seed) => Native.Check(Native.aip_manual_seed(seed));
 
+    /// <summary>The default generator's state as a byte tensor, as <c>torch.get_rng_state()</c>; a checkpoint keeps it.</summary>
+    public static Tensor get_rng_state()
+    {
+        Native.Check(Native.aip_get_rng_state(out var state));
+        return new Tensor(state);
+    }
+
+    /// <summary>Restores a state from <see cref="get_rng_state"/>: the draws that follow are the ones that followed then.</summary>
+    public static void set_rng_state(Tensor state) => Native.Check(Native.aip_set_rng_state(state.Handle));
+
     public static void set_num_threads(int threads) => Native.Check(Native.aip_set_num_threads(threads));
 
     public static int get_num_threads() => Native.aip_get_num_threads();

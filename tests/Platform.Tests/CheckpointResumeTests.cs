@@ -42,6 +42,8 @@ public sealed class CheckpointResumeTests(PlatformFixture platform)
         Assert.True(Math.Abs(resumedLoss - straightLoss) <= 1e-6 * Math.Max(1, straightLoss),
             $"resumed run ended at loss {resumedLoss}, an uninterrupted one at {straightLoss}");
 
+        Assert.Equal(straight["result"]!["draw"]!.GetValue<double>(), result["draw"]!.GetValue<double>());
+
         foreach (var task in new[] { id, uninterrupted })
             Assert.False(Directory.Exists(Path.Combine(platform.LakeRoot, TaskCheckpoints.PathOf(task))), $"checkpoints of task {task} were left behind");
     }

@@ -5,9 +5,9 @@ namespace AiPlatform.Torch.Tests;
 
 /// <summary>
 /// A training resumed from a checkpoint must take the steps the uninterrupted run would have: the optimizer's state
-/// (moments, momentum buffers, step counts) travels with the weights.
+/// (moments, momentum buffers, step counts), the schedule's step and the random generator travel with the weights.
 /// </summary>
-public sealed class OptimizerStateTests
+public sealed class TrainingStateTests
 {
     public static TheoryData<string> Optimizers => ["adam", "amsgrad", "adamw", "sgd", "rmsprop"];
 
@@ -49,6 +49,46 @@ public sealed class OptimizerStateTests
         using var second = optim.Adam([large], lr: 0.1);
         var error = Assert.Throws<TorchException>(() => second.load_state_dict(state));
         Assert.Contains("0.exp_avg", error.Message);
+    }
+
+    [Fact]
+    public void A_restored_random_state_draws_again_what_was_drawn_after_it_was_saved()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        var state = get_rng_state();
+        var first = randn([16]).ToArray<float>();
+        var next = randn([16]).ToArray<float>();
+
+        set_rng_state(state);
+
+        Assert.Equal(first, randn([16]).ToArray<float>());
+        Assert.NotEqual(first, next);
+    }
+
+    [Fact]
+    public void A_schedule_put_back_at_a_saved_step_gives_the_rates_the_uninterrupted_one_gives()
+    {
+        using var scope = NewDisposeScope();
+        var parameters = new[] { randn([4]).requires_grad_() };
+        using var first = new optim.SGD(parameters, lr: 0.1, momentum: 0.9);
+        var uninterrupted = new optim.lr_scheduler.OneCycleLR(first, max_lr: 1.0, total_steps: 20);
+        for (var i = 0; i < 7; i++) uninterrupted.step();
+        var saved = uninterrupted.state_dict();
+
+        using var second = new optim.SGD(parameters, lr: 0.1, momentum: 0.9);
+        var resumed = new optim.lr_scheduler.OneCycleLR(second, max_lr: 1.0, total_steps: 20);
+        Assert.NotEqual(first.lr, second.lr);
+        resumed.load_state_dict(saved);
+
+        Assert.Equal(7, resumed.last_epoch);
+        Assert.Equal(first.lr, second.lr, 12);
+        for (var i = 0; i < 5; i++)
+        {
+            uninterrupted.step();
+            resumed.step();
+            Assert.Equal(first.lr, second.lr, 12);
+        }
     }
 
     private static float[] Resume(string kind, byte[] weights, byte[]? state, Tensor x, Tensor y)
