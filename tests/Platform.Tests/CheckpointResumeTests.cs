@@ -1,5 +1,6 @@
 using AiPlatform.Fleet;
 using AiPlatform.Lake.Catalog;
+using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Platform.Tests.Infrastructure;
 using Xunit;
 
@@ -46,5 +47,37 @@ public sealed class CheckpointResumeTests(PlatformFixture platform)
 
         foreach (var task in new[] { id, uninterrupted })
             Assert.False(Directory.Exists(Path.Combine(platform.LakeRoot, TaskCheckpoints.PathOf(task))), $"checkpoints of task {task} were left behind");
+    }
+
+    [Fact]
+    public async Task The_checkpoints_of_a_task_that_ended_without_its_worker_are_swept_and_a_running_tasks_are_kept_until_it_ends()
+    {
+        var ended = await platform.SubmitAsync(new { type = "training", name = UniqueName("ended"), script = "fail.csx" });
+        await platform.WaitForStatusAsync(ended, TimeSpan.FromSeconds(60), "failed");
+        var running = await platform.SubmitAsync(new { type = "training", name = UniqueName("running"), script = "sleep.csx", @params = new { seconds = 30 } });
+        await platform.WaitForStatusAsync(running, TimeSpan.FromSeconds(60), "running");
+        // What a worker that saved and then died leaves behind, and what a running task has saved so far.
+        var lake = new LocalObjectStore(platform.LakeRoot);
+        foreach (var task in new[] { ended, running })
+            await new TaskCheckpoints(lake, task).SaveAsync(new Checkpoint(1, new Dictionary<string, byte[]> { ["model"] = [1, 2, 3] }));
+
+        await WaitUntilAsync(() => !HasCheckpoints(ended), "the ended task's checkpoints to be swept");
+        Assert.True(HasCheckpoints(running), "a running task's checkpoints were swept");
+
+        using (var cancel = await platform.Http.PostAsync($"/api/v1/tasks/{running}/cancel", null)) cancel.EnsureSuccessStatusCode();
+        await platform.WaitForStatusAsync(running, TimeSpan.FromSeconds(60), "cancelled");
+        await WaitUntilAsync(() => !HasCheckpoints(running), "the cancelled task's checkpoints to be removed");
+    }
+
+    private bool HasCheckpoints(Guid task) => Directory.Exists(Path.Combine(platform.LakeRoot, TaskCheckpoints.PathOf(task)));
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 30 s for {what}");
+            await Task.Delay(200);
+        }
     }
 }

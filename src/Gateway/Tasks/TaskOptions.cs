@@ -11,6 +11,9 @@ public sealed class TaskOptions
 
     public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the checkpoints of tasks that ended without their worker (lost, cancelled meanwhile) are looked for.</summary>
+    public TimeSpan CheckpointSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>
     /// A pending task whose command was sent this long ago, never claimed, and not in its queue (the broker was away at
     /// the send) gets its command again.

@@ -30,6 +30,7 @@ public static class TasksExtensions
         services.AddScoped<SubmitDispatch>();
         services.AddScoped<TaskSubmission>();
         services.AddHostedService<TaskMonitor>();
+        services.AddHostedService<CheckpointSweeper>();
         services.AddPriorityTaskQueues(QueueNames.Ingest, QueueNames.Train);
 
         var connectionString = configuration.GetConnectionString("Platform")

@@ -43,6 +43,7 @@ public sealed class PlatformFixture : IAsyncLifetime
                 ["Tasks__MonitorInterval"] = "00:00:01",
                 ["Tasks__UndispatchedTimeout"] = "00:00:20",
                 ["Tasks__CancelResendInterval"] = CancelResendInterval.ToString(),
+                ["Tasks__CheckpointSweepInterval"] = "00:00:02",
                 ["Worker__HeartbeatInterval"] = "00:00:01",
                 // Half the default, so the replacement of a deaf worker fits the broker-restart tests' waits.
                 ["Worker__RecoveryTimeout"] = "00:00:30",
