@@ -253,6 +253,33 @@ public sealed class RegistryTests(PlatformFixture platform) : RegistryTestBase
     }
 
     [Fact]
+    public async Task An_older_model_commit_registered_ahead_of_its_report_keeps_the_version_its_script_asked_for()
+    {
+        var model = Unique("order-model");
+        var lake = new LakeCatalog(new LakeOptions { Root = platform.LakeRoot });
+        var (firstTask, secondTask) = (Guid.NewGuid(), Guid.NewGuid());
+        foreach (var (task, semantic) in new[] { (firstTask, "2.0.0"), (secondTask, "2.1.0") })
+            await lake.Models.SaveAsync(model, new ModelArtifact("mlp", [1, 2, 3], new JsonObject { ["accuracy"] = 0.5 }, [],
+                new JsonObject { ["semantic_version"] = semantic, ["task_id"] = task.ToString(), ["script_path"] = "train.csx" }));
+
+        // The second commit's report comes first; the first commit's after it.
+        await using (var services = RegistryServices(TimeProvider.System))
+        {
+            foreach (var (lanceVersion, task, semantic) in new[] { (2L, secondTask, "2.1.0"), (1L, firstTask, "2.0.0") })
+            {
+                await using var scope = services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<RegistryService>().RegisterAsync(
+                    new VersionRegistration(EntryKind.Model, model, lanceVersion, "task", $"task:{task}", SemanticVersion.Parse(semantic), task), default);
+            }
+        }
+
+        var versions = (await GetAsync($"/api/v1/models/{model}/versions")).AsArray().Select(v => (
+            Lance: v!["lance_version"]!.GetValue<long>(), Version: v["version"]!.GetValue<string>(), Origin: v["origin"]!.GetValue<string>(),
+            Task: v["created_by"]!["task_id"]?.GetValue<Guid>())).ToList();
+        Assert.Equal([(1L, "2.0.0", "task", (Guid?)firstTask), (2L, "2.1.0", "task", secondTask)], versions);
+    }
+
+    [Fact]
     public async Task The_registry_api_is_typed_in_OpenAPI()
     {
         var document = await GetAsync("/openapi/v1.json");

@@ -75,7 +75,7 @@ public sealed class RegistryReconciler(IServiceScopeFactory scopes, ILogger<Regi
     }
 
     /// <summary>A model version carries its own provenance in its row: what the script that saved it recorded.</summary>
-    private static async Task<VersionRegistration> RecoverModelAsync(LakeCatalog lake, string name, long version, CancellationToken ct)
+    internal static async Task<VersionRegistration> RecoverModelAsync(LakeCatalog lake, string name, long version, CancellationToken ct)
     {
         var model = await lake.Models.LoadAsync(name, version, ct);
         var lineage = model.Lineage;

@@ -53,7 +53,11 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
             {
                 try
                 {
-                    await RegisterInOrderAsync(new VersionRegistration(kind, name, earlier, "reconciled", RegistryReconciler.Actor), ct);
+                    // A model commit carries what its script recorded (its requested semantic version among it), so it is
+                    // numbered as it asked even when its own report comes later.
+                    await RegisterInOrderAsync(kind == EntryKind.Model
+                        ? await RegistryReconciler.RecoverModelAsync(lake, name, earlier, ct)
+                        : new VersionRegistration(kind, name, earlier, "reconciled", RegistryReconciler.Actor), ct);
                 }
                 catch (Exception e) when (e is InvalidDataException or NotSupportedException or FileNotFoundException or DirectoryNotFoundException)
                 {
@@ -108,9 +112,11 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
                     : null;
                 Audit(kind, name, version.SemanticVersion, "registered", registration.Actor, reason, null, Snapshot(version));
             }
-            else if (version.CreatedByTaskId is null && registration.TaskId is not null)
+            else if (registration.TaskId is not null && registration.Origin != "reconciled"
+                     && (version.CreatedByTaskId is null || version.Origin == "reconciled"))
             {
-                // Reconciliation found the commit before the task's report arrived: the report adds what it knows.
+                // Reconciliation found the commit before the task's report arrived (a model's with what its row recorded):
+                // the report adds what it knows, and says where the version came from.
                 version.Origin = registration.Origin;
                 version.CreatedByTaskId = registration.TaskId;
                 version.ScriptPath = registration.ScriptPath;
