@@ -18,7 +18,9 @@ public sealed class RunningTasks
     private readonly ConcurrentDictionary<Guid, byte> _held = new();
 
     /// <summary>How long an attempt that ended here is remembered, so a late copy of its command is dropped unclaimed.</summary>
-    private static readonly TimeSpan EndedMemory = TimeSpan.FromHours(1);
+    private static readonly TimeSpan EndedMemory = TimeSpan.FromMinutes(10);
+
+    private DateTimeOffset _endedPrunedAt;
 
     // A broker restart hands back every command whose ack died with its channel, after its task may have ended here.
     // Claiming such a copy asks the saga over a reply queue that is itself still being re-declared, and the claim's
@@ -41,6 +43,9 @@ public sealed class RunningTasks
     {
         var now = DateTimeOffset.UtcNow;
         _ended[(taskId, attempt)] = now;
+        // Pruned once a minute, not per task: at hundreds of tasks a second a scan per end would cost more than the task.
+        if (now - _endedPrunedAt < TimeSpan.FromMinutes(1)) return;
+        _endedPrunedAt = now;
         foreach (var (key, at) in _ended)
             if (now - at > EndedMemory) _ended.TryRemove(key, out _);
     }

@@ -55,14 +55,15 @@ public sealed class TaskExecutor(
             logger.LogInformation("Task {TaskId} attempt {Attempt} ended: {Outcome}", command.TaskId, command.Attempt, outcome.GetType().Name);
             var final = FinalEvent(command, outcome, workerStopping.IsCancellationRequested);
             await PublishFinalAsync(publisher, final, workerStopping);
-            if (final is not TaskReleased) await checkpoints.RemoveAsync(command.TaskId);
+            // Off the task's path: on S3 it is a listing, and the next task need not wait for it.
+            if (final is not TaskReleased) _ = checkpoints.RemoveAsync(command.TaskId);
         }
         catch (Exception e) when (!workerStopping.IsCancellationRequested)
         {
             logger.LogError(e, "Task {TaskId} could not be run", command.TaskId);
             await PublishFinalAsync(publisher, new TaskFailed(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow,
                 $"worker {identity.WorkerId} could not run the script: {e.Message}"), workerStopping);
-            await checkpoints.RemoveAsync(command.TaskId);
+            _ = checkpoints.RemoveAsync(command.TaskId);
         }
         finally
         {

@@ -22,7 +22,7 @@ public sealed class CheckpointResumeTests(PlatformFixture platform)
         var id = await platform.SubmitAsync(new { type = "training", name = UniqueName("resume"), script = "checkpointed.csx", @params = parameters });
         var saved = await platform.Http.WaitForTaskAsync(id, TimeSpan.FromSeconds(60),
             t => t["progress"]?["metrics"]?["epoch"]?.GetValue<int>() >= 2, "two epochs saved");
-        Assert.True(Directory.Exists(Path.Combine(platform.LakeRoot, TaskCheckpoints.PathOf(id))), "no checkpoint in the lake after two epochs");
+        Assert.True(HasCheckpoints(id), "no checkpoint in the lake after two epochs");
         var victim = saved["worker_id"]!.GetValue<string>();
         System.Diagnostics.Process.GetProcessById(int.Parse(victim.Split('-')[^2])).Kill();
         platform.StartWorker("Workers.Train");
@@ -46,7 +46,7 @@ public sealed class CheckpointResumeTests(PlatformFixture platform)
         Assert.Equal(straight["result"]!["draw"]!.GetValue<double>(), result["draw"]!.GetValue<double>());
 
         foreach (var task in new[] { id, uninterrupted })
-            Assert.False(Directory.Exists(Path.Combine(platform.LakeRoot, TaskCheckpoints.PathOf(task))), $"checkpoints of task {task} were left behind");
+            await WaitUntilAsync(() => !HasCheckpoints(task), $"the checkpoints of task {task} to be removed");
     }
 
     [Fact]
