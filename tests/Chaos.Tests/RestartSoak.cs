@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
 
 namespace AiPlatform.Chaos.Tests;
@@ -59,8 +58,8 @@ public sealed class RestartSoak(int rounds, int seed, Action<string> log)
             var status = task["status"]!.GetValue<string>();
             _report.FinalStates[status] = _report.FinalStates.GetValueOrDefault(status) + 1;
             if (status != "completed") _report.NotCompleted.Add($"round {round} ({fault}): task {id} ended {status}: {task["error"]}");
-            var attempts = Math.Max(await StartedAttemptsAsync(fleet, id), task["attempts"]!.GetValue<int>());
-            if (attempts > 1) _report.RunTwice.Add($"round {round} ({fault}): task {id} ran in {attempts} attempts");
+            var ran = await fleet.Http.AttemptsThatRanAsync(id);
+            if (ran > 1) _report.RunTwice.Add($"round {round} ({fault}): task {id} ran in {ran} attempts ({task["attempts"]} dispatched)");
         }
         return _report;
     }
@@ -85,13 +84,5 @@ public sealed class RestartSoak(int rounds, int seed, Action<string> log)
         var back = Stopwatch.StartNew();
         await FleetProbes.WaitForConsumersAsync(fleet, new Dictionary<string, int> { ["ingest-tasks"] = 1, ["train-tasks"] = 1 });
         _report.BrokerBackToConsumingSeconds.Add(back.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>Attempts that reported a start: a task run twice shows two, whatever its attempt counter says.</summary>
-    private static async Task<int> StartedAttemptsAsync(LocalFleet fleet, Guid id)
-    {
-        using var events = await fleet.Http.GetAsync($"/api/v1/tasks/{id}/events");
-        return JsonNode.Parse(await events.Content.ReadAsStringAsync())!.AsArray()
-            .Where(e => e!["kind"]!.GetValue<string>() == "started").Select(e => e!["attempt"]!.GetValue<int>()).Distinct().Count();
     }
 }

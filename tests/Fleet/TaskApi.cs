@@ -17,6 +17,20 @@ public static class TaskApi
         return JsonNode.Parse(text)!["id"]!.GetValue<Guid>();
     }
 
+    /// <summary>
+    /// Attempts that ran the script: each reports its start or its end (an end is retried through any outage). A task
+    /// dispatched again before its first attempt ran (the claim's answer lost in a reply queue a broker restart left deaf,
+    /// so the worker never started it) counts two attempts but one run; one that ran twice shows two here.
+    /// </summary>
+    public static async Task<int> AttemptsThatRanAsync(this HttpClient http, Guid id)
+    {
+        using var response = await http.GetAsync($"/api/v1/tasks/{id}/events");
+        response.EnsureSuccessStatusCode();
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray()
+            .Where(e => e!["kind"]!.GetValue<string>() is "started" or "completed" or "failed" or "cancelled")
+            .Select(e => e!["attempt"]!.GetValue<int>()).Distinct().Count();
+    }
+
     public static async Task<JsonNode> GetTaskAsync(this HttpClient http, Guid id)
     {
         using var response = await http.GetAsync($"/api/v1/tasks/{id}");

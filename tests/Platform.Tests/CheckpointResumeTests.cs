@@ -50,6 +50,42 @@ public sealed class CheckpointResumeTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task The_MNIST_training_killed_mid_run_resumes_from_its_checkpoint_and_reaches_the_uninterrupted_accuracy()
+    {
+        var dataset = UniqueName("resume-mnist");
+        var ingest = await platform.SubmitAsync(new { type = "ingestion", name = UniqueName("resume-ingest"), script = "mnist/ingest.csx",
+            input = "/usr/share/datasets/fashion-mnist", output = dataset, @params = new { max_per_split = 3000 } });
+        Assert.Equal("completed", (await platform.WaitForStatusAsync(ingest, TimeSpan.FromMinutes(3), "completed", "failed"))["status"]!.GetValue<string>());
+        const int epochs = 5;
+        var parameters = new { epochs, batch_size = 64, learning_rate = 0.001, seed = 1 };
+
+        var killed = await platform.SubmitAsync(new { type = "training", name = UniqueName("resume-train"), script = "mnist/train.csx", input = dataset,
+            output = UniqueName("resume-cnn"), @params = parameters });
+        var saved = await platform.Http.WaitForTaskAsync(killed, TimeSpan.FromMinutes(3),
+            t => t["progress"]?["metrics"]?["epoch"]?.GetValue<int>() >= 1, "one epoch saved");
+        System.Diagnostics.Process.GetProcessById(int.Parse(saved["worker_id"]!.GetValue<string>().Split('-')[^2])).Kill();
+        platform.StartWorker("Workers.Train");
+        var resumed = await platform.WaitForStatusAsync(killed, PlatformFixture.HeartbeatTimeout + TimeSpan.FromMinutes(3), "completed", "failed");
+
+        var uninterrupted = await platform.SubmitAsync(new { type = "training", name = UniqueName("straight-train"), script = "mnist/train.csx",
+            input = dataset, output = UniqueName("straight-cnn"), @params = parameters });
+        var straight = await platform.WaitForStatusAsync(uninterrupted, TimeSpan.FromMinutes(3), "completed", "failed");
+
+        Assert.True(resumed["status"]!.GetValue<string>() == "completed", resumed.ToJsonString());
+        Assert.Equal(2, resumed["attempts"]!.GetValue<int>());
+        var epochsByAttempt = (await platform.GetEventsAsync(killed)).Where(e => e!["kind"]!.GetValue<string>() == "progressed")
+            .Select(e => (Attempt: e!["attempt"]!.GetValue<int>(), Epoch: e["data"]!["metrics"]?["epoch"]?.GetValue<int>()))
+            .Where(e => e.Epoch is not null).GroupBy(e => e.Attempt).ToDictionary(g => g.Key, g => g.Select(e => e.Epoch!.Value).ToList());
+        // Attempt 2 starts after the last epoch attempt 1 saved (at most one past the last it reported) and repeats none.
+        var lastReported = epochsByAttempt[1].Max();
+        Assert.InRange(epochsByAttempt[2][0], lastReported + 1, lastReported + 2);
+        Assert.Equal(Enumerable.Range(epochsByAttempt[2][0], epochs - epochsByAttempt[2][0] + 1), epochsByAttempt[2]);
+        var (resumedAccuracy, straightAccuracy) = (resumed["result"]!["test_accuracy"]!.GetValue<double>(), straight["result"]!["test_accuracy"]!.GetValue<double>());
+        Assert.True(Math.Abs(resumedAccuracy - straightAccuracy) <= 0.02,
+            $"resumed training reached test accuracy {resumedAccuracy}, an uninterrupted one {straightAccuracy}");
+    }
+
+    [Fact]
     public async Task The_checkpoints_of_a_task_that_ended_without_its_worker_are_swept_and_a_running_tasks_are_kept_until_it_ends()
     {
         var ended = await platform.SubmitAsync(new { type = "training", name = UniqueName("ended"), script = "fail.csx" });
