@@ -33,6 +33,9 @@ public sealed class WorkerRecoveryTests
         {
             ["RabbitMq__Username"] = user,
             ["RabbitMq__Password"] = password,
+            // Its first heartbeat can go out before its watchdog has seen the whole link healthy; locked out in between,
+            // it is still starting, and gives up after this instead of the recovery timeout.
+            ["Worker__StartupTimeout"] = "00:00:15",
         });
         await WaitUntilAsync(async () => await fleet.LiveWorkerCountAsync("ingest") == 1, TimeSpan.FromSeconds(60), "the worker's first heartbeat");
 
