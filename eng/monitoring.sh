@@ -5,7 +5,8 @@
 # Prometheus scrapes every gateway and worker that writes a target file into the targets folder (set
 # Monitoring__TargetsDirectory to it: `eng/monitoring.sh env` prints the line); processes remove their file on exit.
 # Overridable for a second, isolated instance (tests): MONITORING_STATE (default .state/monitoring),
-# PROMETHEUS_PORT (9391), ALERTMANAGER_PORT (9393), ALERT_WEBHOOK_URL (the gateway's http://127.0.0.1:5080/api/v1/alerts).
+# PROMETHEUS_PORT (9391), ALERTMANAGER_PORT (9393), ALERT_WEBHOOK_URL (the gateway's http://127.0.0.1:5080/api/v1/alerts),
+# ALERT_WEBHOOK_KEY_FILE (the operator key Alertmanager sends it; .state/alertmanager.key, made by eng/fleet.sh start).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 state="${MONITORING_STATE:-$repo/.state/monitoring}"
@@ -16,6 +17,7 @@ given_prometheus=${PROMETHEUS_PORT:-} given_alertmanager=${ALERTMANAGER_PORT:-}
 PROMETHEUS_PORT="${given_prometheus:-${PROMETHEUS_PORT:-9391}}"
 ALERTMANAGER_PORT="${given_alertmanager:-${ALERTMANAGER_PORT:-9393}}"
 ALERT_WEBHOOK_URL="${ALERT_WEBHOOK_URL:-http://127.0.0.1:5080/api/v1/alerts}"
+ALERT_WEBHOOK_KEY_FILE="${ALERT_WEBHOOK_KEY_FILE:-$repo/.state/alertmanager.key}"
 prom_dir="$state/prometheus" am_dir="$state/alertmanager" targets="$state/prometheus/targets" logs="$state/logs"
 
 wait_for() { # seconds url
@@ -35,7 +37,8 @@ write_config() {
   # Renamed into place, so Prometheus never reads half a file.
   printf '[{"targets":["127.0.0.1:%s"]}]\n' "$ALERTMANAGER_PORT" > "$targets/alertmanagers.json.tmp"
   mv "$targets/alertmanagers.json.tmp" "$targets/alertmanagers.json"
-  sed "s#http://gateway:8080/api/v1/alerts#$ALERT_WEBHOOK_URL#" "$repo/deploy/prometheus/alertmanager.yml" > "$am_dir/alertmanager.yml"
+  sed -e "s#http://gateway:8080/api/v1/alerts#$ALERT_WEBHOOK_URL#" -e "s#/etc/alertmanager/gateway.key#$ALERT_WEBHOOK_KEY_FILE#" \
+    "$repo/deploy/prometheus/alertmanager.yml" > "$am_dir/alertmanager.yml"
 }
 
 start_prometheus() {

@@ -36,8 +36,8 @@ write_ports() {
 
 # ---------------------------------------------------------------- credentials, generated once and kept
 secrets="$state/secrets.env"
+gen() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c "$1"; }
 if [ ! -f "$secrets" ]; then
-  gen() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c "$1"; }
   umask 077
   cat > "$secrets" <<SECRETS
 RABBIT_PASSWORD=$(gen 24)
@@ -48,6 +48,15 @@ SECRETS
 fi
 # shellcheck disable=SC1090
 . "$secrets"
+# The broker accounts of the fleet's processes, one per role; added to a state made before they existed.
+broker_accounts="$state/broker-accounts.env"
+if [ ! -f "$broker_accounts" ]; then
+  (
+    umask 077
+    for role in gateway ingest train serve; do echo "$role=$(gen 24)"; done > "$broker_accounts.tmp" \
+      && mv "$broker_accounts.tmp" "$broker_accounts"
+  )
+fi
 
 wait_for() { # seconds command...
   local deadline=$((SECONDS + $1)); shift
@@ -77,7 +86,7 @@ rabbit_running() { rabbit_env; pid_alive "$RABBITMQ_PID_FILE" && rabbitmqctl sta
 
 start_rabbit() {
   rabbit_env
-  if rabbit_running; then echo "rabbitmq: running"; return; fi
+  if rabbit_running; then rabbit_accounts && echo "rabbitmq: running"; return; fi
   require_free_ports rabbitmq RABBIT_PORT RABBIT_MGMT_PORT RABBIT_DIST_PORT || return 1
   mkdir -p "$rabbit_dir" "$logs/rabbitmq"
   cat > "$rabbit_dir/rabbitmq.conf" <<CONF
@@ -90,14 +99,34 @@ CONF
   echo "[rabbitmq_management]." > "$rabbit_dir/enabled_plugins"
   /usr/lib/rabbitmq/bin/rabbitmq-server -detached >>"$logs/rabbitmq-start.log" 2>&1
   wait_for 90 rabbitmqctl await_startup
-  if ! rabbitmqctl list_users -q | grep -q '^aip\b'; then
+  # Read whole before matching: grep -q stopping at the first line would fail the listing (pipefail) on a SIGPIPE.
+  local users; users=$(rabbitmqctl list_users -q | cut -f1)
+  if ! grep -qx aip <<<"$users"; then
     rabbitmqctl add_user aip "$RABBIT_PASSWORD" >/dev/null
     rabbitmqctl set_user_tags aip administrator >/dev/null
     rabbitmqctl set_permissions -p / aip '.*' '.*' '.*' >/dev/null
   fi
-  rabbitmqctl list_users -q | grep -q '^guest\b' && rabbitmqctl delete_user guest >/dev/null
+  if grep -qx guest <<<"$users"; then rabbitmqctl delete_user guest >/dev/null; fi
   wait_for 60 curl -sf -u "aip:$RABBIT_PASSWORD" "http://127.0.0.1:$RABBIT_MGMT_PORT/api/overview"
+  rabbit_accounts
   echo "rabbitmq: started"
+}
+
+# The management API as the administrator; credentials and bodies go through files, never the command line.
+rabbit_api() { # method path [body-file]
+  curl -sf -K <(printf 'user = "aip:%s"\n' "$RABBIT_PASSWORD") -X "$1" -H 'content-type: application/json' \
+    ${3:+--data-binary "@$3"} "http://127.0.0.1:$RABBIT_MGMT_PORT/api/$2" >/dev/null
+}
+
+# No process of the fleet runs as the administrator (aip, for operators and tests): the gateway's account manages the
+# task flow in its virtual host, and each worker kind's reaches its own queues only (deploy/rabbitmq/permissions).
+rabbit_accounts() {
+  local role password tags
+  while IFS='=' read -r role password; do
+    tags=""; [ "$role" = gateway ] && tags=management   # queue depths, from the management API
+    rabbit_api PUT "users/aip-$role" <(printf '{"password":"%s","tags":"%s"}' "$password" "$tags") || return 1
+    rabbit_api PUT "permissions/%2F/aip-$role" "$repo/deploy/rabbitmq/permissions/$role.json" || return 1
+  done < "$broker_accounts"
 }
 
 stop_rabbit() {

@@ -3,6 +3,8 @@
 // one task costs, and the throughput of trivial tasks with 1 and with 2 workers.
 // usage: dotnet run -c Release --project bench/Platform.Bench [-- --latency-tasks 100 --throughput-tasks 300 --no-celery]
 //        ... -- --sandbox-cost [--rounds 3]: the same figures with script runners unconfined and sandboxed, and their ratios.
+//        ... -- --telemetry-cost [--rounds 3]: the same figures with metrics and tracing off and on (OTLP export, scrapes), and their ratios.
+//        ... -- --submitters-cost [--rounds 3]: the same figures for one submitter and for four taking turns (runners are kept per submitter).
 using AiPlatform.Fleet;
 using Platform.Bench;
 
@@ -13,6 +15,16 @@ Console.WriteLine($"Task lifecycle benchmark ({Environment.ProcessorCount} cores
 if (args.Contains("--sandbox-cost"))
 {
     await SandboxCost.RunAsync(latencyTasks, throughputTasks, Option("--rounds", 3));
+    return;
+}
+if (args.Contains("--submitters-cost"))
+{
+    await SubmittersCost.RunAsync(latencyTasks, throughputTasks, Option("--rounds", 3));
+    return;
+}
+if (args.Contains("--telemetry-cost"))
+{
+    await TelemetryCost.RunAsync(latencyTasks, throughputTasks, Option("--rounds", 3));
     return;
 }
 PlatformFigures platform;

@@ -5,9 +5,14 @@ using AiPlatform.Fleet;
 
 namespace Platform.Bench;
 
-/// <summary>Submits the trivial test script (echo.csx) through REST and follows it to its end.</summary>
-internal sealed class TrivialTasks(LocalFleet fleet)
+/// <summary>
+/// Submits the trivial test script (echo.csx) through REST and follows it to its end; with several
+/// <paramref name="submitters"/> (clients with keys of their own), the tasks are theirs in turn.
+/// </summary>
+internal sealed class TrivialTasks(LocalFleet fleet, IReadOnlyList<HttpClient>? submitters = null)
 {
+    private readonly IReadOnlyList<HttpClient> _submitters = submitters ?? [fleet.Http];
+
     /// <summary>One task at a time on an idle fleet, so each trace is dispatch alone, not queueing behind the previous task.</summary>
     public async Task<List<DispatchTrace>> TraceSequentialAsync(int count)
     {
@@ -15,7 +20,7 @@ internal sealed class TrivialTasks(LocalFleet fleet)
         for (var i = 0; i < count; i++)
         {
             var posted = DateTimeOffset.UtcNow;
-            var id = await SubmitAsync($"lat-{i}-{Guid.NewGuid():N}"[..20]);
+            var id = await SubmitAsync($"lat-{i}-{Guid.NewGuid():N}"[..20], i);
             var answered = DateTimeOffset.UtcNow;
             await WaitForCompletedAsync(id);
             var task = (await fleet.Http.GetFromJsonAsync<JsonNode>($"/api/v1/tasks/{id}"))!;
@@ -36,7 +41,7 @@ internal sealed class TrivialTasks(LocalFleet fleet)
             await gate.WaitAsync();
             try
             {
-                var id = await SubmitAsync($"tp-{i}-{Guid.NewGuid():N}"[..20]);
+                var id = await SubmitAsync($"tp-{i}-{Guid.NewGuid():N}"[..20], i);
                 lock (ids) ids.Add(id);
             }
             finally
@@ -69,9 +74,9 @@ internal sealed class TrivialTasks(LocalFleet fleet)
             await Task.Delay(10);
     }
 
-    private async Task<Guid> SubmitAsync(string name)
+    private async Task<Guid> SubmitAsync(string name, int turn)
     {
-        using var response = await fleet.Http.PostAsJsonAsync("/api/v1/tasks",
+        using var response = await _submitters[turn % _submitters.Count].PostAsJsonAsync("/api/v1/tasks",
             new { type = "ingestion", name, script = "echo.csx", @params = new { message = "bench" } });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonNode>())!["id"]!.GetValue<Guid>();

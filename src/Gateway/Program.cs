@@ -1,5 +1,7 @@
+using AiPlatform.Gateway.Alerts;
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Auth;
+using AiPlatform.Gateway.Cluster;
 using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Lake;
 using AiPlatform.Gateway.Monitoring;
@@ -21,6 +23,8 @@ builder.AddLake();
 builder.AddRegistry();
 builder.AddServing();
 builder.AddPipelines();
+builder.AddAlerts();
+builder.AddCluster();
 builder.Services.AddMonitoring();
 builder.AddGatewayMonitoring();
 builder.AddRequestLimits();
@@ -46,6 +50,8 @@ app.MapLakeEndpoints();
 app.MapRegistryEndpoints();
 app.MapLineageEndpoints();
 app.MapMonitoringEndpoints();
+app.MapAlertEndpoints();
+app.MapClusterEndpoints();
 // /healthz, /readyz and /metrics: open to probes and scrapers, which carry no key.
 app.MapDefaultEndpoints();
 

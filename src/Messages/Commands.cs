@@ -16,17 +16,23 @@ public interface ITaskCommand
 
     /// <summary>The cpu and memory the task declared; null for none (it runs in a shared runner, unlimited).</summary>
     TaskResources? Resources { get; }
+
+    /// <summary>
+    /// Who submitted the task (the key's name). A warm script runner is reused only for tasks of the same submitter, so
+    /// what one user's script leaves in its process (static state, files in its /tmp) never reaches another user's.
+    /// </summary>
+    string? SubmittedBy { get; }
 }
 
 /// <summary>The script is snapshotted at submit time, so every attempt runs the exact code the user submitted.</summary>
 public record TaskScript(string Path, string Sha256, string Source);
 
 public record RunIngestion(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
-    int? TimeoutSeconds, TaskResources? Resources = null) : ITaskCommand;
+    int? TimeoutSeconds, TaskResources? Resources = null, string? SubmittedBy = null) : ITaskCommand;
 
 /// <param name="Model">The exact model version the task names (<c>fashion-cnn@4</c>: one to evaluate or start from), resolved at submit.</param>
 public record RunTraining(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
-    int? TimeoutSeconds, TaskResources? Resources = null, string? Model = null) : ITaskCommand;
+    int? TimeoutSeconds, TaskResources? Resources = null, string? Model = null, string? SubmittedBy = null) : ITaskCommand;
 
 /// <summary>Fanned out to every serve worker: each one becomes a replica of the service.</summary>
 /// <param name="Model">The exact version to serve (<c>fashion-cnn@4</c>), as resolved when the task was submitted.</param>
@@ -40,6 +46,9 @@ public record StartInferenceService(Guid TaskId, string Name, int Attempt, TaskS
 
     /// <summary>Every serve worker hosts every service; resources are declared for queued tasks only.</summary>
     public TaskResources? Resources => null;
+
+    /// <summary>A replica's script runner serves that one service for its whole life and is never pooled.</summary>
+    public string? SubmittedBy => null;
 }
 
 /// <summary>Fanned out to every worker; the one running the task stops it.</summary>

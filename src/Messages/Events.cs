@@ -35,8 +35,17 @@ public record TaskCancelled(Guid TaskId, int Attempt, string WorkerId, DateTimeO
 /// <summary>A task's log line from its script, for the task's timeline.</summary>
 public record TaskLogged(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp, string Level, string Message) : ITaskEvent;
 
+/// <param name="Version">The worker's build (informational version); null from workers older than the field.</param>
+/// <param name="Load">What the worker and its script runners use and offer; null from workers older than the field.</param>
 public record WorkerHeartbeat(string WorkerId, string Kind, string Host, int ProcessId, int Concurrency,
-    IReadOnlyList<Guid> RunningTaskIds, DateTimeOffset StartedAt, DateTimeOffset Timestamp);
+    IReadOnlyList<Guid> RunningTaskIds, DateTimeOffset StartedAt, DateTimeOffset Timestamp,
+    string? Version = null, WorkerLoad? Load = null);
+
+/// <param name="CpuCores">Cores the worker and its runners used since the previous heartbeat (1.5 = one and a half).</param>
+/// <param name="MemoryBytes">Resident memory of the worker and its runners.</param>
+/// <param name="CpuCapacity">Cores the worker offers tasks (<c>Worker:CpuCapacity</c>).</param>
+/// <param name="MemoryCapacityMiB">Memory the worker offers tasks (<c>Worker:MemoryCapacityMiB</c>).</param>
+public record WorkerLoad(double CpuCores, long MemoryBytes, double CpuCapacity, long MemoryCapacityMiB);
 
 /// <summary>Published when a worker shuts down cleanly, so monitors drop it at once instead of waiting for staleness.</summary>
 public record WorkerStopped(string WorkerId, string Kind, DateTimeOffset Timestamp);

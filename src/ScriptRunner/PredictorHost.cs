@@ -13,29 +13,30 @@ internal sealed class PredictorHost : IAsyncDisposable
     private static readonly JsonSerializerOptions AnswerJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private readonly IPredictor _predictor;
-    private readonly DynamicBatcher<string, string> _batcher;
+    private readonly DynamicBatcher<string, BatchedAnswer> _batcher;
 
     /// <param name="model">The model version the predictor serves (the serving script's input), reported with every answer.</param>
     public PredictorHost(IPredictor predictor, string model)
     {
         _predictor = predictor;
         Model = model;
-        _batcher = new DynamicBatcher<string, string>(PredictBatch, predictor.MaxBatchSize, predictor.MaxBatchDelay);
+        _batcher = new DynamicBatcher<string, BatchedAnswer>(PredictBatch, predictor.MaxBatchSize, predictor.MaxBatchDelay);
     }
 
     public string Model { get; }
 
     /// <exception cref="ObjectDisposedException">The host is being disposed (swapped out) and takes no new request.</exception>
-    public Task<string> PredictAsync(string body) => _batcher.SubmitAsync(body);
+    public Task<BatchedAnswer> PredictAsync(string body) => _batcher.SubmitAsync(body);
 
-    private IReadOnlyList<string> PredictBatch(IReadOnlyList<string> bodies)
+    private IReadOnlyList<BatchedAnswer> PredictBatch(IReadOnlyList<string> bodies)
     {
         var documents = new List<JsonDocument>(bodies.Count);
         try
         {
             foreach (var body in bodies) documents.Add(Parse(body));
             var answers = _predictor.Predict(documents.Select(d => d.RootElement).ToList());
-            return answers.Select(a => JsonSerializer.Serialize(a, a?.GetType() ?? typeof(object), AnswerJson)).ToList();
+            return answers.Select((a, i) => new BatchedAnswer(JsonSerializer.Serialize(a, a?.GetType() ?? typeof(object), AnswerJson), bodies.Count, i == 0))
+                .ToList();
         }
         finally
         {
@@ -62,3 +63,6 @@ internal sealed class PredictorHost : IAsyncDisposable
         _predictor.Dispose();
     }
 }
+
+/// <summary>An answer as JSON, with the size of the batch it was computed in; the first answer of a batch says so, so batches are counted once.</summary>
+internal readonly record struct BatchedAnswer(string Json, int BatchSize, bool FirstOfBatch);

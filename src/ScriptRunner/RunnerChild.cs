@@ -16,9 +16,11 @@ public sealed class RunnerChild
     private readonly ScriptCompiler _compiler;
     private readonly Stream _protocolOut;
     private readonly Lock _writeLock = new();
+    private readonly Lock _reportLock = new();
     private CancellationTokenSource? _running;
     private volatile ServingSlot? _serving;
     private readonly Lazy<LakeCatalog> _lake = new(() => new LakeCatalog(LakeSettings.FromEnvironment()));
+    private readonly LakeTrafficRecorder _lakeTraffic = new();
 
     private RunnerChild(ScriptCompiler compiler, Stream protocolOut)
     {
@@ -34,6 +36,8 @@ public sealed class RunnerChild
         Console.SetOut(new LogWriter(child, "info"));
         Console.SetError(new LogWriter(child, "warning"));
         child.Emit(new RunnerReady(Environment.ProcessId));
+        using var stopReporting = new CancellationTokenSource();
+        var reporting = child.ReportLakeTrafficPeriodicallyAsync(stopReporting.Token);
 
         using var input = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8);
         var pending = new List<Task>();
@@ -64,20 +68,56 @@ public sealed class RunnerChild
         // The worker is gone (stdin closed): stop the script, and do not outlive the worker if the script ignores that.
         child._running?.Cancel();
         await Task.WhenAny(Task.WhenAll(pending), Task.Delay(OrphanGracePeriod));
+        await stopReporting.CancelAsync();
+        await reporting;
+        child.ReportLakeTraffic();
         return 0;
+    }
+
+    /// <summary>Long scripts and serving replicas report their lake traffic as it happens, not only when they end.</summary>
+    private async Task ReportLakeTrafficPeriodicallyAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct)) ReportLakeTraffic();
+        }
+        catch (OperationCanceledException)
+        {
+            // The runner is ending; its last traffic is reported after this.
+        }
+    }
+
+    private void ReportLakeTraffic()
+    {
+        // Drained and written under one lock: traffic the timer drained is on the wire before an outcome that follows.
+        lock (_reportLock)
+            if (_lakeTraffic.Drain() is { } traffic) Emit(traffic);
+    }
+
+    /// <summary>A script's end, after its lake traffic: the task's reads and writes are counted before it is reported ended.</summary>
+    private void EmitOutcome(RunnerEvent outcome)
+    {
+        lock (_reportLock)
+        {
+            ReportLakeTraffic();
+            Emit(outcome);
+        }
     }
 
     private async Task RunScriptAsync(RunScript run, CancellationTokenSource cancellation)
     {
         try
         {
-            var entry = _compiler.Load(run.ScriptPath, run.ScriptSource);
+            var entry = await RunnerSpans.TimeAsync(run.TraceParent, "compile script",
+                () => Task.FromResult(_compiler.Load(run.ScriptPath, run.ScriptSource)), Emit);
             var context = new ChildScriptContext(run, cancellation.Token, Emit, _lake);
             var globals = new ScriptGlobals
             {
                 Input = run.Input, Output = run.Output, Params = ScriptParams.Parse(run.ParamsJson), Context = context, Model = run.Model,
             };
-            var result = await UnwrapAsync(await entry(globals));
+            // For a serving script, until its predictor is ready.
+            var result = await RunnerSpans.TimeAsync(run.TraceParent, "run script", async () => await UnwrapAsync(await entry(globals)), Emit);
             if (run.Serve)
             {
                 // A swap runs the same script, in the same context, on another model version.
@@ -89,15 +129,15 @@ public sealed class RunnerChild
                 return;
             }
             cancellation.Token.ThrowIfCancellationRequested();
-            Emit(new ScriptCompleted(context.ResultJson(result)));
+            EmitOutcome(new ScriptCompleted(context.ResultJson(result)));
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            Emit(new ScriptCancelled("cancelled by request"));
+            EmitOutcome(new ScriptCancelled("cancelled by request"));
         }
         catch (Exception e)
         {
-            Emit(new ScriptFailed(Describe(e)));
+            EmitOutcome(new ScriptFailed(Describe(e)));
         }
         finally
         {
@@ -127,7 +167,7 @@ public sealed class RunnerChild
         {
             var serving = _serving ?? throw new InvalidOperationException("this replica is not serving a model");
             var (answer, model) = await serving.PredictAsync(request.Body);
-            Emit(new PredictReply(request.RequestId, answer, null, false, model));
+            Emit(new PredictReply(request.RequestId, answer.Json, null, false, model, answer.FirstOfBatch ? answer.BatchSize : null));
         }
         catch (InvalidInputException e)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using AiPlatform.Lake.Metrics;
 
 namespace AiPlatform.ScriptRunner;
 
@@ -32,8 +33,13 @@ public sealed class RunnerProcess : IAsyncDisposable
     {
         var process = Process.Start(launch.ToStartInfo()) ?? throw new InvalidOperationException("could not start the script runner");
         var runner = new RunnerProcess(process);
-        _ = runner.ReadEventsAsync();
-        _ = runner.ReadStderrAsync();
+        // A pooled runner outlives the task it was started in: its readers must not carry that task's log scope and
+        // span (flowing AsyncLocals) into the events of every later task it runs.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = runner.ReadEventsAsync();
+            _ = runner.ReadStderrAsync();
+        }
         var first = await Task.WhenAny(runner._ready.Task, runner._exited.Task, Task.Delay(startTimeout));
         if (first == runner._ready.Task) return runner;
         runner.Kill();
@@ -177,6 +183,10 @@ public sealed class RunnerProcess : IAsyncDisposable
             case ScriptCompleted completed: _outcome?.TrySetResult(new ScriptOutcome.Completed(completed.ResultJson)); break;
             case ScriptFailed failed: _outcome?.TrySetResult(new ScriptOutcome.Failed(failed.Error)); break;
             case ScriptCancelled cancelled: _outcome?.TrySetResult(new ScriptOutcome.Cancelled(cancelled.Reason)); break;
+            case LakeTraffic traffic:
+                foreach (var count in traffic.Counts) LakeMetrics.Add(count.Instrument, count.Tag, count.Value, count.Amount);
+                break;
+            case SpanRecorded span: RunnerSpans.Export(span, ProcessId); break;
             case ModelSwapped: _swap?.TrySetResult(); break;
             case ModelSwapFailed failed: _swap?.TrySetException(new InvalidOperationException($"could not serve {failed.Input}: {failed.Error}")); break;
             case PredictReply reply when _predictions.TryGetValue(reply.RequestId, out var pending):

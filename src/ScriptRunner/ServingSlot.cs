@@ -22,7 +22,7 @@ internal sealed class ServingSlot : IAsyncDisposable
     }
 
     /// <summary>Answers with the current predictor; the model version that answered comes with the answer.</summary>
-    public async Task<(string Answer, string Model)> PredictAsync(string body)
+    public async Task<(BatchedAnswer Answer, string Model)> PredictAsync(string body)
     {
         while (true)
         {

@@ -35,6 +35,13 @@ public static class PlatformMetrics
         Meter.CreateHistogram<double>("aiplatform.task.dispatch.latency", "s", "From the task command's dispatch to a worker receiving it, by type.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
 
+    /// <summary>Powers of two up to the largest batch a predictor is likely to ask for.</summary>
+    private static readonly IReadOnlyList<int> BatchBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+
+    public static readonly Histogram<int> PredictBatchSize =
+        Meter.CreateHistogram<int>("aiplatform.predict.batch.size", "{request}", "Requests a serving replica's predictor answered together, one record per batch.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchBuckets });
+
     public static readonly Histogram<double> PredictDuration =
         Meter.CreateHistogram<double>("aiplatform.predict.duration", "s", "Predict requests through the gateway, end to end.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });

@@ -40,10 +40,27 @@ public sealed class PrometheusTargetFile(IServer server, IHostApplicationLifetim
         // AiPlatform.Gateway -> gateway, AiPlatform.Workers.Train -> worker-train: the file names the scrape jobs match.
         var service = environment.ApplicationName.Replace("AiPlatform.", "").Replace("Workers.", "worker-").ToLowerInvariant();
         Directory.CreateDirectory(directory);
+        RemoveTargetsOfDeadProcesses(directory);
         _path = Path.Combine(directory, $"{service}-{Environment.ProcessId}.json");
         // Written aside and renamed, so Prometheus never reads half a file.
         var temporary = _path + ".tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(new[] { new { targets, labels = new { service } } }));
         File.Move(temporary, _path, overwrite: true);
+    }
+
+    /// <summary>
+    /// A process killed outright (kill -9, the OOM killer) leaves its file behind, and Prometheus would scrape a target
+    /// that is down for good: its heartbeat alert would never resolve. The folder belongs to this machine's Prometheus,
+    /// so the pid in a file's name is a pid of this machine.
+    /// </summary>
+    private void RemoveTargetsOfDeadProcesses(string directory)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory, "*-*.json"))
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (!int.TryParse(name[(name.LastIndexOf('-') + 1)..], out var pid) || Directory.Exists($"/proc/{pid}")) continue;
+            logger.LogInformation("Removing the scrape target {File}: its process is gone", Path.GetFileName(file));
+            File.Delete(file);
+        }
     }
 }

@@ -6,8 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 
 namespace AiPlatform.ServiceDefaults;
 
@@ -19,7 +17,10 @@ public static class ServiceDefaultsExtensions
     /// <summary>Health checks tagged "ready" answer /readyz (can it serve now: bus connected, stores reachable).</summary>
     public const string ReadyTag = "ready";
 
-    /// <summary>Console logging, metrics (the platform's, MassTransit's, ASP.NET Core's, the runtime's and the process's) and health checks.</summary>
+    /// <summary>
+    /// Console logging, metrics (the platform's, MassTransit's, ASP.NET Core's, the runtime's and the process's), traces
+    /// when an OTLP endpoint is configured (see <see cref="TelemetrySetup"/>) and health checks.
+    /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string serviceName)
     {
         // One line per entry with a UTC timestamp and the scope (task id) it belongs to, so logs can be grepped and merged.
@@ -30,13 +31,9 @@ public static class ServiceDefaultsExtensions
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             console.IncludeScopes = true;
         });
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName))
-            .WithMetrics(metrics => metrics
-                .AddMeter(PlatformMetrics.MeterName, "AiPlatform.Lake", "MassTransit", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
-                .AddRuntimeInstrumentation()
-                .AddProcessInstrumentation()
-                .AddPrometheusExporter());
+        // Each line also carries the trace and span ids of the work it belongs to, when that work is traced.
+        builder.Logging.Configure(logging => logging.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Services.AddTelemetry(builder.Configuration, serviceName);
         builder.Services.AddHealthChecks().AddCheck("process", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.AddHostedService<PrometheusTargetFile>();
         return builder;
@@ -48,7 +45,7 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        if (TelemetrySetup.Enabled(app.Configuration)) app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapHealthChecks("/healthz", HealthOptions(LiveTag)).AllowAnonymous().ExcludeFromDescription();
         app.MapHealthChecks("/readyz", HealthOptions(ReadyTag)).AllowAnonymous().ExcludeFromDescription();
         return app;

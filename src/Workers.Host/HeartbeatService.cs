@@ -11,6 +11,7 @@ public sealed class HeartbeatService(
     IBus bus,
     WorkerIdentity identity,
     RunningTasks running,
+    WorkerLoadSampler load,
     BusLiveness liveness,
     IOptions<WorkerOptions> options,
     ILogger<HeartbeatService> logger) : BackgroundService
@@ -22,7 +23,8 @@ public sealed class HeartbeatService(
             try
             {
                 await bus.PublishWithin(new WorkerHeartbeat(identity.WorkerId, identity.Kind, identity.Host, identity.ProcessId,
-                    options.Value.Concurrency, running.Ids, identity.StartedAt, DateTimeOffset.UtcNow), options.Value.PublishTimeout, stoppingToken);
+                    options.Value.Concurrency, running.Ids, identity.StartedAt, DateTimeOffset.UtcNow, identity.Version, load.Sample()),
+                    options.Value.PublishTimeout, stoppingToken);
                 liveness.HeartbeatSent();
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)

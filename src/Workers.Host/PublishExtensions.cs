@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 
 namespace AiPlatform.Workers.Host;
@@ -12,29 +13,22 @@ internal static class PublishExtensions
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
-        await publisher.Publish(message, message.GetType(), limit.Token).WaitAsync(timeout, ct);
+        await OutsideTaskScope(() => publisher.Publish(message, message.GetType(), limit.Token)).WaitAsync(timeout, ct);
     }
 
     /// <summary>
-    /// Sends a request and waits for one of two answers, all within <paramref name="timeout"/>, or throws
-    /// <see cref="TimeoutException"/>. MassTransit's own request timeout starts only once the request is on its way, and
-    /// a send caught in a broker reconnect can wait on a closed channel for good: a consumer awaiting it holds its
-    /// message, and with it the worker's place in the queue, forever.
+    /// Runs a bus call with the current span but none of the caller's other flowing state (a task's log scope). After a
+    /// broker outage, the first call that needs the broker re-creates the connection, and its loops keep the caller's
+    /// execution context: every message later consumed on it ran inside that task's log scope ("=> task A => task B").
     /// </summary>
-    public static async Task<Response<T1, T2>> GetResponseWithin<TRequest, T1, T2>(this IRequestClient<TRequest> client, TRequest request,
-        TimeSpan timeout, CancellationToken ct)
-        where TRequest : class where T1 : class where T2 : class
+    private static Task OutsideTaskScope(Func<Task> call)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(timeout);
-        try
-        {
-            return await client.GetResponse<T1, T2>(request, limit.Token, RequestTimeout.After(ms: (int)timeout.TotalMilliseconds))
-                .WaitAsync(timeout, ct);
-        }
-        catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            throw new TimeoutException($"no answer to {typeof(TRequest).Name} within {timeout.TotalSeconds:0.#} s");
-        }
+        var span = Activity.Current;
+        using (ExecutionContext.SuppressFlow())
+            return Task.Run(() =>
+            {
+                Activity.Current = span;
+                return call();
+            });
     }
 }

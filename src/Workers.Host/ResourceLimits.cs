@@ -8,9 +8,10 @@ namespace AiPlatform.Workers.Host;
 /// How a task's declared resources are held on this worker. Memory: the script runs in a runner process of its own
 /// whose managed heap is capped by the runtime (<c>DOTNET_GCHeapHardLimit</c>: an allocation past it throws
 /// OutOfMemoryException in the script) and whose whole resident memory (native buffers, tensors, the runtime itself)
-/// is watched by <see cref="MemoryWatch"/>, which stops the process once it is over. Cpu: the runner is told how many
+/// is watched by <see cref="RunnerWatch"/>, which stops the process once it is over. Cpu: the runner is told how many
 /// cores it has (<c>DOTNET_PROCESSOR_COUNT</c>, the BLAS and OpenMP thread counts), so its thread pools are sized to
-/// them; it is not throttled below that.
+/// them; it is not throttled below that. The worker's own limits hold every task, by the same watch:
+/// <see cref="WorkerOptions.TaskCpuTimeLimit"/>, and <see cref="WorkerOptions.TaskMemoryLimitMiB"/> for tasks that declare no memory.
 /// </summary>
 public static class ResourceLimits
 {
@@ -44,27 +45,35 @@ public static class ResourceLimits
     }
 
     public static string MemoryExceeded(int limitMiB, string detail) => $"memory limit {limitMiB} MiB exceeded: {detail}";
+
+    public static string CpuTimeExceeded(TimeSpan limit, TimeSpan used) =>
+        $"cpu time limit {Seconds(limit)} s exceeded (Worker:TaskCpuTimeLimit): the script used {Seconds(used)} s of cpu and was stopped";
+
+    private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
-/// Stops a memory-limited runner whose resident memory goes over its limit. The managed heap limit cannot see native
-/// memory, and a cgroup is not something a worker process can count on having (no delegation in most containers), so
-/// the worker checks /proc itself, every <see cref="WorkerOptions.MemoryWatchInterval"/>.
+/// Stops a runner that goes over a limit of its task: resident memory (the managed heap limit cannot see native
+/// memory) or CPU time (a script that spins would hold its slot and cores for ever). A cgroup is not something a
+/// worker process can count on having (no delegation in most containers), so the worker reads /proc itself, every
+/// <c>interval</c>. CPU time counts from the watch's start, since a pooled runner has run tasks before.
 /// </summary>
-public sealed class MemoryWatch : IAsyncDisposable
+public sealed class RunnerWatch : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public MemoryWatch(RunnerProcess runner, int limitMiB, TimeSpan interval)
+    public RunnerWatch(RunnerProcess runner, int? memoryLimitMiB, TimeSpan? cpuTimeLimit, TimeSpan interval)
     {
-        _loop = WatchAsync(runner, limitMiB * 1024L * 1024L, interval, _stop.Token);
+        var startCpu = ProcessTree.CpuTime(ProcessTree.TreeOf(runner.ProcessId));
+        _loop = WatchAsync(runner, memoryLimitMiB * 1024L * 1024L, cpuTimeLimit, startCpu, interval, _stop.Token);
     }
 
-    /// <summary>The resident memory seen over the limit, when the watch stopped the process; null otherwise.</summary>
-    public long? ExceededBytes { get; private set; }
+    /// <summary>Why the watch stopped the process (the limit and what was seen over it); null when it did not.</summary>
+    public string? Exceeded { get; private set; }
 
-    private async Task WatchAsync(RunnerProcess runner, long limit, TimeSpan interval, CancellationToken ct)
+    private async Task WatchAsync(RunnerProcess runner, long? memoryLimit, TimeSpan? cpuTimeLimit, TimeSpan startCpu, TimeSpan interval,
+        CancellationToken ct)
     {
         using var timer = new PeriodicTimer(interval);
         try
@@ -72,9 +81,13 @@ public sealed class MemoryWatch : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(ct))
             {
                 if (runner.HasExited) return;
-                var resident = ProcessMemory.ResidentBytesOfTree(runner.ProcessId);
-                if (resident <= limit) continue;
-                ExceededBytes = resident;
+                var tree = ProcessTree.TreeOf(runner.ProcessId);
+                if (memoryLimit is { } limit && tree.Sum(ProcessTree.ResidentBytes) is var resident && resident > limit)
+                    Exceeded = ResourceLimits.MemoryExceeded((int)(limit / (1024 * 1024)),
+                        $"the script's process reached {resident / (1024 * 1024)} MiB resident and was stopped");
+                else if (cpuTimeLimit is { } cpuLimit && ProcessTree.CpuTime(tree) - startCpu is var used && used > cpuLimit)
+                    Exceeded = ResourceLimits.CpuTimeExceeded(cpuLimit, used);
+                else continue;
                 runner.Kill();
                 return;
             }

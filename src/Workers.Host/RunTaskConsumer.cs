@@ -12,7 +12,7 @@ namespace AiPlatform.Workers.Host;
 /// command harmless.
 /// </summary>
 public sealed class RunTaskConsumer<TCommand>(
-    IRequestClient<ClaimTask> claims,
+    ClaimClient claims,
     TaskExecutor executor,
     RunningTasks running,
     WorkerIdentity identity,
@@ -39,16 +39,12 @@ public sealed class RunTaskConsumer<TCommand>(
         }
         try
         {
-            // A claim whose answer is lost (sent while this worker's reply queue was being re-declared after a broker
-            // restart), or whose send hangs on a connection the restart closed, is retried by the endpoint's retry
-            // policy once the limit runs out; the saga answers a repeated claim of the same worker again, so a short
-            // limit costs nothing but a message.
-            var response = await claims.GetResponseWithin<ClaimTask, TaskClaimed, TaskClaimRejected>(
-                new ClaimTask(command.TaskId, command.Attempt, identity.WorkerId), options.Value.ClaimTimeout, context.CancellationToken);
-            if (response.Is(out Response<TaskClaimRejected>? rejected))
+            // A claim whose answer is late (the answer queue not consumed again yet after a broker restart), or whose send
+            // hangs on a connection the restart closed, is retried by the endpoint's retry policy once the limit runs
+            // out; the saga answers a repeated claim of the same worker again, so a short limit costs nothing but a message.
+            if (await ClaimAsync(command, context) is { } rejected)
             {
-                logger.LogInformation("Not running task {TaskId} attempt {Attempt}: {Reason}", command.TaskId, command.Attempt,
-                    rejected.Message.Reason);
+                logger.LogInformation("Not running task {TaskId} attempt {Attempt}: {Reason}", command.TaskId, command.Attempt, rejected.Reason);
                 return;
             }
             var sentAt = context.SentTime is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : (DateTimeOffset?)null;
@@ -61,5 +57,12 @@ public sealed class RunTaskConsumer<TCommand>(
         {
             running.Release(command.TaskId);
         }
+    }
+
+    private async Task<TaskClaimRejected?> ClaimAsync(TCommand command, ConsumeContext context)
+    {
+        using var span = TaskSpans.Start("claim task", command);
+        return await claims.ClaimAsync(new ClaimTask(command.TaskId, command.Attempt, identity.WorkerId), context, options.Value.ClaimTimeout,
+            context.CancellationToken);
     }
 }

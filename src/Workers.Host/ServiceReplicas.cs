@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AiPlatform.Messages;
 using AiPlatform.ScriptRunner;
+using AiPlatform.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -42,7 +43,9 @@ public sealed class ServiceReplicas(
         if (!_replicas.TryGetValue(taskId, out var replica))
             throw new InvalidOperationException($"worker {identity.WorkerId} does not host service {taskId}");
         var started = await replica.Value.WaitAsync(ReplicaStartTimeout, cancellation);
-        return await started.Runner.PredictAsync(body, cancellation);
+        var reply = await started.Runner.PredictAsync(body, cancellation);
+        if (reply.BatchSize is { } size) PlatformMetrics.PredictBatchSize.Record(size);
+        return reply;
     }
 
     /// <summary>Moves every replica here that follows the pointer's alias to the version it names.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AiPlatform.Messages;
 using AiPlatform.ScriptRunner;
 using MassTransit;
@@ -19,7 +20,10 @@ public sealed class TaskExecutor(
     public async Task ExecuteAsync(ITaskCommand command, DispatchTimings dispatch, IPublishEndpoint publisher, CancellationToken workerStopping)
     {
         using var taskScope = logger.BeginScope("task {TaskId} attempt {Attempt}", command.TaskId, command.Attempt);
+        using var span = TaskSpans.Start("run task", command);
         var cancellation = running.Register(command.TaskId, workerStopping);
+        // A command from before submitters were carried shares its runner with no other task.
+        var owner = command.SubmittedBy ?? $"task {command.TaskId}";
         RunnerProcess? runner = null;
         IDisposable? reservation = null;
         var reusable = false;
@@ -36,23 +40,28 @@ public sealed class TaskExecutor(
                 reservation = await budget.ReserveAsync(resources, cancellation);
             }
             await PublishStartedAsync(command, dispatch, publisher);
-            var memoryLimit = command.Resources?.MemoryMiB;
+            var declaredMemory = command.Resources?.MemoryMiB;
+            var memoryLimit = declaredMemory ?? options.Value.TaskMemoryLimitMiB;
+            var cpuTimeLimit = options.Value.TaskCpuTimeLimit;
             var limits = ResourceLimits.RunnerEnvironment(command.Resources);
-            runner = limits.Count > 0 ? await pool.StartDedicatedAsync(limits) : await pool.AcquireAsync();
+            runner = limits.Count > 0 ? await pool.StartDedicatedAsync(limits) : await pool.AcquireAsync(owner);
             ScriptOutcome outcome;
             // The time limit counts from the start of the script, not from the submit: queueing is not the script's fault.
             using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             if (command.TimeoutSeconds is { } seconds) timeLimit.CancelAfter(TimeSpan.FromSeconds(seconds));
-            var memoryWatch = memoryLimit is { } watched ? new MemoryWatch(runner, watched, options.Value.MemoryWatchInterval) : null;
-            await using (memoryWatch)
+            var watch = memoryLimit is not null || cpuTimeLimit is not null
+                ? new RunnerWatch(runner, memoryLimit, cpuTimeLimit, declaredMemory is null ? options.Value.WorkerLimitsWatchInterval : options.Value.MemoryWatchInterval)
+                : null;
+            await using (watch)
             await using (var events = new TaskEventPump(command, identity.WorkerId, publisher, options.Value.PublishTimeout))
                 outcome = await runner.RunAsync(ToRunScript(command), events, options.Value.CancelGracePeriod, timeLimit.Token);
-            if (memoryLimit is { } limit) outcome = HeldToMemoryLimit(outcome, limit, memoryWatch!.ExceededBytes);
+            outcome = HeldToLimits(outcome, declaredMemory, watch?.Exceeded);
             // A runner started for one task's limits is never pooled.
             reusable = outcome is not ScriptOutcome.Cancelled && limits.Count == 0;
             if (outcome is ScriptOutcome.Cancelled && !cancellation.IsCancellationRequested && timeLimit.IsCancellationRequested)
                 outcome = new ScriptOutcome.Failed($"timed out after {command.TimeoutSeconds} s");
             logger.LogInformation("Task {TaskId} attempt {Attempt} ended: {Outcome}", command.TaskId, command.Attempt, outcome.GetType().Name);
+            TaskSpans.End(span, outcome);
             var final = FinalEvent(command, outcome, workerStopping.IsCancellationRequested);
             await PublishFinalAsync(publisher, final, workerStopping);
             // Off the task's path: on S3 it is a listing, and the next task need not wait for it.
@@ -61,6 +70,7 @@ public sealed class TaskExecutor(
         catch (Exception e) when (!workerStopping.IsCancellationRequested)
         {
             logger.LogError(e, "Task {TaskId} could not be run", command.TaskId);
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             await PublishFinalAsync(publisher, new TaskFailed(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow,
                 $"worker {identity.WorkerId} could not run the script: {e.Message}"), workerStopping);
             _ = checkpoints.RemoveAsync(command.TaskId);
@@ -68,18 +78,17 @@ public sealed class TaskExecutor(
         finally
         {
             running.Unregister(command.TaskId);
-            if (runner is not null) await pool.ReleaseAsync(runner, reusable);
+            if (runner is not null) await pool.ReleaseAsync(runner, owner, reusable);
             reservation?.Dispose();
         }
     }
 
-    /// <summary>A memory-limited script that went over its limit fails saying so, whichever guard caught it.</summary>
-    private static ScriptOutcome HeldToMemoryLimit(ScriptOutcome outcome, int limitMiB, long? exceededBytes) => outcome switch
+    /// <summary>A script that went over a limit fails saying so, whichever guard caught it (the watch, or the heap limit of a declared memory).</summary>
+    private static ScriptOutcome HeldToLimits(ScriptOutcome outcome, int? declaredMemoryMiB, string? exceeded) => outcome switch
     {
-        _ when exceededBytes is { } resident => new ScriptOutcome.Failed(ResourceLimits.MemoryExceeded(limitMiB,
-            $"the script's process reached {resident / (1024 * 1024)} MiB resident and was stopped")),
-        ScriptOutcome.Failed failed when failed.Error.Contains(nameof(OutOfMemoryException), StringComparison.Ordinal) =>
-            new ScriptOutcome.Failed(ResourceLimits.MemoryExceeded(limitMiB, $"the script's managed heap is capped at the limit: {failed.Error}")),
+        _ when exceeded is not null => new ScriptOutcome.Failed(exceeded),
+        ScriptOutcome.Failed failed when declaredMemoryMiB is { } limit && failed.Error.Contains(nameof(OutOfMemoryException), StringComparison.Ordinal) =>
+            new ScriptOutcome.Failed(ResourceLimits.MemoryExceeded(limit, $"the script's managed heap is capped at the limit: {failed.Error}")),
         _ => outcome,
     };
 
@@ -140,9 +149,11 @@ public sealed class TaskExecutor(
 
     private static readonly TimeSpan MaxFinalRetryDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>The runner's spans join the task's trace under the current span (see <see cref="RunnerSpans"/>).</summary>
     internal static RunScript ToRunScript(ITaskCommand command, string workerId) =>
         new(command.TaskId, command.Name, command.Attempt, workerId, command.Script.Path, command.Script.Sha256, command.Script.Source,
-            command.Input, command.Output, command.ParamsJson, Serve: false, Model: (command as RunTraining)?.Model);
+            command.Input, command.Output, command.ParamsJson, Serve: false, Model: (command as RunTraining)?.Model,
+            TraceParent: RunnerSpans.ParentForRunner());
 
     private RunScript ToRunScript(ITaskCommand command) => ToRunScript(command, identity.WorkerId);
 }

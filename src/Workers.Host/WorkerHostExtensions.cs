@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 
 namespace AiPlatform.Workers.Host;
 
@@ -92,15 +93,19 @@ public static class WorkerHostExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
-            var pool = new RunnerPool(sp.GetRequiredService<RunnerLaunch>(), options.WarmRunners, options.MaxTasksPerRunner);
+            var pool = new RunnerPool(sp.GetRequiredService<RunnerLaunch>(), options.WarmRunners, options.MaxTasksPerRunner,
+                idleLimit: options.IdleRunners ?? Math.Max(4, Math.Max(options.WarmRunners, options.Concurrency)));
             pool.Warm();
             return pool;
         });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<BusLiveness>();
+        services.AddSingleton<ClaimClient>();
         services.AddEndpointProbe();
+        services.AddSingleton<WorkerLoadSampler>();
         services.AddHostedService<HeartbeatService>();
         builder.AddServiceDefaults($"aiplatform-worker-{kind}");
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(RunnerSpans.SourceName));
         services.AddSingleton<WorkerMetrics>();
         services.AddConsumeObserver(sp => sp.GetRequiredService<WorkerMetrics>());
         services.AddPublishObserver(sp => sp.GetRequiredService<WorkerMetrics>());
@@ -125,7 +130,6 @@ public static class WorkerHostExtensions
             // No telemetry leaves the machine.
             x.DisableUsageTelemetry();
             x.AddConsumer<CancelTaskConsumer>();
-            x.AddRequestClient<ClaimTask>();
             foreach (var registration in role.Registrations) registration(x);
             x.UsingRabbitMq((context, bus) =>
             {

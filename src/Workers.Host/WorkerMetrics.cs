@@ -16,6 +16,7 @@ public sealed class WorkerMetrics : IConsumeObserver, IPublishObserver
 {
     private readonly string _taskType;
     private readonly ConcurrentDictionary<(Guid TaskId, int Attempt), DateTimeOffset> _started = new();
+    private readonly TrainingProgressGauges? _training;
     private long _lastHeartbeatUnixMs;
 
     public WorkerMetrics(WorkerIdentity identity, RunningTasks running, IOptions<WorkerOptions> options)
@@ -27,14 +28,15 @@ public sealed class WorkerMetrics : IConsumeObserver, IPublishObserver
             _ => TaskTypes.Inference,
         };
         var meter = PlatformMetrics.Meter;
+        if (_taskType == TaskTypes.Training) _training = new TrainingProgressGauges(meter, TimeProvider.System);
         meter.CreateObservableGauge("aiplatform.worker.slots", () => new[]
         {
             new Measurement<int>(running.Ids.Count, new KeyValuePair<string, object?>("state", "busy")),
             new Measurement<int>(Math.Max(0, options.Value.Concurrency - running.Ids.Count), new KeyValuePair<string, object?>("state", "free")),
         }, "{slot}", "Task slots of this worker, busy or free.");
-        meter.CreateObservableGauge("aiplatform.worker.runner.processes", () => ProcessMemory.Children().Count,
+        meter.CreateObservableGauge("aiplatform.worker.runner.processes", () => ProcessTree.Children().Count,
             "{process}", "Script-runner child processes alive, warm ones included.");
-        meter.CreateObservableGauge("aiplatform.worker.memory.usage", ProcessMemory.ResidentBytesWithChildren,
+        meter.CreateObservableGauge("aiplatform.worker.memory.usage", ProcessTree.ResidentBytesWithChildren,
             "By", "Resident memory of the worker and its script runners.");
         meter.CreateObservableGauge("aiplatform.worker.memory.limit", () => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
             "By", "Memory available to the worker: its container's limit, or the machine's memory.");
@@ -65,6 +67,10 @@ public sealed class WorkerMetrics : IConsumeObserver, IPublishObserver
             case TaskStarted started:
                 _started[(started.TaskId, started.Attempt)] = started.Timestamp;
                 PlatformMetrics.TasksStarted.Add(1, TypeTag);
+                _training?.Started(started);
+                break;
+            case TaskProgressed progressed:
+                _training?.Progressed(progressed);
                 break;
             case TaskCompleted e: Finished(e, "completed"); break;
             case TaskFailed e: Finished(e, "failed"); break;
@@ -83,6 +89,7 @@ public sealed class WorkerMetrics : IConsumeObserver, IPublishObserver
         var type = TypeTag;
         var stateTag = new KeyValuePair<string, object?>("state", state);
         PlatformMetrics.TasksFinished.Add(1, type, stateTag);
+        _training?.Ended(final.TaskId);
         if (_started.TryRemove((final.TaskId, final.Attempt), out var startedAt))
             PlatformMetrics.TaskDuration.Record(Math.Max(0, (final.Timestamp - startedAt).TotalSeconds), type, stateTag);
     }

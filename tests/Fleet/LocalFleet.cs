@@ -23,6 +23,13 @@ public sealed record FleetOptions
     /// restart policy do; off by default, so tests of the giving up itself see the process stay down.
     /// </summary>
     public bool RestartWorkersThatGiveUp { get; init; }
+
+    /// <summary>
+    /// Workers per kind kept by eng/fleet.sh's own supervisor instead of started here (on top of <see cref="Workers"/>):
+    /// it reconciles the desired-count files the gateway's cluster API writes (<c>Cluster:Mode</c> local), so tests
+    /// of scaling run the one reconcile rule the fleet command runs.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? SupervisedWorkers { get; init; }
 }
 
 /// <summary>
@@ -35,6 +42,7 @@ public sealed class LocalFleet : IAsyncDisposable
     private readonly string _runId = DateTime.UtcNow.ToString("MMddHHmmss") + "_" + Guid.NewGuid().ToString("N")[..6];
     private readonly List<ManagedProcess> _processes = [];
     private ManagedProcess _gateway = null!;
+    private ManagedProcess? _supervisor;
     private string _gatewayUrl = "";
     private bool _disposing;
 
@@ -54,6 +62,11 @@ public sealed class LocalFleet : IAsyncDisposable
     public string VirtualHost => $"aip-test-{_runId}";
     public string LakeRoot { get; } = Path.Combine(Path.GetTempPath(), "aiplatform-tests", "lake-" + Guid.NewGuid().ToString("N")[..8]);
 
+    /// <summary>The supervisor's folder of <c>&lt;kind&gt;.replicas</c> files, when <see cref="FleetOptions.SupervisedWorkers"/> is set.</summary>
+    public string ReplicasDirectory => Path.Combine(SupervisorRoot, "replicas");
+
+    private string SupervisorRoot => Path.Combine(Path.GetTempPath(), "aiplatform-tests", "fleet-" + _runId);
+
     public static async Task<LocalFleet> StartAsync(FleetOptions options)
     {
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
@@ -66,7 +79,8 @@ public sealed class LocalFleet : IAsyncDisposable
             fleet.Http = fleet.Client(fleet.AdminKey);
             await fleet.StartGatewayAsync();
             foreach (var worker in options.Workers) fleet.StartWorker(worker);
-            await fleet.WaitForWorkersAsync(options.Workers.Count);
+            if (options.SupervisedWorkers is { } supervised) await fleet.StartSupervisorAsync(supervised);
+            await fleet.WaitForWorkersAsync(options.Workers.Count + (options.SupervisedWorkers?.Values.Sum() ?? 0));
             return fleet;
         }
         catch
@@ -95,8 +109,28 @@ public sealed class LocalFleet : IAsyncDisposable
             ["ASPNETCORE_URLS"] = _gatewayUrl,
             ["Auth__BootstrapKey"] = AdminKey,
         };
+        if (_options.SupervisedWorkers is not null)
+        {
+            environment["Cluster__Mode"] = "local";
+            environment["Cluster__ReplicasDirectory"] = ReplicasDirectory;
+        }
         _gateway = StartProcess("gateway", "Gateway", environment);
         await WaitForGatewayAsync();
+    }
+
+    /// <summary>eng/fleet.sh's supervisor for the workers only (the gateway is this fleet's), in folders of this run.</summary>
+    private async Task StartSupervisorAsync(IReadOnlyDictionary<string, int> workers)
+    {
+        Directory.CreateDirectory(ReplicasDirectory);
+        foreach (var (kind, count) in workers) await File.WriteAllTextAsync(Path.Combine(ReplicasDirectory, $"{kind}.replicas"), $"{count}\n");
+        var environment = ProcessEnvironment();
+        environment["AIP_FLEET_RUN"] = Path.Combine(SupervisorRoot, "run");
+        environment["AIP_FLEET_LOGS"] = Path.Combine(_options.LogDirectory, "fleet-" + _runId);
+        environment["AIP_FLEET_REPLICAS"] = ReplicasDirectory;
+        environment["AIP_FLEET_CONFIGURATION"] = RepoPaths.Configuration;
+        environment["FLEET_PROCESSES"] = "";
+        _supervisor = ManagedProcess.StartCommand("supervisor", "bash", [Path.Combine(RepoPaths.Root, "eng", "fleet.sh"), "supervise"], RepoPaths.Root,
+            environment, _options.LogDirectory);
     }
 
     /// <summary>A client of the gateway sending <paramref name="key"/> as a bearer token, or no credentials when null.</summary>
@@ -159,6 +193,9 @@ public sealed class LocalFleet : IAsyncDisposable
     private ManagedProcess StartProcess(string name, string project, IReadOnlyDictionary<string, string> extra)
     {
         var environment = ProcessEnvironment();
+        // As eng/fleet.sh does: each process with its role's broker account, never the administrator's.
+        (environment["RabbitMq__Username"], environment["RabbitMq__Password"]) =
+            ServicesEnvironment.BrokerAccount(project == "Gateway" ? "gateway" : project["Workers.".Length..].ToLowerInvariant());
         foreach (var (key, value) in extra) environment[key] = value;
         var process = ManagedProcess.Start(name, RepoPaths.ProjectOutput(project), environment, _options.LogDirectory);
         lock (_processes) _processes.Add(process);
@@ -205,10 +242,14 @@ public sealed class LocalFleet : IAsyncDisposable
         throw new InvalidOperationException($"the gateway did not answer /healthz within 60 s; see {_options.LogDirectory}");
     }
 
-    public static HttpClient ManagementClient()
+    /// <summary>The broker's management API as the administrator.</summary>
+    public static HttpClient ManagementClient() =>
+        ManagementClient(ServicesEnvironment.Get("RabbitMq__Username"), ServicesEnvironment.Get("RabbitMq__Password"));
+
+    public static HttpClient ManagementClient(string username, string password)
     {
         var client = new HttpClient { BaseAddress = new Uri(ServicesEnvironment.Get("RabbitMq__ManagementUrl").TrimEnd('/') + "/") };
-        var credentials = $"{ServicesEnvironment.Get("RabbitMq__Username")}:{ServicesEnvironment.Get("RabbitMq__Password")}";
+        var credentials = $"{username}:{password}";
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
         return client;
     }
@@ -220,6 +261,12 @@ public sealed class LocalFleet : IAsyncDisposable
         (await management.PutAsync($"api/vhosts/{vhost}", null)).EnsureSuccessStatusCode();
         (await management.PutAsJsonAsync($"api/permissions/{vhost}/{ServicesEnvironment.Get("RabbitMq__Username")}",
             new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        foreach (var role in ServicesEnvironment.BrokerRoles)
+        {
+            var permissions = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "deploy", "rabbitmq", "permissions", $"{role}.json"));
+            using var body = new StringContent(permissions, Encoding.UTF8, "application/json");
+            (await management.PutAsync($"api/permissions/{vhost}/aip-{role}", body)).EnsureSuccessStatusCode();
+        }
     }
 
     private async Task<string> CreateDatabaseAsync()
@@ -251,6 +298,12 @@ public sealed class LocalFleet : IAsyncDisposable
             _disposing = true;
             processes = [.. _processes];
         }
+        // The supervisor gives its workers 40 s to release their tasks and stop; it is stopped (and waited for) first.
+        if (_supervisor is not null)
+        {
+            await _supervisor.StopAsync(TimeSpan.FromSeconds(45));
+            await _supervisor.DisposeAsync();
+        }
         await Task.WhenAll(processes.Select(p => p.DisposeAsync().AsTask()));
         Http?.Dispose();
         try
@@ -268,5 +321,6 @@ public sealed class LocalFleet : IAsyncDisposable
             // Leftovers of a run are harmless: every run uses fresh names.
         }
         if (Directory.Exists(LakeRoot)) Directory.Delete(LakeRoot, recursive: true);
+        if (Directory.Exists(SupervisorRoot)) Directory.Delete(SupervisorRoot, recursive: true);
     }
 }

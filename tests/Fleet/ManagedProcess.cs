@@ -37,17 +37,22 @@ public sealed partial class ManagedProcess : IAsyncDisposable
         }
     }
 
-    public static ManagedProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logDirectory)
+    public static ManagedProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logDirectory) =>
+        StartCommand(name, "dotnet", [dll], Path.GetDirectoryName(dll)!, environment, logDirectory);
+
+    /// <summary>Any program, e.g. eng/fleet.sh's supervisor under bash.</summary>
+    public static ManagedProcess StartCommand(string name, string program, IReadOnlyList<string> arguments, string workingDirectory,
+        IReadOnlyDictionary<string, string> environment, string logDirectory)
     {
         Directory.CreateDirectory(logDirectory);
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory,
         };
-        info.ArgumentList.Add(dll);
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var process = Process.Start(info)!;
         var logPath = Path.Combine(logDirectory, $"{name}-{process.Id}.log");

@@ -50,6 +50,19 @@ public static class ServicesEnvironment
         return Path.GetDirectoryName(Path.GetDirectoryName(target))!;
     }
 
+    /// <summary>The broker roles of the fleet's processes: each has an account of its own (eng/services.sh).</summary>
+    public static readonly string[] BrokerRoles = ["gateway", "ingest", "train", "serve"];
+
+    /// <summary>The account a process of <paramref name="role"/> reaches the broker with, instead of the administrator's.</summary>
+    public static (string Username, string Password) BrokerAccount(string role)
+    {
+        var path = Path.Combine(ServicesCheckout(), ".state", "broker-accounts.env");
+        var line = File.Exists(path) ? File.ReadLines(path).FirstOrDefault(l => l.StartsWith(role + "=", StringComparison.Ordinal)) : null;
+        return line is null
+            ? throw new InvalidOperationException($"no broker account for {role} in {path}: start the local services again with `bash eng/services.sh start`")
+            : ($"aip-{role}", line[(role.Length + 1)..].Trim());
+    }
+
     private static Dictionary<string, string> Load()
     {
         var path = Path.Combine(RepoPaths.Root, ".state", "services.env");

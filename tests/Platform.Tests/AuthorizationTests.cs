@@ -22,6 +22,8 @@ public sealed class AuthorizationTests(PlatformFixture platform)
     private static readonly Dictionary<string, string> RequiredRole = new()
     {
         ["GET /api/v1/me"] = Viewer,
+        ["POST /api/v1/alerts"] = Operator,
+        ["GET /api/v1/alerts"] = Viewer,
         ["POST /api/v1/stream/tickets"] = Viewer,
         ["POST /api/v1/keys"] = Admin,
         ["GET /api/v1/keys"] = Admin,
@@ -88,6 +90,9 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["GET /api/v1/hooks/{id}"] = Admin,
         ["DELETE /api/v1/hooks/{id}"] = Admin,
         ["GET /api/v1/hooks/{id}/deliveries"] = Admin,
+        ["GET /api/v2/cluster/nodes"] = Admin,
+        ["GET /api/v2/cluster/resources"] = Admin,
+        ["POST /api/v2/cluster/scale"] = Admin,
     };
 
     /// <summary>Endpoints the OpenAPI document leaves out: the event stream and the document itself.</summary>

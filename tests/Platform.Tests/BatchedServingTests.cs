@@ -18,6 +18,7 @@ public sealed class BatchedServingTests(PlatformFixture platform)
     public async Task Concurrent_requests_share_batches_and_each_caller_gets_its_own_answer()
     {
         var service = await StartEchoServiceAsync("echo-routing");
+        var batchesBefore = await BatchSizesAsync();
         var answers = await Task.WhenAll(Enumerable.Range(0, 48).Select(id => PredictAsync(service, new { id })));
 
         foreach (var (id, (status, body, servedBy)) in answers.Select((a, i) => (i, a)))
@@ -28,6 +29,25 @@ public sealed class BatchedServingTests(PlatformFixture platform)
         }
         Assert.Contains(answers, a => a.Body["batch_size"]!.GetValue<int>() > 1);
         Assert.Single(answers.Select(a => a.Body["process"]!.GetValue<int>()).Distinct());
+
+        // The serve worker's batch-size histogram: every request in exactly one batch, each batch recorded once. The
+        // exporter caches its answer for a moment, so a scrape right after the last one may still show the old figures.
+        var batchesAfter = await BatchSizesAsync();
+        for (var tries = 0; batchesAfter.Requests - batchesBefore.Requests < 48 && tries < 20; tries++)
+        {
+            await Task.Delay(250);
+            batchesAfter = await BatchSizesAsync();
+        }
+        Assert.Equal(48, batchesAfter.Requests - batchesBefore.Requests);
+        Assert.Equal(answers.Select(a => a.Body["batch_size"]!.GetValue<int>()).Max() > 1, batchesAfter.Batches - batchesBefore.Batches < 48);
+        Assert.InRange(batchesAfter.Batches - batchesBefore.Batches, 1, 48);
+    }
+
+    private async Task<(double Batches, double Requests)> BatchSizesAsync()
+    {
+        var scrapes = await platform.ScrapeAsync("worker-serve");
+        Assert.NotEmpty(scrapes);
+        return (scrapes.Sum(s => s.Sum("aiplatform_predict_batch_size_count")), scrapes.Sum(s => s.Sum("aiplatform_predict_batch_size_sum")));
     }
 
     [Fact]

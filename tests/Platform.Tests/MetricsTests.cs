@@ -24,16 +24,20 @@ public sealed class MetricsTests(MetricsTests.MonitoredFleet monitored) : IClass
     /// </summary>
     public sealed class MonitoredFleet : IAsyncLifetime
     {
-        private readonly string _state = Directory.CreateTempSubdirectory("aiplatform-monitoring-").FullName;
-
+        public PrivateMonitoring Monitoring { get; } = new();
         public LocalFleet Fleet { get; private set; } = null!;
-        public string TargetsDirectory => Path.Combine(_state, "prometheus", "targets");
-        public Uri PrometheusUrl { get; } = new($"http://127.0.0.1:{FreePorts.Next()}/");
-        private int AlertmanagerPort { get; } = FreePorts.Next();
+        public string TargetsDirectory => Monitoring.TargetsDirectory;
+        public Uri PrometheusUrl => Monitoring.PrometheusUrl;
+
+        /// <summary>The target file of a worker that was killed outright (its pid is not running): the next process to register removes it.</summary>
+        public string DeadWorkersTarget { get; private set; } = "";
 
         public async Task InitializeAsync()
         {
-            await MonitoringScriptAsync("start");
+            await Monitoring.StartAsync();
+            var deadPid = Enumerable.Range(2, 1 << 22).Select(i => (1 << 22) - i).First(pid => !Directory.Exists($"/proc/{pid}"));
+            DeadWorkersTarget = Path.Combine(TargetsDirectory, $"worker-ingest-{deadPid}.json");
+            await File.WriteAllTextAsync(DeadWorkersTarget, """[{"targets":["127.0.0.1:9"],"labels":{"service":"worker-ingest"}}]""");
             Fleet = await LocalFleet.StartAsync(new FleetOptions
             {
                 Workers = ["Workers.Ingest"],
@@ -49,25 +53,7 @@ public sealed class MetricsTests(MetricsTests.MonitoredFleet monitored) : IClass
         {
             await Fleet.DisposeAsync();
             // Stopped processes delete their own target files: only the Alertmanager's stays.
-            var leftovers = Directory.GetFiles(TargetsDirectory, "*-*.json");
-            await MonitoringScriptAsync("stop");
-            Directory.Delete(_state, recursive: true);
-            Assert.Empty(leftovers);
-        }
-
-        private async Task MonitoringScriptAsync(string command)
-        {
-            var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-            info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "eng", "monitoring.sh"));
-            info.ArgumentList.Add(command);
-            info.Environment["MONITORING_STATE"] = _state;
-            info.Environment["PROMETHEUS_PORT"] = PrometheusUrl.Port.ToString();
-            info.Environment["ALERTMANAGER_PORT"] = AlertmanagerPort.ToString();
-            using var process = System.Diagnostics.Process.Start(info)!;
-            var errors = process.StandardError.ReadToEndAsync();
-            var output = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            if (process.ExitCode != 0) throw new InvalidOperationException($"monitoring.sh {command} failed: {output}{await errors}");
+            Assert.Empty(await Monitoring.StopAsync());
         }
     }
 
@@ -144,19 +130,22 @@ public sealed class MetricsTests(MetricsTests.MonitoredFleet monitored) : IClass
             return result.Count == 0 ? null : double.Parse(result[0]!["value"]![1]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        // Scrapes every 10 s: allow a few rounds.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        // Scrapes every 10 s and re-reads the target files every 5 s: allow many rounds on a loaded machine.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(150);
         double? scraped = null, completed = null, alertmanagers = null;
         while (DateTime.UtcNow < deadline)
         {
-            scraped = await QueryAsync("""count(up{job=~"aiplatform-gateway|aiplatform-worker"} == 1)""");
+            // Every target is up: the file a killed worker left was removed, not scraped as down forever.
+            scraped = await QueryAsync("""count(up{job=~"aiplatform-gateway|aiplatform-worker"})""");
             completed = await QueryAsync("""sum(aiplatform_tasks_finished_total{type="ingestion",state="completed"})""");
             var active = JsonNode.Parse(await prometheus.GetStringAsync("api/v1/alertmanagers"))!["data"]!["activeAlertmanagers"]!.AsArray();
             alertmanagers = active.Count;
             if (scraped == 2 && completed >= 1 && alertmanagers == 1) break;
             await Task.Delay(1000);
         }
-        Assert.Equal(2, scraped);
+        Assert.True(scraped == 2, $"targets Prometheus scrapes: {scraped}\n{await DescribeTargetsAsync(prometheus)}");
+        Assert.False(File.Exists(monitored.DeadWorkersTarget), "the target file of a dead process is still listed");
+        Assert.Equal(2, await QueryAsync("""count(up{job=~"aiplatform-gateway|aiplatform-worker"} == 1)"""));
         Assert.True(completed >= 1, $"completed tasks seen by Prometheus: {completed}");
         Assert.Equal(1, alertmanagers);
         // The rules are loaded from deploy/prometheus/alert-rules.yml.
@@ -184,12 +173,44 @@ public sealed class MetricsTests(MetricsTests.MonitoredFleet monitored) : IClass
         }
     }
 
+    /// <summary>What Prometheus discovered and how its scrapes went, with the target files it read them from.</summary>
+    private async Task<string> DescribeTargetsAsync(HttpClient prometheus)
+    {
+        var data = JsonNode.Parse(await prometheus.GetStringAsync("api/v1/targets?state=any"))!["data"]!;
+        var active = data["activeTargets"]!.AsArray().Select(t =>
+            $"{t!["labels"]!["job"]} {t["scrapeUrl"]} {t["health"]} {t["lastError"]}");
+        var files = Directory.GetFiles(Targets).Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f)}");
+        return $"active: {string.Join("; ", active)}\ndropped: {data["droppedTargets"]!.AsArray().Count}\nfiles: {string.Join("; ", files)}\n" +
+            string.Join("\n", monitored.Monitoring.PrometheusComplaints().TakeLast(10));
+    }
+
     private async Task<JsonNode> GetJsonAsync(string url)
     {
         using var response = await _scraper.GetAsync(url);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {(int)response.StatusCode} {body}");
         return JsonNode.Parse(body)!;
+    }
+
+    [Fact]
+    public async Task A_scripts_lake_writes_count_on_its_workers_lake_counters()
+    {
+        // The script writes from its runner process, which exports nothing: it reports to the worker, which does.
+        var worker = await WorkerMetricsUrlAsync();
+        var before = await PrometheusScrape.GetAsync(_scraper, worker);
+
+        Assert.Equal("completed", await RunAsync("registry/write_dataset.csx", new { rows = 1000 }, output: $"metered-{Guid.NewGuid():N}"[..16]));
+
+        // The exporter answers from a cache for a moment after each scrape: scrape again until a fresh answer came.
+        double written = 0;
+        for (var tries = 0; written < 8000 && tries < 20; tries++)
+        {
+            if (tries > 0) await Task.Delay(250);
+            var after = await PrometheusScrape.GetAsync(_scraper, worker);
+            written = after.Sum("aiplatform_lake_written_bytes_total", ("store", "local")) - before.Sum("aiplatform_lake_written_bytes_total", ("store", "local"));
+        }
+        // 1000 doubles in the data file, plus its manifest and transaction.
+        Assert.True(written >= 8000, $"the worker counted {written} bytes written to the lake");
     }
 
     /// <summary>The worker registers itself for Prometheus: a JSON target file naming its random port.</summary>
@@ -210,11 +231,11 @@ public sealed class MetricsTests(MetricsTests.MonitoredFleet monitored) : IClass
         throw new TimeoutException($"no worker target file in {Targets}");
     }
 
-    private async Task<string> RunAsync(string script, object parameters)
+    private async Task<string> RunAsync(string script, object parameters, string output = "out")
     {
         using var response = await Fleet.Http.PostAsync("/api/v1/tasks", JsonContent(new
         {
-            type = "ingestion", name = $"metrics-{Guid.NewGuid():N}"[..24], script, input = "in", output = "out", @params = parameters,
+            type = "ingestion", name = $"metrics-{Guid.NewGuid():N}"[..24], script, input = "in", output, @params = parameters,
         }));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<Guid>();

@@ -75,49 +75,22 @@ public sealed class RegistryHooksTests(PlatformFixture platform) : RegistryTestB
     /// <summary>An HTTP listener on 127.0.0.1 that records each call and answers from a queue (200 when it is empty).</summary>
     private sealed class Receiver : IAsyncDisposable
     {
-        private readonly HttpListener _listener = new();
-        private readonly Task _loop;
+        private readonly LoopbackHttpServer _server;
 
-        public Receiver()
-        {
-            Url = $"http://127.0.0.1:{FreePorts.Next()}/";
-            _listener.Prefixes.Add(Url);
-            _listener.Start();
-            _loop = Task.Run(ServeAsync);
-        }
+        public Receiver() => _server = new LoopbackHttpServer(AnswerAsync);
 
-        public string Url { get; }
+        public string Url => _server.BaseUrl.ToString();
         public ConcurrentQueue<(int Status, string Body)> Answers { get; } = new();
         public ConcurrentQueue<(Dictionary<string, string> Headers, byte[] Body)> Calls { get; } = new();
 
-        private async Task ServeAsync()
+        private async Task AnswerAsync(HttpListenerContext context, byte[] body)
         {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-                using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                Calls.Enqueue((context.Request.Headers.AllKeys.ToDictionary(k => k!, k => context.Request.Headers[k]!), body.ToArray()));
-                var (status, text) = Answers.TryDequeue(out var answer) ? answer : (200, "{}");
-                context.Response.StatusCode = status;
-                await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(text));
-                context.Response.Close();
-            }
+            Calls.Enqueue((context.Request.Headers.AllKeys.ToDictionary(k => k!, k => context.Request.Headers[k]!), body));
+            var (status, text) = Answers.TryDequeue(out var answer) ? answer : (200, "{}");
+            context.Response.StatusCode = status;
+            await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(text));
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            _listener.Stop();
-            await _loop;
-            _listener.Close();
-        }
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
     }
 }

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Diagnostics;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
@@ -66,6 +67,43 @@ public sealed class MonitoringPageTests(UiFixture ui)
             Assert.Contains(urls, url => url.Contains("/api/v1/stream?ticket="));
             Assert.DoesNotContain(urls, url => url.Contains(viewerKey));
         }
+    }
+
+    [Fact]
+    public async Task An_alert_alertmanager_reports_shows_as_firing_and_then_as_resolved_without_a_reload()
+    {
+        var page = await ui.OpenAsync();
+        var name = $"UiAlert{Guid.NewGuid():N}"[..16];
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(-2);
+        await PostAlertAsync(name, "firing", startsAt, null);
+        var row = $"tr[data-alert='{name}']";
+        await page.WaitForSelectorAsync($"{row}.alert-firing:has-text('queue=train-tasks')", new PageWaitForSelectorOptions { Timeout = Timeout });
+        Assert.Contains("firing", await page.TextContentAsync("#alerts-firing"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(UiFixture.Screenshots, "alert-firing.png"), FullPage = true });
+
+        await PostAlertAsync(name, "resolved", startsAt, DateTimeOffset.UtcNow);
+        await page.WaitForSelectorAsync($"{row}.alert-resolved:has-text('ended')", new PageWaitForSelectorOptions { Timeout = Timeout });
+    }
+
+    /// <summary>Sends what Alertmanager would send the gateway's receiver for one alert.</summary>
+    private async Task PostAlertAsync(string name, string status, DateTimeOffset startsAt, DateTimeOffset? endsAt)
+    {
+        using var response = await ui.Fleet.Http.PostAsJsonAsync("/api/v1/alerts", new Dictionary<string, object?>
+        {
+            ["version"] = "4",
+            ["status"] = status,
+            ["alerts"] = new[]
+            {
+                new Dictionary<string, object?>
+                {
+                    ["status"] = status, ["fingerprint"] = name.ToLowerInvariant(),
+                    ["labels"] = new Dictionary<string, string> { ["alertname"] = name, ["severity"] = "warning", ["queue"] = "train-tasks" },
+                    ["annotations"] = new Dictionary<string, string> { ["summary"] = "Queue train-tasks has more than 100 ready messages" },
+                    ["startsAt"] = startsAt, ["endsAt"] = endsAt ?? DateTimeOffset.MinValue,
+                },
+            },
+        });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

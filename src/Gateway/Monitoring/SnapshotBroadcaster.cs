@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using AiPlatform.Gateway.Alerts;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Gateway.Tasks;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,9 @@ public sealed class SnapshotBroadcaster(
     private readonly List<Channel<string>> _subscribers = [];
     private readonly SemaphoreSlim _wake = new(0);
     private (string Json, DateTimeOffset At)? _latest;
+
+    /// <summary>The page shows the firing alerts and the latest resolved ones, up to this many in all.</summary>
+    private const int ShownAlerts = 20;
 
     /// <summary>Snapshots as JSON, the latest first; a slow subscriber skips to the newest rather than queueing.</summary>
     public async IAsyncEnumerable<string> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -85,6 +89,7 @@ public sealed class SnapshotBroadcaster(
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         var workers = await MonitoringEndpoints.WorkersAsync(db, taskOptions.Value, ct);
-        return JsonSerializer.Serialize(new { queues = queueList, workers }, MonitoringEndpoints.JsonOptions);
+        var alerts = (await scope.ServiceProvider.GetRequiredService<AlertStore>().ListAsync(null, ShownAlerts, ct)).Select(AlertView.From);
+        return JsonSerializer.Serialize(new { queues = queueList, workers, alerts }, MonitoringEndpoints.JsonOptions);
     }
 }

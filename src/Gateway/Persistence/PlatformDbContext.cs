@@ -1,3 +1,4 @@
+using AiPlatform.Gateway.Alerts;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Pipelines;
@@ -63,6 +64,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : Db
         });
         RegistryModel.Configure(model);
         PipelineModel.Configure(model);
+        AlertModel.Configure(model);
         model.Entity<ApiKeyRecord>(k =>
         {
             k.ToTable("api_keys");

@@ -38,9 +38,9 @@ public static class TaskCommands
         return task.Type switch
         {
             TaskTypes.Ingestion => new RunIngestion(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
-                task.TimeoutSeconds, task.DeclaredResources()),
+                task.TimeoutSeconds, task.DeclaredResources(), task.SubmittedBy),
             TaskTypes.Training => new RunTraining(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
-                task.TimeoutSeconds, task.DeclaredResources(), task.ResolvedModel ?? task.Model),
+                task.TimeoutSeconds, task.DeclaredResources(), task.ResolvedModel ?? task.Model, task.SubmittedBy),
             TaskTypes.Inference => new StartInferenceService(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output,
                 task.ParamsJson, task.ResolvedModel ?? task.Model!, task.Device ?? "cpu", FollowedAlias(task)),
             _ => throw new InvalidOperationException($"unknown task type '{task.Type}'"),

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Messages;
@@ -63,6 +64,8 @@ public sealed class TaskSubmission(PlatformDbContext db, TaskAdmission admission
                     $"{(request.Type == TaskTypes.Training ? "a" : "an")} {request.Type} task named '{request.Name}' is already pending or running");
         }
 
+        // The submit's span roots the task's trace: tagged, it can be found from the task.
+        Activity.Current?.SetTag(PlatformTracing.TaskIdTag, task.CorrelationId);
         // Either way the task is stored first: a command or TaskSubmitted that is lost is sent again by the task monitor.
         if (sendsItself) await dispatch.SendAsync(task);
         else await bus.Publish(new TaskSubmitted(task.CorrelationId), ct);

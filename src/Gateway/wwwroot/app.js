@@ -35,6 +35,7 @@ function connect() {
       const snapshot = JSON.parse(e.data);
       renderQueues(snapshot.queues);
       renderWorkers(snapshot.workers);
+      renderAlerts(snapshot.alerts ?? []);
       document.dispatchEvent(new CustomEvent("aip-snapshot"));
     });
     stream.addEventListener("task", (e) => {
@@ -61,6 +62,16 @@ function renderWorkers(workers) {
     `<tr class="${w.stale ? "stale" : ""}"><td>${esc(w.worker_id)}${w.stale ? " (stale)" : ""}</td><td>${esc(w.kind)}</td><td>${esc(w.host)}</td>
      <td>${num(w.running_task_ids.length)}/${num(w.concurrency)}</td><td>${w.running_task_ids.map((id) => esc(String(id).slice(-8))).join(", ")}</td>
      <td>${esc(ago(w.last_heartbeat_at))}</td></tr>`).join("");
+}
+// Alertmanager's notifications as the gateway recorded them: firing first, then the latest resolved.
+function renderAlerts(alerts) {
+  const firing = alerts.filter((a) => a.status === "firing").length;
+  $("alerts-firing").textContent = firing > 0 ? `${firing} firing` : "none firing";
+  const labels = (a) => Object.entries(a.labels).filter(([k]) => k !== "alertname" && k !== "severity").map(([k, v]) => `${k}=${v}`).join(", ");
+  $("alert-rows").innerHTML = alerts.length === 0 ? `<tr><td colspan="6" class="muted">no alerts</td></tr>` : alerts.map((a) =>
+    `<tr class="alert-${a.status === "firing" ? "firing" : "resolved"}" data-alert="${esc(a.name)}"><td>${esc(a.name)}</td><td>${esc(a.status)}</td>
+     <td>${esc(a.severity)}</td><td title="${esc(a.description)}">${esc(a.summary)}</td><td>${esc(labels(a))}</td>
+     <td>${esc(ago(a.starts_at))}${a.ends_at ? `, ended ${esc(ago(a.ends_at))}` : ""}</td></tr>`).join("");
 }
 
 // ---------------------------------------------------------------- tasks

@@ -1,5 +1,6 @@
 using AiPlatform.Lake.Batches;
 using AiPlatform.Lake.Format;
+using AiPlatform.Lake.Metrics;
 using AiPlatform.Lake.ObjectStore;
 
 namespace AiPlatform.Lake.Dataset;
@@ -67,7 +68,7 @@ public sealed class DatasetWriter : IAsyncDisposable
             var versions = await LanceDataset.ListVersionsAsync(_store, _path, ct);
             var latest = versions.LastOrDefault();
             if (_mode != WriteMode.Append && _readVersion is { } read && latest != read)
-                throw new LakeConflictException(
+                throw Refused(
                     $"{_store.Uri(_path)} moved from version {read} to {latest} while this {_mode.ToString().ToLowerInvariant()} was being written; it was not applied");
             var previous = versions.Count == 0 ? null : (await LanceDataset.ReadManifestAsync(_store, _path, latest, ct)).Manifest;
             var manifest = NextManifest(previous);
@@ -81,8 +82,9 @@ public sealed class DatasetWriter : IAsyncDisposable
             }
             await _store.DeleteAsync($"{_path}/_transactions/{transaction}", ct);
             if (_mode != WriteMode.Append || attempt >= MaxCommitAttempts)
-                throw new LakeConflictException(
+                throw Refused(
                     $"another writer committed version {manifest.Version} of {_store.Uri(_path)} first; this {_mode.ToString().ToLowerInvariant()} was not applied");
+            CountConflict(LakeMetrics.Retried);
             await Task.Delay(Random.Shared.Next(5, 50) * attempt, ct);
         }
     }
@@ -165,6 +167,15 @@ public sealed class DatasetWriter : IAsyncDisposable
         await _store.UploadAsync($"{_path}/data/{current.Name}", local, ct);
         _written.Add((current.Name, current.Writer.Rows, size));
     }
+
+    private static LakeConflictException Refused(string message)
+    {
+        CountConflict(LakeMetrics.Refused);
+        return new LakeConflictException(message);
+    }
+
+    private static void CountConflict(string resolution) =>
+        LakeMetrics.CommitConflicts.Add(1, new KeyValuePair<string, object?>(LakeMetrics.ResolutionTag, resolution));
 
     private static string Describe(Schema schema) => string.Join(", ", schema.Fields.Select(f => $"{f.Name}: {f.Type}{(f.Nullable ? "?" : "")}"));
 

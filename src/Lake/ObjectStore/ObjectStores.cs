@@ -1,3 +1,5 @@
+using AiPlatform.Lake.Metrics;
+
 namespace AiPlatform.Lake.ObjectStore;
 
 /// <summary>Where the lake lives: a local folder, or <c>s3://bucket/prefix</c> with the endpoint and keys.</summary>
@@ -12,15 +14,16 @@ public sealed record LakeOptions
 
 public static class ObjectStores
 {
+    /// <summary>The store for the lake's root, its traffic counted (<see cref="LakeMetrics"/>).</summary>
     public static IObjectStore Open(LakeOptions options)
     {
-        if (!options.Root.StartsWith("s3://", StringComparison.Ordinal)) return new LocalObjectStore(options.Root);
+        if (!options.Root.StartsWith("s3://", StringComparison.Ordinal)) return new MeteredObjectStore(new LocalObjectStore(options.Root), "local");
         var rest = options.Root["s3://".Length..];
         var slash = rest.IndexOf('/');
         var bucket = slash < 0 ? rest : rest[..slash];
         var prefix = slash < 0 ? "" : rest[(slash + 1)..];
         if (options.S3ServiceUrl is null || options.S3AccessKey is null || options.S3SecretKey is null)
             throw new ArgumentException($"lake root {options.Root} is on S3 but S3 ServiceUrl, AccessKey and SecretKey are not all set");
-        return new S3ObjectStore(bucket, prefix, options.S3ServiceUrl, options.S3AccessKey, options.S3SecretKey, options.S3Region);
+        return new MeteredObjectStore(new S3ObjectStore(bucket, prefix, options.S3ServiceUrl, options.S3AccessKey, options.S3SecretKey, options.S3Region), "s3");
     }
 }

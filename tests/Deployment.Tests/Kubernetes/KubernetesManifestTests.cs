@@ -181,6 +181,23 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Theory, MemberData(nameof(Overlays))]
+    public void The_gateway_may_scale_the_worker_deployments_and_nothing_else_and_only_the_gateway_gets_a_token(string overlay)
+    {
+        var rendered = RenderedKustomization.Get(overlay);
+        var gateway = rendered.OfType<V1Deployment>().Single(d => d.Metadata.Name == "gateway").Spec.Template.Spec;
+        Assert.Equal("kubernetes", gateway.Containers.Single().Env.Single(e => e.Name == "Cluster__Mode").Value);
+        var binding = rendered.OfType<V1RoleBinding>().Single(b => b.Subjects.Any(s => s.Kind == "ServiceAccount" && s.Name == gateway.ServiceAccountName));
+        var role = rendered.OfType<V1Role>().Single(r => r.Metadata.Name == binding.RoleRef.Name);
+        var rule = Assert.Single(role.Rules);
+        Assert.Equal(["deployments/scale"], rule.Resources);
+        Assert.Equal(["get", "patch"], rule.Verbs.Order());
+        var workers = rendered.OfType<V1Deployment>().Select(d => d.Metadata.Name).Where(n => n.StartsWith("worker-", StringComparison.Ordinal));
+        Assert.Equal(workers.Order(), rule.ResourceNames.Order());
+        Assert.Contains(rendered.OfType<V1ServiceAccount>(), a => a.Metadata.Name == gateway.ServiceAccountName);
+        Assert.All(rendered.PodTemplates().Where(p => p.Owner != "Deployment/gateway"), p => Assert.False(p.Pod.AutomountServiceAccountToken ?? true, p.Owner));
+    }
+
+    [Theory, MemberData(nameof(Overlays))]
     public void Selectors_of_services_budgets_and_autoscalers_find_their_pods(string overlay)
     {
         var rendered = RenderedKustomization.Get(overlay);

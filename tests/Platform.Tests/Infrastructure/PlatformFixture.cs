@@ -31,6 +31,22 @@ public sealed class PlatformFixture : IAsyncLifetime
     public IBus Bus => _bus!;
     public string VirtualHost => _fleet.VirtualHost;
 
+    /// <summary>Where the fleet's processes register their /metrics addresses (Prometheus's file-based discovery).</summary>
+    public string TargetsDirectory { get; } = Directory.CreateTempSubdirectory("aiplatform-targets-").FullName;
+
+    /// <summary>One scrape of every registered process of <paramref name="service"/> (worker-serve, gateway, ...).</summary>
+    public async Task<IReadOnlyList<PrometheusScrape>> ScrapeAsync(string service)
+    {
+        using var scraper = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var scrapes = new List<PrometheusScrape>();
+        foreach (var file in Directory.GetFiles(TargetsDirectory, $"{service}-*.json"))
+        {
+            var target = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(file))![0]!["targets"]![0]!.GetValue<string>();
+            scrapes.Add(await PrometheusScrape.GetAsync(scraper, $"http://{target}/metrics"));
+        }
+        return scrapes;
+    }
+
     public async Task InitializeAsync()
     {
         _fleet = await LocalFleet.StartAsync(new FleetOptions
@@ -50,6 +66,8 @@ public sealed class PlatformFixture : IAsyncLifetime
                 // Where ingestion may read: the Debian data sets, and the folders tests write their inputs to.
                 ["Lake__SourceRoots__0"] = "/usr/share/datasets",
                 ["Lake__SourceRoots__1"] = TestInputRoot,
+                // Each process registers its /metrics address here, as for Prometheus, so tests can scrape workers.
+                ["Monitoring__TargetsDirectory"] = TargetsDirectory,
             },
         });
         _bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(ServicesEnvironment.Get("RabbitMq__Host"),
@@ -93,6 +111,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         if (_bus is not null) await _bus.StopAsync();
         await _fleet.DisposeAsync();
+        Directory.Delete(TargetsDirectory, recursive: true);
     }
 }
 
