@@ -174,12 +174,47 @@ public sealed class ChaosRun(ChaosPlan plan, Action<string> log)
         times.Add(started.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Every task queue has as many consumers as live workers of its kind: nobody deaf.</summary>
-    private Task WaitForConsumersAsync() => FleetProbes.WaitForConsumersAsync(_fleet, new Dictionary<string, int>
+    /// <summary>
+    /// Every task queue has as many consumers as workers of its kind: nobody deaf. The supervisor keeps working while it
+    /// waits: a worker that gives up on its broker link exits on purpose (after Worker:RecoveryTimeout), and a wait that
+    /// did not start another would time out on a worker that did exactly what it should.
+    /// </summary>
+    private async Task WaitForConsumersAsync()
     {
-        ["ingest-tasks"] = _workers.Count(w => w.Project == "Workers.Ingest"),
-        ["train-tasks"] = _workers.Count(w => w.Project == "Workers.Train"),
-    });
+        var expected = new Dictionary<string, int>
+        {
+            ["ingest-tasks"] = _workers.Count(w => w.Project == "Workers.Ingest"),
+            ["train-tasks"] = _workers.Count(w => w.Project == "Workers.Train"),
+        };
+        try
+        {
+            await FleetProbes.WaitUntilAsync(async () =>
+            {
+                ReplaceExitedWorkers();
+                var consumers = await FleetProbes.QueueConsumersAsync(_fleet);
+                return expected.All(e => consumers.GetValueOrDefault(e.Key) >= e.Value);
+            }, TimeSpan.FromMinutes(3), "every worker consuming its queue again");
+        }
+        catch (TimeoutException e)
+        {
+            var consumers = await FleetProbes.QueueConsumersAsync(_fleet);
+            var workers = _workers.Select(w => $"{w.Project} pid {w.Process.Id} {(w.Process.HasExited ? $"exited {w.Process.ExitCode}" : "alive")} (log {w.Process.LogPath})");
+            throw new TimeoutException($"{e.Message}; consumers: {string.Join(", ", consumers.Where(q => expected.ContainsKey(q.Key)).Select(q => $"{q.Key} {q.Value}"))}; " +
+                $"workers: {string.Join("; ", workers)}", e);
+        }
+    }
+
+    /// <summary>A worker that exited by itself is started again, as compose's or Kubernetes' restart policy would.</summary>
+    private void ReplaceExitedWorkers()
+    {
+        for (var i = 0; i < _workers.Count; i++)
+        {
+            if (!_workers[i].Process.HasExited) continue;
+            log($"{_workers[i].Project} exited by itself (code {_workers[i].Process.ExitCode}); starting another");
+            _workers[i] = (_workers[i].Project, _fleet.StartWorker(_workers[i].Project));
+            _report.ReplacedWorkers++;
+        }
+    }
 
     private async Task WaitForGatewayAnswersAsync() =>
         await FleetProbes.WaitUntilAsync(async () =>
@@ -198,13 +233,7 @@ public sealed class ChaosRun(ChaosPlan plan, Action<string> log)
     /// <summary>A worker that gave up on its broker link exits on purpose; the supervisor's job is to start another.</summary>
     private async Task ReplaceDeadWorkersAsync()
     {
-        for (var i = 0; i < _workers.Count; i++)
-        {
-            if (!_workers[i].Process.HasExited) continue;
-            log($"{_workers[i].Project} exited by itself (code {_workers[i].Process.ExitCode}); starting another");
-            _workers[i] = (_workers[i].Project, _fleet.StartWorker(_workers[i].Project));
-            _report.ReplacedWorkers++;
-        }
+        ReplaceExitedWorkers();
         if (_fleet.Gateway.HasExited)
         {
             log($"the gateway exited by itself (code {_fleet.Gateway.ExitCode}); starting another");
