@@ -132,20 +132,22 @@ public sealed class MetricsTests(MetricsTests.MonitoredFleet monitored) : IClass
 
         // Scrapes every 10 s and re-reads the target files every 5 s: allow many rounds on a loaded machine.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(150);
-        double? scraped = null, completed = null, alertmanagers = null;
+        double? scraped = null, up = null, completed = null, alertmanagers = null;
         while (DateTime.UtcNow < deadline)
         {
-            // Every target is up: the file a killed worker left was removed, not scraped as down forever.
+            // Every target is up: the file a killed worker left was removed, not scraped as down forever. Until
+            // Prometheus re-reads the folder it may have scraped that dead target (down) before the live worker, so
+            // both counts are awaited, not read once.
             scraped = await QueryAsync("""count(up{job=~"aiplatform-gateway|aiplatform-worker"})""");
+            up = await QueryAsync("""count(up{job=~"aiplatform-gateway|aiplatform-worker"} == 1)""");
             completed = await QueryAsync("""sum(aiplatform_tasks_finished_total{type="ingestion",state="completed"})""");
             var active = JsonNode.Parse(await prometheus.GetStringAsync("api/v1/alertmanagers"))!["data"]!["activeAlertmanagers"]!.AsArray();
             alertmanagers = active.Count;
-            if (scraped == 2 && completed >= 1 && alertmanagers == 1) break;
+            if (scraped == 2 && up == 2 && completed >= 1 && alertmanagers == 1) break;
             await Task.Delay(1000);
         }
-        Assert.True(scraped == 2, $"targets Prometheus scrapes: {scraped}\n{await DescribeTargetsAsync(prometheus)}");
+        Assert.True(scraped == 2 && up == 2, $"targets Prometheus scrapes: {scraped}, up: {up}\n{await DescribeTargetsAsync(prometheus)}");
         Assert.False(File.Exists(monitored.DeadWorkersTarget), "the target file of a dead process is still listed");
-        Assert.Equal(2, await QueryAsync("""count(up{job=~"aiplatform-gateway|aiplatform-worker"} == 1)"""));
         Assert.True(completed >= 1, $"completed tasks seen by Prometheus: {completed}");
         Assert.Equal(1, alertmanagers);
         // The rules are loaded from deploy/prometheus/alert-rules.yml.
