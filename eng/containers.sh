@@ -96,12 +96,18 @@ compose() {
 # Secrets of this deployment: made once, kept in .state/containers (owner-only), exported for compose.
 load_secrets() {
   local env_file="$state/compose.env"
+  secret() { head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
   if [ ! -s "$env_file" ]; then
-    secret() { head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
     (umask 077
      printf 'RABBITMQ_PASSWORD=%s\nPOSTGRES_PASSWORD=%s\nMINIO_ROOT_PASSWORD=%s\nAIP_ADMIN_KEY=aip_%s%s\n' \
        "$(secret)" "$(secret)" "$(secret)" "$(secret)" "$(secret)" > "$env_file")
   fi
+  # The roles' broker accounts, added to a file made before they existed.
+  local role variable
+  for role in GATEWAY INGEST TRAIN SERVE; do
+    variable=RABBITMQ_${role}_PASSWORD
+    grep -q "^$variable=" "$env_file" || (umask 077; printf '%s=%s\n' "$variable" "$(secret)" >> "$env_file")
+  done
   set -a
   # shellcheck disable=SC1090
   . "$env_file"

@@ -119,14 +119,19 @@ rabbit_api() { # method path [body-file]
 }
 
 # No process of the fleet runs as the administrator (aip, for operators and tests): the gateway's account manages the
-# task flow in its virtual host, and each worker kind's reaches its own queues only (deploy/rabbitmq/permissions).
+# task flow in its virtual host, and each worker kind's reaches its own queues only. The definitions are the ones
+# compose and Kubernetes load (deploy/rabbitmq/definitions.sh), imported through the management API.
 rabbit_accounts() {
-  local role password tags
-  while IFS='=' read -r role password; do
-    tags=""; [ "$role" = gateway ] && tags=management   # queue depths, from the management API
-    rabbit_api PUT "users/aip-$role" <(printf '{"password":"%s","tags":"%s"}' "$password" "$tags") || return 1
-    rabbit_api PUT "permissions/%2F/aip-$role" "$repo/deploy/rabbitmq/permissions/$role.json" || return 1
-  done < "$broker_accounts"
+  local definitions="$state/rabbitmq-definitions.json" role password
+  local -A passwords
+  while IFS='=' read -r role password; do passwords[$role]=$password; done < "$broker_accounts"
+  RABBITMQ_USER=aip RABBITMQ_PASSWORD=$RABBIT_PASSWORD RABBITMQ_GATEWAY_PASSWORD=${passwords[gateway]} \
+    RABBITMQ_INGEST_PASSWORD=${passwords[ingest]} RABBITMQ_TRAIN_PASSWORD=${passwords[train]} \
+    RABBITMQ_SERVE_PASSWORD=${passwords[serve]} sh "$repo/deploy/rabbitmq/definitions.sh" "$definitions" || return 1
+  local status=0
+  rabbit_api POST definitions "$definitions" || status=$?
+  rm -f "$definitions"
+  return $status
 }
 
 stop_rabbit() {

@@ -10,6 +10,8 @@ public sealed class ComposeFileTests
     private static readonly Dictionary<string, string> Secrets = new()
     {
         ["RABBITMQ_PASSWORD"] = "test-rabbit-secret", ["POSTGRES_PASSWORD"] = "test-pg-secret", ["MINIO_ROOT_PASSWORD"] = "test-minio-secret",
+        ["RABBITMQ_GATEWAY_PASSWORD"] = "test-rabbit-gateway", ["RABBITMQ_INGEST_PASSWORD"] = "test-rabbit-ingest",
+        ["RABBITMQ_TRAIN_PASSWORD"] = "test-rabbit-train", ["RABBITMQ_SERVE_PASSWORD"] = "test-rabbit-serve",
     };
 
     [Fact]
@@ -75,6 +77,25 @@ public sealed class ComposeFileTests
         var match = Regex.Match(config, $@"^  {Regex.Escape(service)}:\n(.*?)(?=^  \S|^\S)", RegexOptions.Multiline | RegexOptions.Singleline);
         Assert.True(match.Success, $"service {service} not found");
         return match.Groups[1].Value;
+    }
+
+    [Fact]
+    public void Each_process_reaches_the_broker_with_its_roles_account_which_the_broker_loads_at_boot()
+    {
+        var (exitCode, config) = Compose(Secrets, "config");
+        Assert.True(exitCode == 0, config);
+        foreach (var (service, role) in new[] { ("gateway", "gateway"), ("worker-ingest", "ingest"), ("worker-train", "train"), ("worker-serve", "serve") })
+        {
+            var block = ServiceBlock(config, service);
+            Assert.Contains($"RabbitMq__Username: aip-{role}", block);
+            Assert.Contains($"RabbitMq__Password: test-rabbit-{role}", block);
+            Assert.DoesNotContain("test-rabbit-secret", block);
+        }
+        var rabbitmq = ServiceBlock(config, "rabbitmq");
+        Assert.Contains("/etc/aiplatform/rabbitmq/boot.sh", rabbitmq);
+        Assert.Contains("deploy/rabbitmq:/etc/aiplatform/rabbitmq:ro", rabbitmq);
+        foreach (var role in new[] { "GATEWAY", "INGEST", "TRAIN", "SERVE" }) Assert.Contains($"RABBITMQ_{role}_PASSWORD: test-rabbit-{role.ToLowerInvariant()}", rabbitmq);
+        Assert.Contains("load_definitions = /tmp/aiplatform-definitions.json", File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "rabbitmq.conf")));
     }
 
     [Fact]

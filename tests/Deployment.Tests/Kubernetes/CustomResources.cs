@@ -15,6 +15,8 @@ public static class CustomResources
         ["keda.sh/v1alpha1/TriggerAuthentication"] = typeof(TriggerAuthentication),
         ["rabbitmq.com/v1beta1/RabbitmqCluster"] = typeof(RabbitmqCluster),
         ["postgresql.cnpg.io/v1/Cluster"] = typeof(CnpgCluster),
+        ["rabbitmq.com/v1beta1/User"] = typeof(RabbitmqUser),
+        ["rabbitmq.com/v1beta1/Permission"] = typeof(RabbitmqPermission),
     };
 }
 
@@ -119,4 +121,31 @@ public sealed class CnpgStorage
 {
     public ResourceQuantity? Size { get; set; }
     public string? StorageClass { get; set; }
+}
+
+/// <summary>A broker account of the RabbitMQ Messaging Topology Operator, its credentials from a Secret.</summary>
+public sealed class RabbitmqUser : CustomResource<RabbitmqUserSpec>;
+
+public sealed class RabbitmqUserSpec
+{
+    public List<string> Tags { get; set; } = [];
+    public NamedReference RabbitmqClusterReference { get; set; } = new();
+    public NamedReference ImportCredentialsSecret { get; set; } = new();
+}
+
+public sealed class RabbitmqPermission : CustomResource<RabbitmqPermissionSpec>;
+
+public sealed class RabbitmqPermissionSpec
+{
+    public string Vhost { get; set; } = "";
+    public NamedReference UserReference { get; set; } = new();
+    public RabbitmqRights Permissions { get; set; } = new();
+    public NamedReference RabbitmqClusterReference { get; set; } = new();
+}
+
+public sealed class RabbitmqRights
+{
+    public string Configure { get; set; } = "";
+    public string Write { get; set; } = "";
+    public string Read { get; set; } = "";
 }

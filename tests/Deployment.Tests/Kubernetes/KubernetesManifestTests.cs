@@ -18,7 +18,14 @@ public sealed partial class KubernetesManifestTests
     public static TheoryData<string> Overlays() => [.. RenderedKustomization.Overlays()];
 
     /// <summary>The Secrets the manifests may reference; deploy/kubernetes/README.md says how each is created.</summary>
-    private static readonly string[] ReferencedSecrets = ["aiplatform-rabbitmq-default-user", "aiplatform-postgres-app", "aiplatform-s3"];
+    private static readonly string[] ReferencedSecrets =
+    [
+        "aiplatform-rabbitmq-default-user", "aiplatform-rabbitmq-gateway", "aiplatform-rabbitmq-ingest", "aiplatform-rabbitmq-train",
+        "aiplatform-rabbitmq-serve", "aiplatform-postgres-app", "aiplatform-s3",
+    ];
+
+    /// <summary>The worker template's broker account before a kind's kustomization names its own.</summary>
+    private const string TemplateBrokerSecret = "aiplatform-rabbitmq-worker";
 
     [Fact]
     public void Base_dev_prod_and_a_tenant_overlay_exist()
@@ -132,6 +139,7 @@ public sealed partial class KubernetesManifestTests
         {
             if (variable.ValueFrom?.SecretKeyRef is { } secret)
             {
+                if (directory == "base/workers/template" && secret.Name == TemplateBrokerSecret) continue;
                 Assert.Contains(secret.Name, ReferencedSecrets);
                 Assert.Contains(secret.Name, readme);
             }
@@ -242,6 +250,20 @@ public sealed partial class KubernetesManifestTests
         Assert.Equal("aiplatform", postgres.Spec.Bootstrap!.Initdb!.Database);
         // The platform reads the Secret and Service CloudNativePG derives from the cluster's name.
         Assert.Equal($"{postgres.Metadata.Name}-rw", prod.OfType<V1ConfigMap>().Single(c => c.Metadata.Name.StartsWith("aiplatform-settings")).Data["POSTGRES_HOST"]);
+    }
+
+    [Theory, MemberData(nameof(Overlays))]
+    public void The_gateway_and_each_worker_kind_reach_the_broker_with_their_own_account(string overlay)
+    {
+        var rendered = RenderedKustomization.Get(overlay);
+        var roles = new Dictionary<string, string> { ["gateway"] = "gateway", ["worker-ingest"] = "ingest", ["worker-train"] = "train", ["worker-serve"] = "serve" };
+        Assert.Equal(roles.Keys.Order(), rendered.OfType<V1Deployment>().Select(d => d.Metadata.Name).Where(roles.ContainsKey).Order());
+        foreach (var deployment in rendered.OfType<V1Deployment>().Where(d => roles.ContainsKey(d.Metadata.Name)))
+        {
+            var env = deployment.Spec.Template.Spec.Containers[0].Env.ToDictionary(e => e.Name);
+            foreach (var variable in new[] { "RabbitMq__Username", "RabbitMq__Password" })
+                Assert.Equal($"aiplatform-rabbitmq-{roles[deployment.Metadata.Name]}", env[variable].ValueFrom.SecretKeyRef.Name);
+        }
     }
 
     /// <summary>A digest, a tag with at least major.minor, or MinIO's dated release tags.</summary>
