@@ -5,6 +5,8 @@
 //        ... -- --sandbox-cost [--rounds 3]: the same figures with script runners unconfined and sandboxed, and their ratios.
 //        ... -- --telemetry-cost [--rounds 3]: the same figures with metrics and tracing off and on (OTLP export, scrapes), and their ratios.
 //        ... -- --submitters-cost [--rounds 3]: the same figures for one submitter and for four taking turns (runners are kept per submitter).
+//        ... -- --containers-cost [--rounds 3]: the same figures on a host fleet and through the containerised deployment
+//            (`bash eng/containers.sh up` first), one ingest worker each, and their ratios.
 using AiPlatform.Fleet;
 using Platform.Bench;
 
@@ -22,6 +24,11 @@ if (args.Contains("--submitters-cost"))
     await SubmittersCost.RunAsync(latencyTasks, throughputTasks, Option("--rounds", 3));
     return;
 }
+if (args.Contains("--containers-cost"))
+{
+    await ContainersCost.RunAsync(latencyTasks, throughputTasks, Option("--rounds", 3));
+    return;
+}
 if (args.Contains("--telemetry-cost"))
 {
     await TelemetryCost.RunAsync(latencyTasks, throughputTasks, Option("--rounds", 3));
@@ -30,7 +37,7 @@ if (args.Contains("--telemetry-cost"))
 PlatformFigures platform;
 await using (var fleet = await LocalFleet.StartAsync(new FleetOptions { Workers = ["Workers.Ingest"] }))
 {
-    var tasks = new TrivialTasks(fleet);
+    var tasks = new TrivialTasks(fleet.Http);
     await tasks.RunBatchAsync(10);
     var traces = await tasks.TraceSequentialAsync(latencyTasks);
     DispatchBreakdown.Print(traces);

@@ -26,11 +26,7 @@ internal static class SettingsComparison
             var submitters = await SubmittersAsync(fleet, mode.Submitters);
             try
             {
-                var tasks = new TrivialTasks(fleet, submitters);
-                await tasks.RunBatchAsync(10);
-                var running = (await tasks.TraceSequentialAsync(latencyTasks)).Select(t => t.ToScriptRunning).ToList();
-                var throughput = await tasks.RunBatchAsync(throughputTasks);
-                var (p50, p99) = (DispatchBreakdown.Percentile(running, 50), DispatchBreakdown.Percentile(running, 99));
+                var (p50, p99, throughput) = await new TrivialTasks(fleet.Http, submitters).MeasureAsync(latencyTasks, throughputTasks);
                 figures[mode.Name].Add((p50, p99, throughput));
                 Console.WriteLine($"round {round}, {mode.Name,-22}: dispatch p50 {p50,6:0.0} ms, p99 {p99,6:0.0} ms; throughput {throughput,5:0.0} tasks/s");
             }
