@@ -14,6 +14,7 @@ namespace AiPlatform.Workers.Host;
 /// </summary>
 public sealed class WorkerMetrics : IConsumeObserver, IPublishObserver
 {
+    private static readonly string[] FinalStates = ["completed", "failed", "cancelled", "released"];
     private readonly string _taskType;
     private readonly ConcurrentDictionary<(Guid TaskId, int Attempt), DateTimeOffset> _started = new();
     private readonly TrainingProgressGauges? _training;
@@ -27,6 +28,10 @@ public sealed class WorkerMetrics : IConsumeObserver, IPublishObserver
             WorkerKinds.Train => TaskTypes.Training,
             _ => TaskTypes.Inference,
         };
+        // Every series of this worker's type starts at zero: a series that first appears at 1 is no increase to
+        // Prometheus, so the failure-rate alert would miss a worker's first failures.
+        PlatformMetrics.TasksStarted.Add(0, TypeTag);
+        foreach (var state in FinalStates) PlatformMetrics.TasksFinished.Add(0, TypeTag, new KeyValuePair<string, object?>("state", state));
         var meter = PlatformMetrics.Meter;
         if (_taskType == TaskTypes.Training) _training = new TrainingProgressGauges(meter, TimeProvider.System);
         meter.CreateObservableGauge("aiplatform.worker.slots", () => new[]
