@@ -41,11 +41,16 @@ public static class TaskHelpers
         http.WaitAsync(id, timeout, task => statuses.Contains(task["status"]!.GetValue<string>()), string.Join("|", statuses));
 
     /// <summary>The container (of <paramref name="service"/>) whose worker id the task carries; worker ids hold the host name.</summary>
-    public static string ContainerRunning(JsonNode task, string service)
-    {
-        var workerId = task["worker_id"]?.GetValue<string>() ?? throw new InvalidOperationException($"no worker: {task.ToJsonString()}");
-        return Podman.ContainersOf(service).Single(container => workerId.Contains($"-{Podman.HostName(container)}-", StringComparison.Ordinal));
-    }
+    public static string ContainerRunning(JsonNode task, string service) =>
+        ContainerOf(task["worker_id"]?.GetValue<string>() ?? throw new InvalidOperationException($"no worker: {task.ToJsonString()}"), service);
+
+    /// <summary>The container (of <paramref name="service"/>) of the serve worker a prediction's X-Served-By names.</summary>
+    public static string ContainerServing(HttpResponseMessage prediction, string service) =>
+        ContainerOf(prediction.Headers.TryGetValues("X-Served-By", out var values) ? values.Single()
+            : throw new InvalidOperationException($"no X-Served-By on a {(int)prediction.StatusCode} answer"), service);
+
+    private static string ContainerOf(string workerId, string service) =>
+        Podman.ContainersOf(service).Single(container => workerId.Contains($"-{Podman.HostName(container)}-", StringComparison.Ordinal));
 
     public static bool IsRunning(JsonNode task) => task["status"]!.GetValue<string>() == "running";
 }
