@@ -10,7 +10,7 @@ internal sealed record TrivialScript(string Path, object Params)
     /// <summary>The test scripts' echo.csx (a progress report, a log line, its params back).</summary>
     public static readonly TrivialScript Echo = new("echo.csx", new { message = "bench" });
 
-    /// <summary>The container tests' hold.csx held for no time: a script every deployment of the tests can run.</summary>
+    /// <summary>The container tests' hold.csx held for no time (a progress report, its result): a script both deployments of the tests can run.</summary>
     public static readonly TrivialScript Hold = new("hold.csx", new { seconds = 0 });
 }
 
