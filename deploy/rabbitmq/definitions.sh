@@ -1,14 +1,16 @@
 #!/bin/sh
 # Writes RabbitMQ definitions for the platform (its virtual host, the administrator, and one least-privilege account
-# per role with the permissions in permissions/<role>.json) from the environment, for the broker to load at boot
-# (load_definitions). Containers and pods run it before the broker starts, so passwords live only in their secrets.
+# per role with the permissions in permissions/<role>.json) from the environment, so passwords live only in secrets:
+# compose's broker container runs it before the broker starts, which loads it at boot (load_definitions, via
+# boot.sh); deploy/kubernetes/credentials.sh puts it in the dev broker's Secret; eng/services.sh imports it through
+# the management API.
 #
 #   definitions.sh <output-file>
 #
 # Environment: RABBITMQ_USER and RABBITMQ_PASSWORD (the administrator, for operators only: no process of the fleet
 # uses it), RABBITMQ_GATEWAY_PASSWORD, RABBITMQ_INGEST_PASSWORD, RABBITMQ_TRAIN_PASSWORD, RABBITMQ_SERVE_PASSWORD;
-# optional AIP_BROKER_VHOST (default /), AIP_BROKER_ACCOUNT_PREFIX (default aip-), AIP_BROKER_PERMISSIONS (default:
-# the permissions folder beside this script).
+# optional AIP_BROKER_VHOST (default /) and AIP_BROKER_ACCOUNT_PREFIX (default aip-), which the tests use to import
+# the accounts under names of their own.
 #
 # A broker that loads definitions at boot creates no default user, so the administrator is part of them. Every boot
 # loads them again: a password changed in the secret takes effect at the broker's next start.
@@ -17,7 +19,7 @@ set -eu
 output=${1:?usage: definitions.sh <output-file>}
 vhost=${AIP_BROKER_VHOST:-/}
 prefix=${AIP_BROKER_ACCOUNT_PREFIX:-aip-}
-permissions=${AIP_BROKER_PERMISSIONS:-$(dirname "$0")/permissions}
+permissions=$(dirname "$0")/permissions
 
 admin=${RABBITMQ_USER:-aiplatform}
 # Every value is checked before anything is written (a failure inside $(...) would not stop the script). Quotes,
