@@ -66,5 +66,7 @@ public static class FleetProbes
         // MassTransit waits up to 30 s (plus jitter) between an endpoint's reconnect attempts, and an attempt that meets
         // the broker still booting costs another wait: a recovering worker can need ~65 s, which is not deafness.
         ["Worker__RecoveryTimeout"] = "00:01:30",
+        // So the gateway gives a recovering worker as long to report what ended during a broker outage.
+        ["Tasks__ReconnectGrace"] = "00:01:30",
     };
 }

@@ -96,6 +96,9 @@ public sealed partial class ManagedProcess : IAsyncDisposable
 
     public const int SigTerm = 15;
 
+    /// <summary>SIGSTOP and SIGCONT: a process frozen (a long pause, a slow reconnect) and thawed.</summary>
+    public const int SigStop = 19, SigCont = 18;
+
     [LibraryImport("libc", EntryPoint = "kill")]
     public static partial int Signal(int pid, int signal);
 }

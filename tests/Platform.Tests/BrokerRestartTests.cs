@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
 using AiPlatform.Platform.Tests.Infrastructure;
 using Xunit;
@@ -44,5 +45,46 @@ public sealed class BrokerRestartTests(PlatformFixture platform)
             var after = await platform.SubmitAsync(new { type, name = $"{name}-{Guid.NewGuid():N}"[..24], script = "echo.csx", @params = new { message = "back" } });
             Assert.Equal("completed", (await platform.WaitForStatusAsync(after, TimeSpan.FromSeconds(90), "completed", "failed"))["status"]!.GetValue<string>());
         }
+    }
+
+    [Fact]
+    public async Task A_worker_back_from_a_broker_outage_long_after_the_gateway_reports_its_task_which_is_not_run_again()
+    {
+        var id = await platform.SubmitAsync(new
+        {
+            type = "ingestion", name = $"mqlate-{Guid.NewGuid():N}"[..24], script = "sleep.csx", @params = new { seconds = 10 },
+        });
+        var running = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "running");
+        var scriptEnded = DateTime.UtcNow.AddSeconds(12);
+        // Worker ids read <kind>-<host>-<pid>-<suffix>.
+        var pid = int.Parse(running["worker_id"]!.GetValue<string>().Split('-')[^2]);
+
+        await ServicesEnvironment.StopRabbitMqAsync();
+        Assert.Equal("running", (await platform.GetTaskAsync(id))["status"]!.GetValue<string>());
+        await Task.Delay(scriptEnded - DateTime.UtcNow); // the script ends while the broker is away
+        // The worker is held back (as by MassTransit's reconnect back-off of up to 30 s) while the gateway reconnects
+        // and listens for twice the heartbeat timeout: long enough to have taken the silent task for lost.
+        ManagedProcess.Signal(pid, ManagedProcess.SigStop);
+        try
+        {
+            await ServicesEnvironment.StartRabbitMqAsync();
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); await GatewayBrokerLinkAsync() != "healthy"; await Task.Delay(250))
+                Assert.True(DateTime.UtcNow < deadline, "the gateway's broker link is not healthy a minute after the broker came back");
+            await Task.Delay(PlatformFixture.HeartbeatTimeout * 2);
+        }
+        finally
+        {
+            ManagedProcess.Signal(pid, ManagedProcess.SigCont);
+        }
+
+        var done = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(90), "completed", "failed");
+        Assert.Equal("completed", done["status"]!.GetValue<string>());
+        Assert.Equal(1, done["attempts"]!.GetValue<int>());
+    }
+
+    private async Task<string?> GatewayBrokerLinkAsync()
+    {
+        using var response = await platform.Http.GetAsync("/healthz");
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["checks"]?["broker-link"]?["status"]?.GetValue<string>();
     }
 }

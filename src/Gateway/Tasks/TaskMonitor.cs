@@ -23,10 +23,15 @@ public sealed class TaskMonitor(
 
     // Heartbeats and final events sent while the gateway was down, or while the broker was, wait in queues or in the
     // workers' retries. Judging silence before those are read would take a task that finished meanwhile for a lost one
-    // and run it again, so silence only counts after one heartbeat timeout of listening on a healthy bus: counted from
-    // when the bus runs (start-up itself can take longer than the timeout) and again from every time it recovers, or the
-    // task store (where heartbeats are kept) does.
-    private DateTimeOffset _listeningSince;
+    // and run it again, so silence only counts once the gateway has listened on a healthy bus for a while: one heartbeat
+    // timeout from when the bus runs (start-up itself can take longer than the timeout) and from when the task store
+    // (where heartbeats are kept) is back; after the bus itself was cut off, the longer reconnect grace, since every worker
+    // reconnects on its own schedule (MassTransit retries a broken link with a back-off of up to 30 s), possibly long
+    // after this gateway.
+    private DateTimeOffset _judgeSilenceFrom;
+
+    private void ListenAgain(TimeSpan grace) =>
+        _judgeSilenceFrom = DateTimeOffset.UtcNow + (grace > options.Value.HeartbeatTimeout ? grace : options.Value.HeartbeatTimeout);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,9 +43,13 @@ public sealed class TaskMonitor(
         {
             logger.LogWarning(e, "The bus did not report healthy within a minute; the task monitor starts anyway");
         }
-        _listeningSince = DateTimeOffset.UtcNow;
-        // An endpoint that becomes ready again has just reconnected: whatever waited during the outage is yet to come.
-        var reconnects = bus.ConnectReceiveEndpointObserver(new ReadyObserver(() => _listeningSince = DateTimeOffset.UtcNow));
+        ListenAgain(options.Value.HeartbeatTimeout);
+        // The queues workers speak to were ready before this point: one that becomes ready again has just reconnected,
+        // and whatever waited during the outage is yet to come.
+        var reconnects = bus.ConnectReceiveEndpointObserver(new ReadyObserver(address =>
+        {
+            if (IsListened(address.ToString())) ListenAgain(options.Value.ReconnectGrace);
+        }));
         try
         {
             using var timer = new PeriodicTimer(options.Value.MonitorInterval);
@@ -53,7 +62,7 @@ public sealed class TaskMonitor(
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested && DatabaseOutage.IsOutage(e))
                 {
                     // No heartbeat could be stored meanwhile either: silence counts again only from when it is back.
-                    _listeningSince = DateTimeOffset.UtcNow;
+                    ListenAgain(options.Value.HeartbeatTimeout);
                     logger.LogWarning("The task store is unreachable ({Reason}); the task monitor waits for it", e.GetBaseException().Message);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -75,8 +84,8 @@ public sealed class TaskMonitor(
         var now = DateTimeOffset.UtcNow;
         var silentSince = now - options.Value.HeartbeatTimeout;
 
-        if (!HearsWorkers()) _listeningSince = now;
-        var lost = now - _listeningSince < options.Value.HeartbeatTimeout ? [] : await ListSilentTasksAsync(db, silentSince, ct);
+        if (!HearsWorkers()) ListenAgain(options.Value.ReconnectGrace);
+        var lost = now < _judgeSilenceFrom ? [] : await ListSilentTasksAsync(db, silentSince, ct);
         foreach (var task in lost)
         {
             logger.LogWarning("Task {TaskId} attempt {Attempt} on {WorkerId} silent since {LastSeen}", task.Id, task.Attempts, task.WorkerId,
@@ -204,17 +213,18 @@ public sealed class TaskMonitor(
         if (health.Status != BusHealthStatus.Degraded) return health.Status == BusHealthStatus.Healthy;
         // Degraded: some endpoint is not consuming, and only these matter here (a stuck temporary endpoint must not
         // stop the monitor from ever judging).
-        var listened = health.Endpoints.Where(e => ListenedQueues.Any(q => e.Key.Contains('/' + q, StringComparison.Ordinal))).ToList();
-        return listened.All(e => e.Value.Status == BusHealthStatus.Healthy);
+        return health.Endpoints.Where(e => IsListened(e.Key)).All(e => e.Value.Status == BusHealthStatus.Healthy);
     }
+
+    private static bool IsListened(string endpointAddress) => ListenedQueues.Any(q => endpointAddress.Contains('/' + q, StringComparison.Ordinal));
 
     private static readonly string[] ListenedQueues = [QueueNames.WorkerHeartbeats, QueueNames.TaskEvents, QueueNames.TaskSaga];
 
-    private sealed class ReadyObserver(Action ready) : IReceiveEndpointObserver
+    private sealed class ReadyObserver(Action<Uri> ready) : IReceiveEndpointObserver
     {
         public Task Ready(ReceiveEndpointReady endpoint)
         {
-            ready();
+            ready(endpoint.InputAddress);
             return Task.CompletedTask;
         }
 

@@ -9,6 +9,14 @@ public sealed class TaskOptions
     /// <summary>A running task whose worker has not listed it in a heartbeat for this long is presumed lost.</summary>
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// After the gateway's link to the broker comes back, how long it waits before judging any task's silence: the
+    /// workers reconnect on their own back-off (MassTransit's, up to 30 s apart) and only then report the tasks that
+    /// ended meanwhile. A worker that cannot reconnect gives up after its <c>Worker:RecoveryTimeout</c> (60 s by default),
+    /// so this is that long too.
+    /// </summary>
+    public TimeSpan ReconnectGrace { get; set; } = TimeSpan.FromSeconds(60);
+
     public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How often the checkpoints of tasks that ended without their worker (lost, cancelled meanwhile) are looked for.</summary>

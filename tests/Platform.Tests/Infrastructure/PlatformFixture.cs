@@ -56,6 +56,8 @@ public sealed class PlatformFixture : IAsyncLifetime
             Settings = new Dictionary<string, string>(TestIdentityProvider.GatewaySettings)
             {
                 ["Tasks__HeartbeatTimeout"] = HeartbeatTimeout.ToString(),
+                // The workers' recovery timeout below: a worker not back by then gives up and is replaced.
+                ["Tasks__ReconnectGrace"] = "00:00:30",
                 ["Tasks__MonitorInterval"] = "00:00:01",
                 ["Tasks__UndispatchedTimeout"] = "00:00:20",
                 ["Tasks__CancelResendInterval"] = CancelResendInterval.ToString(),
