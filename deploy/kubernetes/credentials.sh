@@ -4,8 +4,8 @@
 #   deploy/kubernetes/credentials.sh dev  aiplatform-dev | kubectl apply -f -
 #   AIP_S3_ACCESS_KEY=... AIP_S3_SECRET_KEY=... deploy/kubernetes/credentials.sh prod aiplatform | kubectl apply -f -
 #
-# Both: one broker account per role (Secrets aiplatform-rabbitmq-gateway, -ingest, -train, -serve; keys username and
-# password), with the rights of deploy/rabbitmq/permissions/<role>.json, and aiplatform-s3.
+# Both: one broker account per role (Secrets aiplatform-rabbitmq-gateway, -ingest, -train, -serve, and -scaler for
+# KEDA; keys username and password), with the rights of deploy/rabbitmq/permissions/<role>.json, and aiplatform-s3.
 # dev: also the administrator (aiplatform-rabbitmq-default-user), the database's aiplatform-postgres-app, and the
 #      definitions the dev broker loads at boot (aiplatform-rabbitmq-definitions), made by deploy/rabbitmq/definitions.sh.
 # prod: the operators make the administrator and the database Secrets; the roles' accounts become User and Permission
@@ -19,7 +19,7 @@ overlay=${1:?usage: credentials.sh dev|prod <namespace>}
 namespace=${2:?usage: credentials.sh dev|prod <namespace>}
 here=$(cd "$(dirname "$0")" && pwd)
 permissions="$here/../rabbitmq/permissions"
-roles=(gateway ingest train serve)
+roles=(gateway ingest train serve scaler)
 
 password() { head -c 24 /dev/urandom | base64 | tr -d '+/='; }
 
@@ -48,6 +48,7 @@ case $overlay in
     RABBITMQ_USER=aiplatform RABBITMQ_PASSWORD=$admin_password \
       RABBITMQ_GATEWAY_PASSWORD=${passwords[gateway]} RABBITMQ_INGEST_PASSWORD=${passwords[ingest]} \
       RABBITMQ_TRAIN_PASSWORD=${passwords[train]} RABBITMQ_SERVE_PASSWORD=${passwords[serve]} \
+      RABBITMQ_SCALER_PASSWORD=${passwords[scaler]} \
       sh "$here/../rabbitmq/definitions.sh" "$definitions/definitions.json"
     echo "---"
     kubectl create secret generic aiplatform-rabbitmq-definitions --namespace "$namespace" \
@@ -57,7 +58,7 @@ case $overlay in
     : "${AIP_S3_ACCESS_KEY:?set AIP_S3_ACCESS_KEY (the key of the lake S3 store)}" "${AIP_S3_SECRET_KEY:?set AIP_S3_SECRET_KEY}"
     secret aiplatform-s3 "access-key=$AIP_S3_ACCESS_KEY" "secret-key=$AIP_S3_SECRET_KEY"
     for role in "${roles[@]}"; do
-      tags="[]"; [ "$role" = gateway ] && tags="[management]"   # queue depths, from the management API
+      tags="[]"; [[ $role = gateway || $role = scaler ]] && tags="[management]"   # queue depths, from the management API
       # A permissions file is JSON, which YAML reads as it is.
       rights=$(tr -d '\n' < "$permissions/$role.json")
       cat <<OBJECTS

@@ -9,8 +9,9 @@
 #
 # Environment: RABBITMQ_USER and RABBITMQ_PASSWORD (the administrator, for operators only: no process of the fleet
 # uses it), RABBITMQ_GATEWAY_PASSWORD, RABBITMQ_INGEST_PASSWORD, RABBITMQ_TRAIN_PASSWORD, RABBITMQ_SERVE_PASSWORD;
-# optional AIP_BROKER_VHOST (default /) and AIP_BROKER_ACCOUNT_PREFIX (default aip-), which the tests use to import
-# the accounts under names of their own.
+# optional RABBITMQ_SCALER_PASSWORD (Kubernetes: KEDA's account, which reads queue depths from the management API and
+# can do nothing else), AIP_BROKER_VHOST (default /) and AIP_BROKER_ACCOUNT_PREFIX (default aip-), which the tests
+# use to import the accounts under names of their own.
 #
 # A broker that loads definitions at boot creates no default user, so the administrator is part of them. Every boot
 # loads them again: a password changed in the secret takes effect at the broker's next start.
@@ -29,14 +30,17 @@ for variable in RABBITMQ_PASSWORD RABBITMQ_GATEWAY_PASSWORD RABBITMQ_INGEST_PASS
   eval "value=\${$variable:-}"
   if [ -z "$value" ]; then echo "definitions.sh: set $variable" >&2; exit 2; fi
 done
+scaler=${RABBITMQ_SCALER_PASSWORD:-}
 for value in "$admin" "$vhost" "$prefix" "$RABBITMQ_PASSWORD" "$RABBITMQ_GATEWAY_PASSWORD" "$RABBITMQ_INGEST_PASSWORD" \
-  "$RABBITMQ_TRAIN_PASSWORD" "$RABBITMQ_SERVE_PASSWORD"; do
+  "$RABBITMQ_TRAIN_PASSWORD" "$RABBITMQ_SERVE_PASSWORD" "$scaler"; do
   case $value in
     *[\"\\]* | *[[:cntrl:]]*)
       echo "definitions.sh: names and passwords must not contain quotes, backslashes or control characters" >&2; exit 2 ;;
   esac
 done
-for role in gateway ingest train serve; do
+roles="gateway ingest train serve"
+[ -n "$scaler" ] && roles="$roles scaler"
+for role in $roles; do
   [ -r "$permissions/$role.json" ] || { echo "definitions.sh: no $permissions/$role.json" >&2; exit 2; }
 done
 
@@ -58,8 +62,10 @@ umask 077
   printf ',%s' "$(user "${prefix}ingest" "$RABBITMQ_INGEST_PASSWORD" "")"
   printf ',%s' "$(user "${prefix}train" "$RABBITMQ_TRAIN_PASSWORD" "")"
   printf ',%s' "$(user "${prefix}serve" "$RABBITMQ_SERVE_PASSWORD" "")"
+  # The management tag with rights that match no resource: it may read the virtual host's queues, and nothing else.
+  [ -n "$scaler" ] && printf ',%s' "$(user "${prefix}scaler" "$scaler" management)"
   printf '],"permissions":[{"user":"%s","vhost":"%s","configure":".*","write":".*","read":".*"}' "$admin" "$vhost"
-  for role in gateway ingest train serve; do printf ',%s' "$(permission "$prefix$role" "$permissions/$role.json")"; done
+  for role in $roles; do printf ',%s' "$(permission "$prefix$role" "$permissions/$role.json")"; done
   printf ']}\n'
 } > "$output.tmp"
 mv "$output.tmp" "$output"

@@ -17,8 +17,10 @@ public sealed class BrokerDefinitionsTests : IAsyncLifetime
 {
     private readonly string _prefix = $"defs{Guid.NewGuid():N}"[..12] + "-";
     private string VirtualHost => _prefix + "vhost";
-    private readonly Dictionary<string, string> _passwords = ServicesEnvironment.BrokerRoles.Append("admin")
-        .ToDictionary(role => role, _ => Guid.NewGuid().ToString("N"));
+    /// <summary>The processes' roles, KEDA's (Kubernetes only) and the administrator.</summary>
+    private static readonly string[] Accounts = [.. ServicesEnvironment.BrokerRoles, "scaler", "admin"];
+
+    private readonly Dictionary<string, string> _passwords = Accounts.ToDictionary(role => role, _ => Guid.NewGuid().ToString("N"));
 
     public async Task InitializeAsync()
     {
@@ -28,7 +30,7 @@ public sealed class BrokerDefinitionsTests : IAsyncLifetime
             ["RABBITMQ_USER"] = _prefix + "admin", ["RABBITMQ_PASSWORD"] = _passwords["admin"],
             ["AIP_BROKER_VHOST"] = VirtualHost, ["AIP_BROKER_ACCOUNT_PREFIX"] = _prefix,
         };
-        foreach (var role in ServicesEnvironment.BrokerRoles) environment[$"RABBITMQ_{role.ToUpperInvariant()}_PASSWORD"] = _passwords[role];
+        foreach (var role in Accounts.SkipLast(1)) environment[$"RABBITMQ_{role.ToUpperInvariant()}_PASSWORD"] = _passwords[role];
         var (exitCode, output) = CommandLine.Run("sh", RepoPaths.Root, ["deploy/rabbitmq/definitions.sh", file], environment);
         Assert.True(exitCode == 0, output);
         try
@@ -47,7 +49,7 @@ public sealed class BrokerDefinitionsTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         using var management = LocalFleet.ManagementClient();
-        foreach (var role in ServicesEnvironment.BrokerRoles.Append("admin"))
+        foreach (var role in Accounts)
             (await management.DeleteAsync($"api/users/{Uri.EscapeDataString(_prefix + role)}")).Dispose();
         (await management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(VirtualHost)}")).Dispose();
     }
@@ -84,6 +86,50 @@ public sealed class BrokerDefinitionsTests : IAsyncLifetime
         {
             await using var channel = await connection.CreateChannelAsync();
             var refused = await Assert.ThrowsAsync<OperationInterruptedException>(() => channel.BasicGetAsync(queue, autoAck: false));
+            Assert.Equal(403, refused.ShutdownReason!.ReplyCode);
+        }
+    }
+
+    [Fact]
+    public async Task The_scaler_account_reads_a_queues_depth_and_can_neither_take_declare_nor_send_messages()
+    {
+        await using (var ingest = await ConnectAsync("ingest"))
+        await using (var channel = await ingest.CreateChannelAsync())
+        {
+            await channel.QueueDeclareAsync("ingest-tasks", durable: true, exclusive: false, autoDelete: false);
+            await channel.BasicPublishAsync("", "ingest-tasks", "{}"u8.ToArray());
+        }
+
+        // What KEDA's rabbitmq trigger asks with protocol http.
+        using (var scaler = LocalFleet.ManagementClient(_prefix + "scaler", _passwords["scaler"]))
+        {
+            // The management API's figures are sampled (every 5 s by default): the new message shows at the next sample.
+            int? messages = null;
+            for (var deadline = DateTime.UtcNow.AddSeconds(30); messages != 1 && DateTime.UtcNow < deadline; await Task.Delay(250))
+                messages = (await scaler.GetFromJsonAsync<JsonObject>($"api/queues/{Uri.EscapeDataString(VirtualHost)}/ingest-tasks"))!["messages"]?.GetValue<int>();
+            Assert.Equal(1, messages);
+            using var publish = await scaler.PostAsJsonAsync($"api/exchanges/{Uri.EscapeDataString(VirtualHost)}/amq.default/publish",
+                new { properties = new { }, routing_key = "ingest-tasks", payload = "x", payload_encoding = "string" });
+            Assert.False(publish.IsSuccessStatusCode, "the scaler account published through the management API");
+            using var users = await scaler.GetAsync("api/users");
+            Assert.False(users.IsSuccessStatusCode, "the scaler account listed the broker's users");
+        }
+
+        await using var connection = await ConnectAsync("scaler");
+        foreach (var attempt in new Func<IChannel, Task>[]
+        {
+            channel => channel.BasicGetAsync("ingest-tasks", autoAck: false),
+            channel => channel.QueueDeclareAsync("scaler-own", durable: false, exclusive: false, autoDelete: true),
+            channel => channel.BasicPublishAsync("", "ingest-tasks", "{}"u8.ToArray()).AsTask(),
+        })
+        {
+            await using var channel = await connection.CreateChannelAsync();
+            var refused = await Assert.ThrowsAnyAsync<OperationInterruptedException>(async () =>
+            {
+                await attempt(channel);
+                // A refused publish closes the channel asynchronously: a round trip after it surfaces the refusal.
+                await channel.QueueDeclarePassiveAsync("ingest-tasks");
+            });
             Assert.Equal(403, refused.ShutdownReason!.ReplyCode);
         }
     }

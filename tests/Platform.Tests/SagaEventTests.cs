@@ -63,6 +63,39 @@ public sealed class SagaEventTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_claim_admits_one_worker_per_attempt_and_repeats_its_answer_to_that_worker_only()
+    {
+        var id = await InsertPendingTaskAsync(attempts: 2);
+        var claims = platform.Bus.CreateRequestClient<ClaimTask>();
+        async Task<string?> RejectionAsync(ClaimTask claim)
+        {
+            var answer = await claims.GetResponse<TaskClaimed, TaskClaimRejected>(claim);
+            return answer.Is(out Response<TaskClaimRejected>? rejected) ? rejected.Message.Reason : null;
+        }
+
+        Assert.Equal("attempt 1 is stale (current attempt 2)", await RejectionAsync(new ClaimTask(id, 1, FakeWorker)));
+        Assert.Equal("pending", (await platform.GetTaskAsync(id))["status"]!.GetValue<string>());
+
+        // Many workers claim at once (copies of one command): exactly one gets it.
+        var rivals = Enumerable.Range(0, 8).Select(i => $"train-rival-{i}-{Guid.NewGuid():N}"[..24]).ToList();
+        var answers = await Task.WhenAll(rivals.Select(worker => RejectionAsync(new ClaimTask(id, 2, worker))));
+        var winner = rivals[Assert.Single(Enumerable.Range(0, rivals.Count), i => answers[i] is null)];
+        Assert.All(answers.Where(a => a is not null), a => Assert.Equal("task is already running", a));
+        var running = await platform.GetTaskAsync(id);
+        Assert.Equal("running", running["status"]!.GetValue<string>());
+        Assert.Equal(winner, running["worker_id"]!.GetValue<string>());
+
+        // The winner's answer was lost (a broker restart): its claim again is answered again, another worker's is not.
+        Assert.Null(await RejectionAsync(new ClaimTask(id, 2, winner)));
+        Assert.Equal("task is already running", await RejectionAsync(new ClaimTask(id, 2, FakeWorker)));
+        Assert.Equal("unknown task", await RejectionAsync(new ClaimTask(Guid.NewGuid(), 1, FakeWorker)));
+
+        // The saga goes on from the claimed row.
+        await platform.Bus.Publish(new TaskCompleted(id, 2, winner, DateTimeOffset.UtcNow, "{}"));
+        Assert.Equal("completed", (await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(20), "completed", "failed"))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task An_event_for_an_unknown_task_creates_nothing_and_blocks_nothing()
     {
         var unknown = Guid.NewGuid();

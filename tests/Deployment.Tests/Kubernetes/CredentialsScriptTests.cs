@@ -12,7 +12,7 @@ namespace AiPlatform.Deployment.Tests.Kubernetes;
 /// </summary>
 public sealed class CredentialsScriptTests
 {
-    private static readonly string[] Roles = ["gateway", "ingest", "train", "serve"];
+    private static readonly string[] Roles = ["gateway", "ingest", "train", "serve", "scaler"];
 
     /// <summary>The Secrets the prod operators make themselves (RabbitMQ Cluster Operator, CloudNativePG).</summary>
     private static readonly string[] MadeByOperators = ["aiplatform-rabbitmq-default-user", "aiplatform-postgres-app"];
@@ -69,7 +69,7 @@ public sealed class CredentialsScriptTests
             var user = users[$"aiplatform-{role}"];
             Assert.Equal("aiplatform-rabbitmq", user.Spec.RabbitmqClusterReference.Name);
             Assert.Equal($"aiplatform-rabbitmq-{role}", user.Spec.ImportCredentialsSecret.Name);
-            Assert.Equal(role == "gateway" ? ["management"] : [], user.Spec.Tags);
+            Assert.Equal(role is "gateway" or "scaler" ? ["management"] : [], user.Spec.Tags);
 
             var permission = permissions[$"aiplatform-{role}"];
             Assert.Equal(user.Metadata.Name, permission.Spec.UserReference.Name);
