@@ -31,6 +31,13 @@ public static class TaskApi
             .Select(e => e!["attempt"]!.GetValue<int>()).Distinct().Count();
     }
 
+    /// <summary>The gateway's own broker link as its /healthz reports it: healthy, degraded or unhealthy.</summary>
+    public static async Task<string?> BrokerLinkStatusAsync(this HttpClient http)
+    {
+        using var response = await http.GetAsync("/healthz");
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["checks"]?["broker-link"]?["status"]?.GetValue<string>();
+    }
+
     public static async Task<JsonNode> GetTaskAsync(this HttpClient http, Guid id)
     {
         using var response = await http.GetAsync($"/api/v1/tasks/{id}");

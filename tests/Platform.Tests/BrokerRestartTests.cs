@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
 using AiPlatform.Platform.Tests.Infrastructure;
 using Xunit;
@@ -56,8 +55,7 @@ public sealed class BrokerRestartTests(PlatformFixture platform)
         });
         var running = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "running");
         var scriptEnded = DateTime.UtcNow.AddSeconds(12);
-        // Worker ids read <kind>-<host>-<pid>-<suffix>.
-        var pid = int.Parse(running["worker_id"]!.GetValue<string>().Split('-')[^2]);
+        var pid = WorkerIds.ProcessIdOf(running["worker_id"]!.GetValue<string>());
 
         await ServicesEnvironment.StopRabbitMqAsync();
         Assert.Equal("running", (await platform.GetTaskAsync(id))["status"]!.GetValue<string>());
@@ -68,7 +66,7 @@ public sealed class BrokerRestartTests(PlatformFixture platform)
         try
         {
             await ServicesEnvironment.StartRabbitMqAsync();
-            for (var deadline = DateTime.UtcNow.AddSeconds(60); await GatewayBrokerLinkAsync() != "healthy"; await Task.Delay(250))
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); await platform.Http.BrokerLinkStatusAsync() != "healthy"; await Task.Delay(250))
                 Assert.True(DateTime.UtcNow < deadline, "the gateway's broker link is not healthy a minute after the broker came back");
             await Task.Delay(PlatformFixture.HeartbeatTimeout * 2);
         }
@@ -80,11 +78,5 @@ public sealed class BrokerRestartTests(PlatformFixture platform)
         var done = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(90), "completed", "failed");
         Assert.Equal("completed", done["status"]!.GetValue<string>());
         Assert.Equal(1, done["attempts"]!.GetValue<int>());
-    }
-
-    private async Task<string?> GatewayBrokerLinkAsync()
-    {
-        using var response = await platform.Http.GetAsync("/healthz");
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["checks"]?["broker-link"]?["status"]?.GetValue<string>();
     }
 }

@@ -24,7 +24,7 @@ public sealed class CheckpointResumeTests(PlatformFixture platform)
             t => t["progress"]?["metrics"]?["epoch"]?.GetValue<int>() >= 2, "two epochs saved");
         Assert.True(HasCheckpoints(id), "no checkpoint in the lake after two epochs");
         var victim = saved["worker_id"]!.GetValue<string>();
-        System.Diagnostics.Process.GetProcessById(int.Parse(victim.Split('-')[^2])).Kill();
+        System.Diagnostics.Process.GetProcessById(WorkerIds.ProcessIdOf(victim)).Kill();
         platform.StartWorker("Workers.Train");
         var resumed = await platform.WaitForStatusAsync(id, PlatformFixture.HeartbeatTimeout + TimeSpan.FromSeconds(90), "completed", "failed");
 
@@ -63,7 +63,7 @@ public sealed class CheckpointResumeTests(PlatformFixture platform)
             output = UniqueName("resume-cnn"), @params = parameters });
         var saved = await platform.Http.WaitForTaskAsync(killed, TimeSpan.FromMinutes(3),
             t => t["progress"]?["metrics"]?["epoch"]?.GetValue<int>() >= 1, "one epoch saved");
-        System.Diagnostics.Process.GetProcessById(int.Parse(saved["worker_id"]!.GetValue<string>().Split('-')[^2])).Kill();
+        System.Diagnostics.Process.GetProcessById(WorkerIds.ProcessIdOf(saved["worker_id"]!.GetValue<string>())).Kill();
         platform.StartWorker("Workers.Train");
         var resumed = await platform.WaitForStatusAsync(killed, PlatformFixture.HeartbeatTimeout + TimeSpan.FromMinutes(3), "completed", "failed");
 

@@ -15,7 +15,7 @@ public sealed class FaultToleranceTests(PlatformFixture platform)
         var id = await platform.SubmitAsync(new { type = "training", name = UniqueName("kill9"), script = "sleep.csx", @params = new { seconds = 5 } });
         var running = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "running");
         var victim = running["worker_id"]!.GetValue<string>();
-        var pid = int.Parse(victim.Split('-')[^2]);
+        var pid = WorkerIds.ProcessIdOf(victim);
         System.Diagnostics.Process.GetProcessById(pid).Kill();
         platform.StartWorker("Workers.Train");
 
@@ -34,7 +34,7 @@ public sealed class FaultToleranceTests(PlatformFixture platform)
         var id = await platform.SubmitAsync(new { type = "ingestion", name = UniqueName("sigterm"), script = "sleep.csx", @params = new { seconds = 6 } });
         var running = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "running");
         var worker = running["worker_id"]!.GetValue<string>();
-        var pid = int.Parse(worker.Split('-')[^2]);
+        var pid = WorkerIds.ProcessIdOf(worker);
         ManagedProcess.Signal(pid, ManagedProcess.SigTerm);
 
         var done = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "completed", "failed");

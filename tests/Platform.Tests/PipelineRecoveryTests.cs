@@ -26,7 +26,7 @@ public sealed class PipelineWorkerKillTests(PlatformFixture platform)
         var started = await platform.WaitForRunAsync(run, r => Step(r, "slow")["task_status"]?.GetValue<string>() == "running", "step slow running");
         var taskId = Step(started, "slow")["task_id"]!.GetValue<Guid>();
         var victim = (await platform.GetTaskAsync(taskId))["worker_id"]!.GetValue<string>();
-        System.Diagnostics.Process.GetProcessById(int.Parse(victim.Split('-')[^2])).Kill();
+        System.Diagnostics.Process.GetProcessById(WorkerIds.ProcessIdOf(victim)).Kill();
         platform.StartWorker("Workers.Train");
 
         var done = await platform.WaitForRunAsync(run, "completed", "failed");

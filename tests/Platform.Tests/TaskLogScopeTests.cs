@@ -37,10 +37,8 @@ public sealed class TaskLogScopeTests
         });
         await fleet.Http.WaitForTaskStatusAsync(second, Patience, "completed");
 
-        // The log of the process that ran the second task: the first one, or the one that replaced it. Worker ids
-        // read <kind>-<host>-<pid>-<suffix>, and a process's log is named after its pid.
-        var workerId = (await fleet.Http.GetTaskAsync(second))["worker_id"]!.GetValue<string>();
-        var pid = workerId.Split('-')[^2];
+        // The log of the process that ran the second task: the first one, or the one that replaced it.
+        var pid = WorkerIds.ProcessIdOf((await fleet.Http.GetTaskAsync(second))["worker_id"]!.GetValue<string>());
         var lines = await File.ReadAllLinesAsync(Path.Combine(Path.GetDirectoryName(worker.LogPath)!, $"workers.ingest-{pid}.log"));
         Assert.Contains(lines, l => l.Contains($"=> task {second}"));
         // In the process that ran the first task (an attempt of it), the lines after it ended; in a replacement, every line.

@@ -54,12 +54,12 @@ public sealed class WorkerRecoveryTests
         using var management = LocalFleet.ManagementClient();
         var (user, password) = await CreateBrokerUserAsync(management, fleet.VirtualHost, "aip-deafgw");
         await fleet.RestartGatewayAsync(TimeSpan.Zero, new Dictionary<string, string> { ["RabbitMq__Username"] = user, ["RabbitMq__Password"] = password });
-        await WaitUntilAsync(async () => await BrokerLinkStatusAsync(fleet) == "healthy", TimeSpan.FromSeconds(60), "the gateway's broker link healthy");
+        await WaitUntilAsync(async () => await fleet.Http.BrokerLinkStatusAsync() == "healthy", TimeSpan.FromSeconds(60), "the gateway's broker link healthy");
 
         // Locked out while the broker stays up: the gateway can never consume again, and its saga would leave every
         // task pending. Probes see it before the gateway gives up: /healthz names the broker link as the problem.
         await LockOutAsync(management, user);
-        await WaitUntilAsync(async () => await BrokerLinkStatusAsync(fleet) is "degraded" or "unhealthy", TimeSpan.FromSeconds(30),
+        await WaitUntilAsync(async () => await fleet.Http.BrokerLinkStatusAsync() is "degraded" or "unhealthy", TimeSpan.FromSeconds(30),
             "unhealthy broker link reported on /healthz");
 
         Assert.True(await fleet.Gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the gateway is still running, deaf, a minute after losing its broker link");
@@ -67,12 +67,6 @@ public sealed class WorkerRecoveryTests
         Assert.Contains("Giving up", await File.ReadAllTextAsync(fleet.Gateway.LogPath));
     }
 
-    private static async Task<string?> BrokerLinkStatusAsync(LocalFleet fleet)
-    {
-        using var response = await fleet.Http.GetAsync("/healthz");
-        var report = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        return report["checks"]?["broker-link"]?["status"]?.GetValue<string>();
-    }
 
     /// <summary>A broker user of one process's own, so it alone can be locked out while the broker stays up.</summary>
     private static async Task<(string User, string Password)> CreateBrokerUserAsync(HttpClient management, string virtualHost, string prefix)
