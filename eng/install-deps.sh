@@ -10,6 +10,7 @@ packages=(
   libtorch-dev libopenblas0-openmp     # the tensor engine (libtorch, with a multithreaded BLAS)
   python3-torch                        # PyTorch reference for interop tests and benchmarks
   dataset-fashion-mnist                # the worked example's data (IDX files)
+  fortunes                             # the text example's corpus (fortune cookie files)
   bubblewrap                           # the sandbox script runners run in
   docker-compose                       # validates docker-compose.yml
   prometheus prometheus-alertmanager   # metrics, alert rules (promtool tests them) and alert routing

@@ -4,12 +4,13 @@ namespace AiPlatform.ScriptRunner;
 
 /// <summary>
 /// Where scripts may read raw input from (<c>Context.OpenLocation</c>): the folders and s3:// prefixes listed under
-/// <c>Lake:SourceRoots</c>, by default Debian's data-set folder and the lake itself. Anything else on the worker's disk
+/// <c>Lake:SourceRoots</c>, by default the folders of the Debian packages the examples read (data sets, fortune cookie
+/// files) and the lake itself. Anything else on the worker's disk
 /// (<c>/etc</c>, <c>../../</c>, a link out of a root) or in a bucket its keys happen to reach is refused.
 /// </summary>
 public sealed class SourceRoots
 {
-    public const string DefaultLocalRoot = "/usr/share/datasets";
+    private static readonly string[] DefaultLocalRoots = ["/usr/share/datasets", "/usr/share/games/fortunes"];
 
     private readonly IReadOnlyList<string> _roots;
 
@@ -21,8 +22,11 @@ public sealed class SourceRoots
     {
         var configured = Enumerable.Range(0, 100).Select(i => Environment.GetEnvironmentVariable($"Lake__SourceRoots__{i}"))
             .TakeWhile(r => r is not null).Select(r => r!).ToList();
-        return new SourceRoots(configured.Count > 0 ? configured : [DefaultLocalRoot, Environment.GetEnvironmentVariable("Lake__Root") ?? ""]);
+        return new SourceRoots(configured.Count > 0 ? configured : Defaults(Environment.GetEnvironmentVariable("Lake__Root") ?? ""));
     }
+
+    /// <summary>The roots when none are configured: the example packages' folders and <paramref name="lakeRoot"/>.</summary>
+    public static List<string> Defaults(string lakeRoot) => [.. DefaultLocalRoots, lakeRoot];
 
     /// <returns>The location to open: the s3:// URI, or the local path with its links resolved.</returns>
     /// <exception cref="UnauthorizedAccessException">The location is outside every root.</exception>

@@ -40,7 +40,7 @@ internal static class RunnerConfinement
     {
         var lakeRoot = WorkerHostExtensions.LakeOptionsFrom(configuration).Root;
         var sourceRoots = configuration.GetSection("Lake:SourceRoots").GetChildren().Select(c => c.Value).OfType<string>().ToList();
-        if (sourceRoots.Count == 0) sourceRoots = [SourceRoots.DefaultLocalRoot, lakeRoot];
+        if (sourceRoots.Count == 0) sourceRoots = SourceRoots.Defaults(lakeRoot);
         var remote = sourceRoots.Append(lakeRoot).Where(IsRemote).ToList();
         var writable = new List<string> { options.ScriptCacheDirectory };
         if (!IsRemote(lakeRoot)) writable.Add(lakeRoot);

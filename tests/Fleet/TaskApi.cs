@@ -38,6 +38,15 @@ public static class TaskApi
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["checks"]?["broker-link"]?["status"]?.GetValue<string>();
     }
 
+    /// <summary>GETs <paramref name="path"/>; anything but a success throws with the status and the gateway's answer.</summary>
+    public static async Task<JsonNode> GetJsonAsync(this HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"GET {path} answered {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
     public static async Task<JsonNode> GetTaskAsync(this HttpClient http, Guid id)
     {
         using var response = await http.GetAsync($"/api/v1/tasks/{id}");

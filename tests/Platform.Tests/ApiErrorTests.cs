@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using AiPlatform.Fleet;
 using AiPlatform.Platform.Tests.Infrastructure;
 using Xunit;
 
@@ -98,17 +99,17 @@ public sealed class ApiErrorTests(PlatformFixture platform)
         var id = await platform.SubmitAsync(new { type = "ingestion", name, script = "echo.csx" });
         await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "completed");
 
-        var page = await GetJsonAsync($"/api/v1/tasks?type=ingestion&status=completed&limit=500");
+        var page = await platform.Http.GetJsonAsync($"/api/v1/tasks?type=ingestion&status=completed&limit=500");
         Assert.Contains(page["items"]!.AsArray(), t => t!["id"]!.GetValue<Guid>() == id);
         Assert.All(page["items"]!.AsArray(), t =>
         {
             Assert.Equal("ingestion", t!["type"]!.GetValue<string>());
             Assert.Equal("completed", t["status"]!.GetValue<string>());
         });
-        var none = await GetJsonAsync($"/api/v1/tasks?type=training&name={name}");
+        var none = await platform.Http.GetJsonAsync($"/api/v1/tasks?type=training&name={name}");
         Assert.Empty(none["items"]!.AsArray());
 
-        var one = await GetJsonAsync("/api/v1/tasks?limit=1&offset=0");
+        var one = await platform.Http.GetJsonAsync("/api/v1/tasks?limit=1&offset=0");
         Assert.Single(one["items"]!.AsArray());
         Assert.True(one["total"]!.GetValue<int>() >= 1);
 
@@ -123,18 +124,10 @@ public sealed class ApiErrorTests(PlatformFixture platform)
     [Fact]
     public async Task The_OpenAPI_document_describes_the_task_endpoints()
     {
-        var document = await GetJsonAsync("/openapi/v1.json");
+        var document = await platform.Http.GetJsonAsync("/openapi/v1.json");
         var paths = document["paths"]!.AsObject();
         Assert.True(paths.ContainsKey("/api/v1/tasks"));
         Assert.True(paths.ContainsKey("/api/v1/tasks/{id}/cancel"));
-    }
-
-    private async Task<JsonNode> GetJsonAsync(string path)
-    {
-        using var response = await platform.Http.GetAsync(path);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{path} answered {(int)response.StatusCode}: {text}");
-        return JsonNode.Parse(text)!;
     }
 
     internal static async Task<(string Code, string Message)> ReadErrorAsync(HttpResponseMessage response)

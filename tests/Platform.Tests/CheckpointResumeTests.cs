@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
@@ -56,22 +57,50 @@ public sealed class CheckpointResumeTests(PlatformFixture platform)
         var ingest = await platform.SubmitAsync(new { type = "ingestion", name = UniqueName("resume-ingest"), script = "mnist/ingest.csx",
             input = "/usr/share/datasets/fashion-mnist", output = dataset, @params = new { max_per_split = 3000 } });
         Assert.Equal("completed", (await platform.WaitForStatusAsync(ingest, TimeSpan.FromMinutes(3), "completed", "failed"))["status"]!.GetValue<string>());
-        const int epochs = 5;
-        var parameters = new { epochs, batch_size = 64, learning_rate = 0.001, seed = 1 };
 
-        var killed = await platform.SubmitAsync(new { type = "training", name = UniqueName("resume-train"), script = "mnist/train.csx", input = dataset,
-            output = UniqueName("resume-cnn"), @params = parameters });
+        var (resumed, straight) = await KillMidRunAndRunAgainAsync("mnist/train.csx", dataset, new { epochs = 5, batch_size = 64, learning_rate = 0.001, seed = 1 }, 5);
+        var (resumedAccuracy, straightAccuracy) = (resumed["result"]!["test_accuracy"]!.GetValue<double>(), straight["result"]!["test_accuracy"]!.GetValue<double>());
+        Assert.True(Math.Abs(resumedAccuracy - straightAccuracy) <= 0.02,
+            $"resumed training reached test accuracy {resumedAccuracy}, an uninterrupted one {straightAccuracy}");
+    }
+
+    [Fact]
+    public async Task The_language_model_training_killed_mid_run_resumes_its_schedule_and_ends_at_the_uninterrupted_loss()
+    {
+        var dataset = UniqueName("resume-text");
+        var ingest = await platform.SubmitAsync(new { type = "ingestion", name = UniqueName("resume-ingest"), script = "text/ingest.csx",
+            input = "/usr/share/games/fortunes", output = dataset, @params = new { files = "goedel,debian" } });
+        Assert.Equal("completed", (await platform.WaitForStatusAsync(ingest, TimeSpan.FromMinutes(3), "completed", "failed"))["status"]!.GetValue<string>());
+
+        var (resumed, straight) = await KillMidRunAndRunAgainAsync("text/train.csx", dataset,
+            new { epochs = 4, steps_per_epoch = 150, learning_rate = 0.003, context = 32, width = 32, layers = 1, heads = 2, sample_bytes = 1 }, 4);
+        // Same windows, dropout draws, learning rates and optimizer moments after the resume as without it.
+        var (resumedLoss, straightLoss) = (resumed["result"]!["test_loss"]!.GetValue<double>(), straight["result"]!["test_loss"]!.GetValue<double>());
+        Assert.True(Math.Abs(resumedLoss - straightLoss) <= 0.01 * straightLoss,
+            $"resumed training ended at test loss {resumedLoss}, an uninterrupted one at {straightLoss}");
+    }
+
+    /// <summary>
+    /// Trains with <paramref name="script"/> and kills its worker once an epoch is saved, then trains again without a
+    /// kill. The killed task completes in a second attempt that starts after the last epoch the first saved and
+    /// repeats none.
+    /// </summary>
+    private async Task<(JsonNode Resumed, JsonNode Straight)> KillMidRunAndRunAgainAsync(string script, string dataset, object parameters, int epochs)
+    {
+        var killed = await platform.SubmitAsync(new { type = "training", name = UniqueName("resume-train"), script, input = dataset,
+            output = UniqueName("resume-model"), @params = parameters });
         var saved = await platform.Http.WaitForTaskAsync(killed, TimeSpan.FromMinutes(3),
             t => t["progress"]?["metrics"]?["epoch"]?.GetValue<int>() >= 1, "one epoch saved");
         System.Diagnostics.Process.GetProcessById(WorkerIds.ProcessIdOf(saved["worker_id"]!.GetValue<string>())).Kill();
         platform.StartWorker("Workers.Train");
         var resumed = await platform.WaitForStatusAsync(killed, PlatformFixture.HeartbeatTimeout + TimeSpan.FromMinutes(3), "completed", "failed");
 
-        var uninterrupted = await platform.SubmitAsync(new { type = "training", name = UniqueName("straight-train"), script = "mnist/train.csx",
-            input = dataset, output = UniqueName("straight-cnn"), @params = parameters });
+        var uninterrupted = await platform.SubmitAsync(new { type = "training", name = UniqueName("straight-train"), script,
+            input = dataset, output = UniqueName("straight-model"), @params = parameters });
         var straight = await platform.WaitForStatusAsync(uninterrupted, TimeSpan.FromMinutes(3), "completed", "failed");
 
         Assert.True(resumed["status"]!.GetValue<string>() == "completed", resumed.ToJsonString());
+        Assert.True(straight["status"]!.GetValue<string>() == "completed", straight.ToJsonString());
         Assert.Equal(2, resumed["attempts"]!.GetValue<int>());
         var epochsByAttempt = (await platform.GetEventsAsync(killed)).Where(e => e!["kind"]!.GetValue<string>() == "progressed")
             .Select(e => (Attempt: e!["attempt"]!.GetValue<int>(), Epoch: e["data"]!["metrics"]?["epoch"]?.GetValue<int>()))
@@ -80,9 +109,7 @@ public sealed class CheckpointResumeTests(PlatformFixture platform)
         var lastReported = epochsByAttempt[1].Max();
         Assert.InRange(epochsByAttempt[2][0], lastReported + 1, lastReported + 2);
         Assert.Equal(Enumerable.Range(epochsByAttempt[2][0], epochs - epochsByAttempt[2][0] + 1), epochsByAttempt[2]);
-        var (resumedAccuracy, straightAccuracy) = (resumed["result"]!["test_accuracy"]!.GetValue<double>(), straight["result"]!["test_accuracy"]!.GetValue<double>());
-        Assert.True(Math.Abs(resumedAccuracy - straightAccuracy) <= 0.02,
-            $"resumed training reached test accuracy {resumedAccuracy}, an uninterrupted one {straightAccuracy}");
+        return (resumed, straight);
     }
 
     [Fact]

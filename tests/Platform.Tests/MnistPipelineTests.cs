@@ -1,10 +1,11 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Text.Json.Nodes;
+using AiPlatform.Fleet;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Platform.Tests.Infrastructure;
+using AiPlatform.Tests.Shared;
 using Xunit;
 
 namespace AiPlatform.Platform.Tests;
@@ -26,7 +27,7 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
         Assert.Equal(60_000, ingested["result"]!["train_records"]!.GetValue<long>());
         Assert.Equal(10_000, ingested["result"]!["test_records"]!.GetValue<long>());
 
-        var dataset = await GetJsonAsync("/api/v1/datasets/pipeline");
+        var dataset = await platform.Http.GetJsonAsync("/api/v1/datasets/pipeline");
         Assert.Equal(70_000, dataset["num_rows"]!.GetValue<long>());
         Assert.Equal("fixed_size_list<float32, 784>", dataset["schema"]!["image"]!.GetValue<string>());
 
@@ -48,7 +49,7 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
         Assert.Contains(1, epochs);
         Assert.Contains(2, epochs);
 
-        var model = await GetJsonAsync("/api/v1/models/pipeline-cnn");
+        var model = await platform.Http.GetJsonAsync("/api/v1/models/pipeline-cnn");
         Assert.Equal("ReferenceCnn", model["architecture"]!.GetValue<string>());
         Assert.Equal(accuracy, model["metrics"]!["test_accuracy"]!.GetValue<double>());
         Assert.Equal("pipeline", model["lineage"]!["inputs"]![0]!["name"]!.GetValue<string>());
@@ -62,16 +63,16 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
             Assert.Equal("SERVICE_ALREADY_EXISTS", (await ApiErrorTests.ReadErrorAsync(duplicate)).Code);
 
         var (images, labels) = TestImages(200);
-        var batch = await PredictAsync(service, new { images });
+        var batch = await platform.PredictAsync(service, new { images });
         var predictions = batch["predictions"]!.AsArray();
         Assert.Equal(200, predictions.Count);
         var correct = predictions.Select((p, i) => p!["prediction"]!.GetValue<int>() == labels[i]).Count(ok => ok);
         Assert.True(correct >= 150, $"{correct} of 200 predictions were right");
 
         // One image in each accepted form gives the same answer.
-        var asFloats = await PredictAsync(service, new { image = images[0] });
-        var asBytes = await PredictAsync(service, new { image = Convert.ToBase64String(images[0].Select(v => (byte)Math.Round(v * 255)).ToArray()) });
-        var asPng = await PredictAsync(service, new { image = Convert.ToBase64String(Png.Grey(28, 28, images[0].Select(v => (byte)Math.Round(v * 255)).ToArray())) });
+        var asFloats = await platform.PredictAsync(service, new { image = images[0] });
+        var asBytes = await platform.PredictAsync(service, new { image = Convert.ToBase64String(images[0].Select(v => (byte)Math.Round(v * 255)).ToArray()) });
+        var asPng = await platform.PredictAsync(service, new { image = Convert.ToBase64String(Png.Grey(28, 28, images[0].Select(v => (byte)Math.Round(v * 255)).ToArray())) });
         Assert.Equal(10, asFloats["probabilities"]!.AsArray().Count);
         Assert.Equal(1.0, asFloats["probabilities"]!.AsArray().Sum(p => p!.GetValue<double>()), 3);
         Assert.Equal(asFloats["prediction"]!.GetValue<int>(), asBytes["prediction"]!.GetValue<int>());
@@ -142,22 +143,6 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
             : []);
     }
 
-    private async Task<JsonNode> PredictAsync(Guid service, object body)
-    {
-        using var response = await platform.PostJsonAsync($"/api/v1/tasks/{service}/predict", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        return JsonNode.Parse(text)!;
-    }
-
-    private async Task<JsonNode> GetJsonAsync(string path)
-    {
-        using var response = await platform.Http.GetAsync(path);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{path}: {text}");
-        return JsonNode.Parse(text)!;
-    }
-
     private async Task<byte[]> ReadWeightsAsync(string model) =>
         (await new LakeCatalog(new LakeOptions { Root = platform.LakeRoot }).Models.LoadAsync(model)).Weights;
 
@@ -166,17 +151,9 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
         var folder = Directory.CreateTempSubdirectory("aip-python-").FullName;
         File.WriteAllBytes(Path.Combine(folder, "weights.pt"), weights);
         File.WriteAllBytes(Path.Combine(folder, "images.f32"), images.SelectMany(i => i).SelectMany(BitConverter.GetBytes).ToArray());
-        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "python", "predict_with_torch.py"));
-        info.ArgumentList.Add(Path.Combine(folder, "weights.pt"));
-        info.ArgumentList.Add(Path.Combine(folder, "images.f32"));
-        info.ArgumentList.Add(images.Count.ToString());
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, errors);
-        return JsonNode.Parse(output)!["labels"]!.AsArray().Select(l => l!.GetValue<int>()).ToList();
+        var predicted = PythonScript.Run("predict_with_torch.py", Path.Combine(folder, "weights.pt"), Path.Combine(folder, "images.f32"),
+            images.Count.ToString());
+        return predicted["labels"]!.AsArray().Select(l => l!.GetValue<int>()).ToList();
     }
 
     private static (List<float[]> Images, int[] Labels) TestImages(int count)

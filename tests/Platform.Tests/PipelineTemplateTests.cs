@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using AiPlatform.Fleet;
 using AiPlatform.Platform.Tests.Infrastructure;
 using Xunit;
 using static AiPlatform.Platform.Tests.PipelinesApi;
@@ -23,7 +24,7 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         var common = new JsonObject { ["dataset"] = dataset, ["model"] = model, ["service"] = service, ["max_per_split"] = ImagesPerSplit };
 
         // First run: nothing is in production, so the trained model is promoted and the service started on production.
-        var first = await RunTemplateAsync("train-evaluate-promote", With(common, ("learning_rate", 0.001)));
+        var first = await platform.RunTemplateAsync("train-evaluate-promote", With(common, ("learning_rate", 0.001)));
         Assert.All(Steps(first), s => Assert.Equal("completed", State(s)));
         Assert.False(Step(first, "production")["result"]!["found"]!.GetValue<bool>());
         var firstVersion = Step(first, "train")["result"]!["model_version"]!.GetValue<string>();
@@ -33,9 +34,9 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         Assert.Equal(firstVersion, await ProductionVersionAsync(model));
 
         // The evaluation is recorded on the version it scored, with the dataset version it read.
-        var recorded = await GetJsonAsync($"/api/v1/models/{model}/versions/{firstVersion}");
+        var recorded = await platform.Http.GetJsonAsync($"/api/v1/models/{model}/versions/{firstVersion}");
         Assert.Equal(firstAccuracy, recorded["metrics"]!["test_accuracy"]!.GetValue<double>());
-        var evaluated = (await GetJsonAsync($"/api/v1/models/{model}/audit")).AsArray().Single(a => a!["action"]!.GetValue<string>() == "evaluated")!;
+        var evaluated = (await platform.Http.GetJsonAsync($"/api/v1/models/{model}/audit")).AsArray().Single(a => a!["action"]!.GetValue<string>() == "evaluated")!;
         Assert.Equal(firstVersion, evaluated["version"]!.GetValue<string>());
         Assert.StartsWith($"evaluated on {dataset}@", evaluated["reason"]!.GetValue<string>());
 
@@ -52,7 +53,7 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         Assert.Equal(firstExact, await PredictingVersionAsync(serviceId));
 
         // Second run with a learning rate too small to learn anything: scored lower, so neither promoted nor deployed.
-        var second = await RunTemplateAsync("train-evaluate-promote", With(common, ("learning_rate", 1e-7)));
+        var second = await platform.RunTemplateAsync("train-evaluate-promote", With(common, ("learning_rate", 1e-7)));
         var secondAccuracy = Step(second, "evaluate")["result"]!["metrics"]!["test_accuracy"]!.GetValue<double>();
         Assert.True(secondAccuracy < firstAccuracy, $"the worse setting scored {secondAccuracy}, the first run {firstAccuracy}");
         Assert.Equal(firstVersion, Step(second, "production")["result"]!["version"]!.GetValue<string>());
@@ -61,11 +62,11 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         Assert.Equal("skipped", StepState(second, "deploy"));
         Assert.Equal(firstVersion, await ProductionVersionAsync(model));
         var secondVersion = Step(second, "train")["result"]!["model_version"]!.GetValue<string>();
-        Assert.Equal("registered", (await GetJsonAsync($"/api/v1/models/{model}/versions/{secondVersion}"))["stage"]!.GetValue<string>());
+        Assert.Equal("registered", (await platform.Http.GetJsonAsync($"/api/v1/models/{model}/versions/{secondVersion}"))["stage"]!.GetValue<string>());
         Assert.Equal(firstExact, await PredictingVersionAsync(serviceId));
 
         // Both runs are listed under the template's pipeline.
-        var runs = await GetJsonAsync("/api/v2/pipelines/train-evaluate-promote/runs");
+        var runs = await platform.Http.GetJsonAsync("/api/v2/pipelines/train-evaluate-promote/runs");
         Assert.Contains(runs["items"]!.AsArray(), r => r!["id"]!.GetValue<Guid>() == second["id"]!.GetValue<Guid>());
         using var cancel = await platform.PostJsonAsync($"/api/v1/tasks/{serviceId}/cancel", new { });
     }
@@ -95,7 +96,7 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         var good = Step(run, "good")["result"]!;
         Assert.StartsWith(model, good["served_model"]!.GetValue<string>());
         var goodService = good["task_id"]!.GetValue<Guid>();
-        Assert.Equal("running", (await GetJsonAsync($"/api/v1/tasks/{goodService}"))["status"]!.GetValue<string>());
+        Assert.Equal("running", (await platform.Http.GetJsonAsync($"/api/v1/tasks/{goodService}"))["status"]!.GetValue<string>());
 
         // Submitting the broken service succeeded; its start did not, and that is the step's outcome.
         Assert.Equal("failed", StepState(run, "broken"));
@@ -120,7 +121,7 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         using (var alias = await platform.Http.PutAsJsonAsync($"/api/v1/models/{model}/aliases/staging", new { version, reason = "to evaluate" }))
             Assert.Equal(HttpStatusCode.OK, alias.StatusCode);
 
-        var done = await RunTemplateAsync("evaluate", new JsonObject { ["model"] = $"{model}@staging", ["dataset"] = dataset });
+        var done = await platform.RunTemplateAsync("evaluate", new JsonObject { ["model"] = $"{model}@staging", ["dataset"] = dataset });
         var result = Step(done, "evaluate")["result"]!;
         Assert.Equal(500, result["rows"]!.GetValue<int>());
         Assert.Equal("test", result["split"]!.GetValue<string>());
@@ -128,7 +129,7 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         var task = await platform.GetTaskAsync(Step(done, "evaluate")["task_id"]!.GetValue<Guid>());
         Assert.Equal(result["model"]!.GetValue<string>(), task["resolved_model"]!.GetValue<string>());
 
-        var recorded = await WaitForAsync(async () => await GetJsonAsync($"/api/v1/models/{model}/versions/{version}"),
+        var recorded = await WaitForAsync(async () => await platform.Http.GetJsonAsync($"/api/v1/models/{model}/versions/{version}"),
             v => v["metrics"]?["test_loss"] is not null, "the evaluation recorded on the version");
         Assert.Equal(accuracy, recorded["metrics"]!["test_accuracy"]!.GetValue<double>());
         Assert.Equal(result["metrics"]!["test_loss"]!.GetValue<double>(), recorded["metrics"]!["test_loss"]!.GetValue<double>());
@@ -139,11 +140,11 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
     [Fact]
     public async Task Templates_are_listed_and_refuse_what_they_cannot_run()
     {
-        var list = await GetJsonAsync("/api/v2/templates");
+        var list = await platform.Http.GetJsonAsync("/api/v2/templates");
         var names = list["items"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()).ToList();
         Assert.Contains("evaluate", names);
         Assert.Contains("train-evaluate-promote", names);
-        var evaluate = await GetJsonAsync("/api/v2/templates/evaluate");
+        var evaluate = await platform.Http.GetJsonAsync("/api/v2/templates/evaluate");
         Assert.Equal("mnist/evaluate.csx", evaluate["definition"]!["steps"]![0]!["script"]!.GetValue<string>());
 
         var (missing, missingBody) = await platform.SendAsync("/api/v2/templates/nope/execute", new { });
@@ -179,15 +180,6 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
         Assert.Contains("steps.deploy.output is required for a deploy step", message);
     }
 
-    private async Task<JsonNode> RunTemplateAsync(string template, JsonObject parameters)
-    {
-        var (status, body) = await platform.SendAsync($"/api/v2/templates/{template}/execute", new { @params = parameters });
-        Assert.True(status == HttpStatusCode.Created, $"execute answered {(int)status}: {body.ToJsonString()}");
-        var done = await platform.WaitForRunAsync(body["id"]!.GetValue<Guid>(), "completed", "failed");
-        Assert.True(done["status"]!.GetValue<string>() == "completed", done.ToJsonString());
-        return done;
-    }
-
     private static JsonObject With(JsonObject common, params (string Name, double Value)[] more)
     {
         var copy = common.DeepClone().AsObject();
@@ -196,7 +188,7 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
     }
 
     private async Task<string?> ProductionVersionAsync(string model) =>
-        (await GetJsonAsync($"/api/v1/models/{model}/aliases")).AsArray().SingleOrDefault(a => a!["alias"]!.GetValue<string>() == "production")?["version"]
+        (await platform.Http.GetJsonAsync($"/api/v1/models/{model}/aliases")).AsArray().SingleOrDefault(a => a!["alias"]!.GetValue<string>() == "production")?["version"]
         ?.GetValue<string>();
 
     /// <summary>The exact version that answers a prediction, once the service has a replica ready.</summary>
@@ -230,13 +222,5 @@ public sealed class PipelineTemplateTests(PlatformFixture platform)
     {
         using var response = await platform.Http.GetAsync(path);
         return response.IsSuccessStatusCode;
-    }
-
-    private async Task<JsonNode> GetJsonAsync(string path)
-    {
-        using var response = await platform.Http.GetAsync(path);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {text}");
-        return JsonNode.Parse(text)!;
     }
 }

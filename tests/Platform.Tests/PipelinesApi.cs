@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using AiPlatform.Platform.Tests.Infrastructure;
+using Xunit;
 
 namespace AiPlatform.Platform.Tests;
 
@@ -30,6 +31,16 @@ public static class PipelinesApi
         var (status, body) = await platform.SendAsync($"/api/v2/pipelines/{pipeline}/execute", new { @params = parameters });
         if (status != HttpStatusCode.Created) throw new InvalidOperationException($"execute answered {(int)status}: {body.ToJsonString()}");
         return body["id"]!.GetValue<Guid>();
+    }
+
+    /// <summary>Runs a shipped template to its end; a run that does not complete fails the test with its state.</summary>
+    public static async Task<JsonNode> RunTemplateAsync(this PlatformFixture platform, string template, JsonObject parameters)
+    {
+        var (status, body) = await platform.SendAsync($"/api/v2/templates/{template}/execute", new { @params = parameters });
+        Assert.True(status == HttpStatusCode.Created, $"execute answered {(int)status}: {body.ToJsonString()}");
+        var done = await platform.WaitForRunAsync(body["id"]!.GetValue<Guid>(), "completed", "failed");
+        Assert.True(done["status"]!.GetValue<string>() == "completed", done.ToJsonString());
+        return done;
     }
 
     public static async Task<JsonNode> GetRunAsync(this PlatformFixture platform, Guid run)

@@ -44,13 +44,13 @@ public sealed class TabularPipelineTests(PlatformFixture platform)
         // New rows from the same distributions, raw (unscaled) as the user has them: one request with many rows,
         // and many one-row requests at once, which the service batches.
         var (fresh, freshLabels) = Blobs(new Random(8), 60);
-        var many = await PredictAsync(service, new { inputs = fresh });
+        var many = await platform.PredictAsync(service, new { inputs = fresh });
         var predictions = many["predictions"]!.AsArray();
         Assert.Equal(60, predictions.Count);
         Assert.All(predictions, p => Assert.Equal(3, p!["probabilities"]!.AsArray().Count));
         Assert.True(predictions.Where((p, i) => p!["prediction"]!.GetValue<int>() == freshLabels[i]).Count() >= 54,
             many.ToJsonString());
-        var singles = await Task.WhenAll(fresh.Select(row => PredictAsync(service, new { inputs = new[] { row } })));
+        var singles = await Task.WhenAll(fresh.Select(row => platform.PredictAsync(service, new { inputs = new[] { row } })));
         Assert.Equal(predictions.Select(p => p!["prediction"]!.GetValue<int>()), singles.Select(s => s["predictions"]![0]!["prediction"]!.GetValue<int>()));
 
         using (var padded = await platform.PostJsonAsync($"/api/v1/tasks/{service}/predict", new { inputs = new[] { new float[784] } }))
@@ -82,13 +82,5 @@ public sealed class TabularPipelineTests(PlatformFixture platform)
         for (var i = 0; i < rows.Length; i++)
             csv.Append(string.Join(',', rows[i].Select(v => v.ToString("R", CultureInfo.InvariantCulture)))).Append(',').Append(labels[i]).Append('\n');
         return csv.ToString();
-    }
-
-    private async Task<JsonNode> PredictAsync(Guid service, object body)
-    {
-        using var response = await platform.PostJsonAsync($"/api/v1/tasks/{service}/predict", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"predict answered {(int)response.StatusCode}: {text}");
-        return JsonNode.Parse(text)!;
     }
 }

@@ -145,10 +145,13 @@ async function showDetail(id) {
 function drawCurves(epochs) {
   const svg = $("detail-chart");
   if (epochs.length === 0) { svg.innerHTML = `<text x="10" y="80" fill="#8b98a5">no per-epoch metrics</text>`; $("detail-legend").textContent = ""; return; }
-  const series = [["loss", "#f85149"], ["accuracy", "#3fb950"], ["test_accuracy", "#4aa3ff"]].filter(([k]) => epochs.some((m) => m[k] != null));
-  const maxLoss = Math.max(...epochs.map((m) => m.loss ?? 0), 1);
+  const series = [["loss", "#f85149"], ["test_loss", "#d29922"], ["accuracy", "#3fb950"], ["test_accuracy", "#4aa3ff"]]
+    .filter(([k]) => epochs.some((m) => m[k] != null));
+  // Losses share one scale from 0 to the largest; accuracies are fractions already.
+  const losses = ["loss", "test_loss"];
+  const maxLoss = Math.max(...epochs.flatMap((m) => losses.map((k) => m[k] ?? 0)), 1);
   const x = (i) => 20 + (epochs.length === 1 ? 140 : (i * 280) / (epochs.length - 1));
-  const y = (key, v) => 150 - (key === "loss" ? v / maxLoss : v) * 140;
+  const y = (key, v) => 150 - (losses.includes(key) ? v / maxLoss : v) * 140;
   svg.innerHTML = series.map(([key, color]) => {
     const points = epochs.map((m, i) => m[key] == null ? null : `${num(x(i), 2)},${num(y(key, m[key]), 2)}`).filter(Boolean).join(" ");
     return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/>` +

@@ -65,9 +65,10 @@ public sealed class PlatformFixture : IAsyncLifetime
                 ["Worker__HeartbeatInterval"] = "00:00:01",
                 // Half the default, so the replacement of a deaf worker fits the broker-restart tests' waits.
                 ["Worker__RecoveryTimeout"] = "00:00:30",
-                // Where ingestion may read: the Debian data sets, and the folders tests write their inputs to.
+                // Where ingestion may read: the Debian data sets and fortune files, and the folders tests write their inputs to.
                 ["Lake__SourceRoots__0"] = "/usr/share/datasets",
-                ["Lake__SourceRoots__1"] = TestInputRoot,
+                ["Lake__SourceRoots__1"] = "/usr/share/games/fortunes",
+                ["Lake__SourceRoots__2"] = TestInputRoot,
                 // Each process registers its /metrics address here, as for Prometheus, so tests can scrape workers.
                 ["Monitoring__TargetsDirectory"] = TargetsDirectory,
             },
@@ -101,6 +102,15 @@ public sealed class PlatformFixture : IAsyncLifetime
     public Task<JsonNode> GetTaskAsync(Guid id) => Http.GetTaskAsync(id);
 
     public Task<JsonNode> WaitForStatusAsync(Guid id, TimeSpan timeout, params string[] statuses) => Http.WaitForTaskStatusAsync(id, timeout, statuses);
+
+    /// <summary>Asks inference service <paramref name="service"/> for a prediction; anything but a success fails the test with the answer.</summary>
+    public async Task<JsonNode> PredictAsync(Guid service, object body)
+    {
+        using var response = await PostJsonAsync($"/api/v1/tasks/{service}/predict", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"predict answered {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
 
     public async Task<JsonArray> GetEventsAsync(Guid id)
     {
