@@ -43,6 +43,8 @@ async Task<object> Run(string input, string output, ScriptParams p)
         model.load_state_dict(baseArtifact.Weights);
         baseTestLoss = TestLoss(model, testBytes, evalWindows, batchSize);
         Context.Log($"fine-tuning {Model} (version {baseArtifact.Version}): test loss {baseTestLoss:F4} on {input} before training");
+        var ignored = new[] { "context", "width", "layers", "heads", "dropout" }.Where(p.Has).ToList();
+        if (ignored.Count > 0) Context.LogWarning($"{string.Join(", ", ignored)} ignored: a fine-tuned model keeps the size of {Model}");
     }
     using var optimizer = optim.AdamW(model.parameters(), lr: learningRate, weight_decay: 0.01);
     var schedule = new optim.lr_scheduler.OneCycleLR(optimizer, learningRate, total_steps: epochs * stepsPerEpoch, cycle_momentum: false);

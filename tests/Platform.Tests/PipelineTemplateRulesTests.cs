@@ -32,18 +32,24 @@ public sealed class PipelineTemplateRulesTests
     }
 
     [Fact]
-    public void The_shipped_templates_are_acyclic_and_promote_only_through_a_condition()
+    public void The_shipped_templates_are_acyclic_and_promote_to_production_only_through_a_condition_before_deploying()
     {
         var templates = Shipped.List();
-        Assert.Equal(["evaluate", "train-evaluate-promote"], templates.Select(t => t.Name));
+        Assert.Equal(["evaluate", "finetune", "pretrain", "train-evaluate-promote"], templates.Select(t => t.Name));
         foreach (var template in templates)
         {
             Assert.Null(PipelineGraph.FindCycle(template.Definition));
             Assert.All(template.Definition.Steps, s => Assert.Empty(StepActions.Errors(s, s.Name)));
+            var graph = new PipelineGraph(template.Definition);
+            foreach (var promote in template.Definition.Steps.Where(s => s.Type == StepActions.Promote && (s.Output ?? "production") == "production"))
+            {
+                Assert.True(promote.When is not null, $"{template.Name}: step {promote.Name} promotes to production unconditionally");
+                Assert.Null(StepCondition.SyntaxError(promote.When!));
+                foreach (var deploy in template.Definition.Steps.Where(s => s.Type == StepActions.Deploy))
+                    Assert.Contains(promote.Name, graph.Upstream(deploy.Name));
+            }
         }
-        var promote = Shipped.Find("train-evaluate-promote")!.Definition.Steps.Single(s => s.Type == StepActions.Promote);
-        Assert.Null(StepCondition.SyntaxError(promote.When!));
-        Assert.Contains(promote.Name, new PipelineGraph(Shipped.Find("train-evaluate-promote")!.Definition).Upstream("deploy"));
+        Assert.Contains(Shipped.Find("pretrain")!.Definition.Steps, s => s.Type == StepActions.Promote && s.Output == "base");
         Assert.Null(Shipped.Find("../templates/evaluate"));
     }
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Diagnostics;
+using AiPlatform.Fleet;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
 using Microsoft.Playwright;
@@ -158,5 +159,35 @@ public sealed class MonitoringPageTests(UiFixture ui)
 
         var narrow = await ui.OpenAsync(width: 420, height: 900);
         await narrow.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(UiFixture.Screenshots, "narrow-window.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task A_text_service_gets_a_prompt_box_and_the_page_shows_the_continuation()
+    {
+        var (dataset, model) = ($"ui-text-{Guid.NewGuid():N}"[..16], $"ui-lm-{Guid.NewGuid():N}"[..14]);
+        var ingest = await ui.SubmitAsync(new { type = "ingestion", name = dataset, script = "text/ingest.csx", input = "/usr/share/games/fortunes",
+            output = dataset, @params = new { files = "goedel" } });
+        await ui.Fleet.Http.WaitForTaskStatusAsync(ingest, TimeSpan.FromMinutes(2), "completed");
+        var train = await ui.SubmitAsync(new { type = "training", name = model, script = "text/train.csx", input = dataset, output = model,
+            @params = new { epochs = 1, steps_per_epoch = 5, context = 16, width = 16, layers = 1, heads = 2, eval_windows = 2, sample_bytes = 1 } });
+        await ui.Fleet.Http.WaitForTaskStatusAsync(train, TimeSpan.FromMinutes(2), "completed");
+        var service = await ui.SubmitAsync(new { type = "inference", name = "ui-text-service", script = "text/serve.csx", model });
+
+        var page = await ui.OpenAsync();
+        await page.WaitForSelectorAsync($"#service option[value='{service}']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = Timeout });
+        await page.SelectOptionAsync("#service", service.ToString());
+        Assert.True(await page.Locator("#canvas").IsHiddenAsync(), "the drawing area is shown for a text service");
+        await page.FillAsync("#prompt", "Gödel ");
+        await page.FillAsync("#max-tokens", "30");
+        await page.ClickAsync("#generate");
+        await page.WaitForFunctionAsync("() => document.getElementById('generated').textContent.startsWith('Gödel ')",
+            null, new PageWaitForFunctionOptions { Timeout = Timeout });
+        Assert.Equal("Gödel ", await page.Locator("#generated b").TextContentAsync());
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(UiFixture.Screenshots, "playground-text.png"), FullPage = true });
+
+        // A bad request shows the service's error, not a stale answer.
+        await page.FillAsync("#max-tokens", "0");
+        await page.ClickAsync("#generate");
+        await page.WaitForSelectorAsync("#generated:has-text(\"INVALID_REQUEST: 'max_tokens' must be from 1 to 2000\")", new PageWaitForSelectorOptions { Timeout = Timeout });
     }
 }

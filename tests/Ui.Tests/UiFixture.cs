@@ -6,7 +6,7 @@ using Xunit;
 
 namespace AiPlatform.Ui.Tests;
 
-/// <summary>A fleet (gateway, one ingest worker, one serve worker) and Debian's Chromium, headless, driven by Playwright.</summary>
+/// <summary>A fleet (gateway, one worker of each kind) and Debian's Chromium, headless, driven by Playwright.</summary>
 public sealed class UiFixture : IAsyncLifetime
 {
     public static readonly string Screenshots = Path.Combine(RepoPaths.Root, "artifacts", "ui-screenshots");
@@ -20,7 +20,7 @@ public sealed class UiFixture : IAsyncLifetime
         Directory.CreateDirectory(Screenshots);
         Fleet = await LocalFleet.StartAsync(new FleetOptions
         {
-            Workers = ["Workers.Ingest", "Workers.Serve"],
+            Workers = ["Workers.Ingest", "Workers.Train", "Workers.Serve"],
             Settings = new Dictionary<string, string> { ["Worker__HeartbeatInterval"] = "00:00:01" },
         });
         _playwright = await Playwright.CreateAsync();

@@ -93,7 +93,8 @@ async function loadTasks() {
   const services = page.items.filter((t) => t.type === "inference" && t.status === "running");
   const current = $("service").value;
   $("service").innerHTML = services.length === 0 ? `<option value="">no running inference task</option>`
-    : services.map((s) => `<option value="${esc(s.id)}" ${s.id === current ? "selected" : ""}>${esc(s.name)} (${esc(s.model)})</option>`).join("");
+    : services.map((s) => `<option value="${esc(s.id)}" data-script="${esc(s.script ?? "")}" ${s.id === current ? "selected" : ""}>${esc(s.name)} (${esc(s.model)})</option>`).join("");
+  showPlaygroundMode();
 }
 
 $("task-rows").addEventListener("click", async (e) => {
@@ -183,12 +184,43 @@ $("upload").addEventListener("change", (e) => {
   image.onload = () => { clearCanvas(); pen.drawImage(image, 0, 0, canvas.width, canvas.height); };
   image.src = URL.createObjectURL(file);
 });
+/** Shows the playground that fits the selected service's serving script. */
+function showPlaygroundMode() {
+  const script = $("service").selectedOptions[0]?.dataset.script ?? "";
+  const mode = script === "" || script.endsWith("mnist/serve.csx") ? "image" : script.endsWith("text/serve.csx") ? "text" : "json";
+  document.querySelectorAll("#playground [data-mode]").forEach((part) => part.classList.toggle("hidden", part.dataset.mode !== mode));
+}
+$("service").addEventListener("change", showPlaygroundMode);
+
+async function predict(body) {
+  return api(`/api/v1/tasks/${$("service").value}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body });
+}
+
+$("generate").addEventListener("click", async () => {
+  const prompt = $("prompt").value;
+  $("generated").textContent = "generating...";
+  try {
+    const result = await predict(JSON.stringify({ prompt, max_tokens: Number($("max-tokens").value), temperature: Number($("temperature").value) }));
+    $("generated").innerHTML = `<b>${esc(prompt)}</b>${esc(result.completion)}`;
+  } catch (error) {
+    $("generated").textContent = error.message;
+  }
+});
+
+$("send-request").addEventListener("click", async () => {
+  try {
+    $("answer").textContent = JSON.stringify(await predict($("request").value), null, 2);
+  } catch (error) {
+    $("answer").textContent = error.message;
+  }
+});
+
 $("predict").addEventListener("click", async () => {
   const service = $("service").value;
   if (!service) { $("prediction").textContent = "start an inference task first"; return; }
   const png = canvas.toDataURL("image/png").split(",")[1];
   try {
-    const result = await api(`/api/v1/tasks/${service}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ image: png }) });
+    const result = await predict(JSON.stringify({ image: png }));
     $("prediction").textContent = `prediction: ${result.prediction} ${CLASSES[result.prediction] ?? ""} (${(result.confidence * 100).toFixed(1)} %)`;
     $("probabilities").innerHTML = result.probabilities.map((p, i) =>
       `<rect x="${10 + i * 31}" y="${num(170 - p * 150, 2)}" width="24" height="${num(p * 150, 2)}" fill="${i === result.prediction ? "#3fb950" : "#4aa3ff"}"><title>${esc(CLASSES[i])} ${num(p * 100, 1)} %</title></rect>
