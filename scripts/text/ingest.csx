@@ -38,9 +38,9 @@ async Task<object> Run(string input, string output, ScriptParams p)
             try { content = await reader.ReadToEndAsync(Context.CancellationToken); }
             catch (DecoderFallbackException) { throw new InvalidDataException($"{files[f]} is not UTF-8 text"); }
         }
-        var all = Split(content);
-        var kept = all.Where(t => Encoding.UTF8.GetByteCount(t) <= maxBytes).Take(maxTexts).ToList();
-        dropped += all.Count(t => Encoding.UTF8.GetByteCount(t) > maxBytes);
+        var fits = Split(content).ToLookup(t => Encoding.UTF8.GetByteCount(t) <= maxBytes);
+        var kept = fits[true].Take(maxTexts).ToList();
+        dropped += fits[false].Count();
         if (kept.Count == 0) continue;
         var splits = kept.Select(_ => random.NextDouble() < testRatio ? "test" : "train").ToList();
         // Every file with more than one text gives the test split one, so a small subset can still be scored.

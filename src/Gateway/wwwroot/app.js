@@ -193,7 +193,9 @@ function showPlaygroundMode() {
 $("service").addEventListener("change", showPlaygroundMode);
 
 async function predict(body) {
-  return api(`/api/v1/tasks/${$("service").value}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const service = $("service").value;
+  if (!service) throw new Error("start an inference task first");
+  return api(`/api/v1/tasks/${service}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body });
 }
 
 $("generate").addEventListener("click", async () => {
@@ -216,8 +218,6 @@ $("send-request").addEventListener("click", async () => {
 });
 
 $("predict").addEventListener("click", async () => {
-  const service = $("service").value;
-  if (!service) { $("prediction").textContent = "start an inference task first"; return; }
   const png = canvas.toDataURL("image/png").split(",")[1];
   try {
     const result = await predict(JSON.stringify({ image: png }));
