@@ -176,7 +176,8 @@ start() {
     printf 'export %s=%q\n' Lake__Root "$lake_root" Scripts__Roots__0 "$repo/scripts" MASSTRANSIT_USAGE_TELEMETRY false \
       Worker__ScriptCacheDirectory "$repo/.state/script-cache" ASPNETCORE_URLS "http://127.0.0.1:$port" \
       Logging__LogLevel__Default Warning Logging__LogLevel__AiPlatform Information FLEET_PROCESSES gateway \
-      FLEET_GATEWAY "http://127.0.0.1:$port" Auth__BootstrapKeyFile "$admin_key" Cluster__Mode local Cluster__ReplicasDirectory "$replicas"
+      FLEET_GATEWAY "http://127.0.0.1:$port" Auth__BootstrapKeyFile "$admin_key" Cluster__Mode local Cluster__ReplicasDirectory "$replicas" \
+      Worker__TorchSharpRunner "$repo/src/ScriptRunner.TorchSharp/bin/$configuration/net10.0/linux-x64/AiPlatform.ScriptRunner.TorchSharp.dll"
     # Every process registers itself as a scrape target of the checkout's Prometheus (eng/monitoring.sh).
     bash "$repo/eng/monitoring.sh" env | while IFS='=' read -r key value; do printf 'export %s=%q\n' "$key" "$value"; done
   } >"$run/fleet.env"

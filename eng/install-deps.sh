@@ -16,6 +16,7 @@ packages=(
   prometheus prometheus-alertmanager   # metrics, alert rules (promtool tests them) and alert routing
   chromium chromium-driver             # browser tests of the monitoring page
   cmake g++ curl nodejs                # nodejs ships npm (Debian's or NodeSource's)
+  patchelf                             # makes TorchSharp-cpu's native glue load on Debian 12 (eng/patch-libtorchsharp.sh)
 )
 
 missing=()

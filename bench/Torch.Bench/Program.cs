@@ -1,6 +1,7 @@
-// Tensor-engine benchmark: the reference CNN on Fashion-MNIST and a transformer encoder block, through this engine and
-// through Python PyTorch (Debian's python3-torch), same threads, data and shapes, in one run.
-// usage: dotnet run -c Release --project bench/Torch.Bench [-- --epochs 1 --threads 2 --iterations 20 --only cnn|transformer --skip-python]
+// Tensor-engine benchmark: the reference CNN on Fashion-MNIST and a transformer encoder block, through this engine,
+// TorchSharp-cpu (LibTorch 2.10) and Python PyTorch (Debian's python3-torch), same threads, data and shapes, in one run.
+// usage: dotnet run -c Release --project bench/Torch.Bench [-- --epochs 1 --threads 2 --iterations 20 --only cnn|transformer
+//        --skip-python --skip-torchsharp]
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using AiPlatform.Torch;
@@ -9,13 +10,14 @@ using static AiPlatform.Torch.torch;
 var epochs = Option("--epochs", 1);
 var threads = Option("--threads", Environment.ProcessorCount);
 var withPython = !args.Contains("--skip-python");
+var withTorchSharp = !args.Contains("--skip-torchsharp");
 var only = OptionText("--only");
 if (only is not (null or "cnn" or "transformer")) throw new ArgumentException($"--only takes cnn or transformer, not '{only}'");
 set_num_threads(threads);
-if (only != "transformer") ReferenceCnnBenchmark(epochs, threads, withPython);
-if (only != "cnn") TransformerBlock.Run(threads, Option("--iterations", 20), withPython);
+if (only != "transformer") ReferenceCnnBenchmark(epochs, threads, withPython, withTorchSharp);
+if (only != "cnn") TransformerBlock.Run(threads, Option("--iterations", 20), withPython, withTorchSharp);
 
-static void ReferenceCnnBenchmark(int epochs, int threads, bool withPython)
+static void ReferenceCnnBenchmark(int epochs, int threads, bool withPython, bool withTorchSharp)
 {
     manual_seed(1);
     var train = FashionMnist.Load("train");
@@ -54,7 +56,7 @@ static void ReferenceCnnBenchmark(int epochs, int threads, bool withPython)
 
     if (withPython)
     {
-        var python = RunPython(threads, epochs);
+        var python = ChildBenchmark.Python("reference.py", threads.ToString(), epochs.ToString());
         var pyEpochs = python.Where(j => j["epoch"] is not null).ToList();
         foreach (var e in pyEpochs)
             Console.WriteLine($"  pytorch epoch {e["epoch"]}: {e["seconds"]!.GetValue<double>():0.00} s, test accuracy {e["accuracy"]!.GetValue<double>():P2}");
@@ -66,6 +68,25 @@ static void ReferenceCnnBenchmark(int epochs, int threads, bool withPython)
         Console.WriteLine($"ratio engine/pytorch: epoch time {ours[0].Seconds / pyFirst:0.00} (goal <= 0.9), " +
                           $"latency {latency / pyLatency:0.00} (goal <= 0.9), batch throughput {throughput / pyThroughput:0.00} (higher is better), " +
                           $"accuracy difference {(ours[^1].Accuracy - pyEpochs[^1]["accuracy"]!.GetValue<double>()) * 100:+0.00;-0.00} points");
+    }
+    if (withTorchSharp)
+    {
+        var sharp = ChildBenchmark.TorchSharp("cnn", threads.ToString(), epochs.ToString());
+        var sharpEpochs = sharp.Where(j => j["epoch"] is not null).ToList();
+        foreach (var e in sharpEpochs)
+            Console.WriteLine($"  torchsharp epoch {e["epoch"]}: {e["seconds"]!.GetValue<double>():0.00} s, test accuracy {e["accuracy"]!.GetValue<double>():P2}");
+        var inference = sharp.Single(j => j["latency_ms"] is not null);
+        var sharpLatency = inference["latency_ms"]!.GetValue<double>();
+        var sharpThroughput = inference["throughput"]!.GetValue<double>();
+        Console.WriteLine($"  torchsharp inference: single-image median {sharpLatency:0.000} ms, batch-256 {sharpThroughput:0} images/s");
+        var checkpoint = sharp.Single(j => j["checkpoint_save_ms"] is not null);
+        var sharpSave = checkpoint["checkpoint_save_ms"]!.GetValue<double>();
+        var sharpLoad = checkpoint["checkpoint_load_ms"]!.GetValue<double>();
+        Console.WriteLine($"  torchsharp checkpoint (weights + Adam state, PyBridge, {checkpoint["checkpoint_mb"]!.GetValue<double>():0.0} MB): " +
+                          $"save median {sharpSave:0.0} ms, load median {sharpLoad:0.0} ms");
+        Console.WriteLine($"ratio engine/torchsharp: epoch time {ours[0].Seconds / sharpEpochs[0]["seconds"]!.GetValue<double>():0.00} (below 1: the own engine " +
+                          $"stays the default), latency {latency / sharpLatency:0.00}, batch throughput {throughput / sharpThroughput:0.00}, " +
+                          $"checkpoint save {save / sharpSave:0.00}, load {load / sharpLoad:0.00}");
     }
 }
 
@@ -133,20 +154,6 @@ static double PeakRssMb()
 {
     var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"));
     return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
-}
-
-static List<JsonNode> RunPython(int threads, int epochs)
-{
-    var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "reference.py"));
-    info.ArgumentList.Add(threads.ToString());
-    info.ArgumentList.Add(epochs.ToString());
-    using var process = Process.Start(info)!;
-    var output = process.StandardOutput.ReadToEnd();
-    var errors = process.StandardError.ReadToEnd();
-    process.WaitForExit();
-    if (process.ExitCode != 0) throw new InvalidOperationException("reference.py failed: " + errors);
-    return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
 }
 
 int Option(string name, int fallback) => OptionText(name) is { } value ? int.Parse(value) : fallback;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using AiPlatform.Torch;
 using static AiPlatform.Torch.torch;
 
@@ -11,7 +10,7 @@ internal static class TransformerBlock
 {
     public const int Batch = 32, Sequence = 128, Width = 256, Heads = 8, Feedforward = 1024;
 
-    public static void Run(int threads, int iterations, bool withPython)
+    public static void Run(int threads, int iterations, bool withPython, bool withTorchSharp)
     {
         Console.WriteLine($"Transformer encoder block: batch {Batch}, sequence {Sequence}, width {Width}, {Heads} heads, feed-forward {Feedforward}, " +
                           $"forward + backward, {iterations} iterations, {threads} threads");
@@ -30,31 +29,23 @@ internal static class TransformerBlock
         }
         var ours = Median(samples);
         Console.WriteLine($"  engine  forward+backward: median {ours:0.0} ms per iteration, {Batch * Sequence / ours * 1000:0} tokens/s");
-        if (!withPython) return;
-
-        var python = RunPython(threads, iterations);
-        var theirs = python["median_ms"]!.GetValue<double>();
-        Console.WriteLine($"  pytorch forward+backward: median {theirs:0.0} ms per iteration, {Batch * Sequence / theirs * 1000:0} tokens/s");
-        Console.WriteLine($"ratio engine/pytorch: transformer block time {ours / theirs:0.00} (lower is better)");
+        if (withPython)
+        {
+            var theirs = ChildBenchmark.Python("transformer.py", threads.ToString(), iterations.ToString())[0]["median_ms"]!.GetValue<double>();
+            Console.WriteLine($"  pytorch forward+backward: median {theirs:0.0} ms per iteration, {Batch * Sequence / theirs * 1000:0} tokens/s");
+            Console.WriteLine($"ratio engine/pytorch: transformer block time {ours / theirs:0.00} (lower is better)");
+        }
+        if (withTorchSharp)
+        {
+            var sharp = ChildBenchmark.TorchSharp("transformer", threads.ToString(), iterations.ToString())[0]["median_ms"]!.GetValue<double>();
+            Console.WriteLine($"  torchsharp forward+backward: median {sharp:0.0} ms per iteration, {Batch * Sequence / sharp * 1000:0} tokens/s");
+            Console.WriteLine($"ratio engine/torchsharp: transformer block time {ours / sharp:0.00} (lower is better)");
+        }
     }
 
     private static double Median(List<double> samples)
     {
         samples.Sort();
         return samples[samples.Count / 2];
-    }
-
-    private static JsonNode RunPython(int threads, int iterations)
-    {
-        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "transformer.py"));
-        info.ArgumentList.Add(threads.ToString());
-        info.ArgumentList.Add(iterations.ToString());
-        using var process = Process.Start(info)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException("transformer.py failed: " + errors.Result);
-        return JsonNode.Parse(output)!;
     }
 }

@@ -28,10 +28,11 @@ public sealed class RunnerChild
         _protocolOut = protocolOut;
     }
 
-    public static async Task<int> RunAsync(string cacheDirectory)
+    /// <param name="surface">What scripts compile against here: the own engine's surface unless this runner hosts another engine.</param>
+    public static async Task<int> RunAsync(string cacheDirectory, ScriptSurface? surface = null)
     {
         var protocolOut = Console.OpenStandardOutput();
-        var child = new RunnerChild(new ScriptCompiler(cacheDirectory), protocolOut);
+        var child = new RunnerChild(new ScriptCompiler(cacheDirectory, surface), protocolOut);
         // Scripts that write to the console must not corrupt the protocol: their output becomes log events.
         Console.SetOut(new LogWriter(child, "info"));
         Console.SetError(new LogWriter(child, "warning"));

@@ -22,6 +22,19 @@ public sealed record RunnerLaunch(string FileName, IReadOnlyList<string> Argumen
             : new RunnerLaunch(processPath, [RunnerModeFlag], environment);
     }
 
+    /// <summary>
+    /// A runner program of its own (the TorchSharp runner): its apphost, or its <c>.dll</c> run by the same .NET host as
+    /// this process.
+    /// </summary>
+    public static RunnerLaunch ForProgram(string program, IReadOnlyDictionary<string, string> environment)
+    {
+        if (!File.Exists(program)) throw new FileNotFoundException($"the runner program {program} does not exist", program);
+        if (!program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) return new RunnerLaunch(program, [RunnerModeFlag], environment);
+        var processPath = System.Environment.ProcessPath;
+        var host = processPath is not null && Path.GetFileNameWithoutExtension(processPath) == "dotnet" ? processPath : "dotnet";
+        return new RunnerLaunch(host, [program, RunnerModeFlag], environment);
+    }
+
     internal ProcessStartInfo ToStartInfo()
     {
         var info = new ProcessStartInfo(FileName)

@@ -22,24 +22,18 @@ public sealed class ScriptCompiler
     // Appended after the user's code: the script's contract is a Run method, the runner supplies the arguments.
     private const string Invocation = "\n#line hidden\nreturn (object?)Run(Input, Output, Params);\n";
 
-    private static readonly string[] Imports =
-    [
-        "System", "System.IO", "System.IO.Compression", "System.Linq", "System.Collections.Generic", "System.Threading",
-        "System.Threading.Tasks", "System.Globalization", "System.Text", "System.Text.Json", "System.Text.Json.Nodes", "AiPlatform.ScriptApi",
-        "AiPlatform.Lake.Batches", "AiPlatform.Lake.Catalog", "AiPlatform.Lake.Dataset", "AiPlatform.Torch", "AiPlatform.Torch.torch",
-    ];
-
     private readonly string _cacheDirectory;
+    private readonly ScriptSurface _surface;
     private readonly ConcurrentDictionary<string, Func<object[], Task<object?>>> _loaded = new();
 
-    public ScriptCompiler(string cacheDirectory)
+    /// <param name="surface">What scripts compile against. Its assemblies are part of the cache key, so a rebuilt platform
+    /// never runs stale compiled scripts, and engines sharing a cache folder never run each other's.</param>
+    public ScriptCompiler(string cacheDirectory, ScriptSurface? surface = null)
     {
         _cacheDirectory = cacheDirectory;
+        _surface = surface ?? ScriptSurface.OwnEngine;
         PrivateDirectory.Ensure(cacheDirectory);
     }
-
-    /// <summary>Assemblies a script may use. Part of the cache key, so a rebuilt platform never runs stale compiled scripts.</summary>
-    public static IReadOnlyList<Assembly> ScriptApiAssemblies { get; } = ScriptApiSurface.Assemblies;
 
     public Func<ScriptGlobals, Task<object?>> Load(string scriptPath, string source)
     {
@@ -67,15 +61,15 @@ public sealed class ScriptCompiler
         return factory.CreateDelegate<Func<object[], Task<object?>>>();
     }
 
-    private static byte[] Compile(string scriptPath, string source, string outputPath)
+    private byte[] Compile(string scriptPath, string source, string outputPath)
     {
         var options = ScriptOptions.Default
             .WithFilePath(scriptPath)
             .WithSourceResolver(NoFileReferences.Sources)
             .WithMetadataResolver(NoFileReferences.Assemblies)
             .WithFileEncoding(Encoding.UTF8)
-            .WithReferences(ScriptApiAssemblies)
-            .WithImports(Imports)
+            .WithReferences(_surface.Assemblies)
+            .WithImports(_surface.Imports)
             .WithOptimizationLevel(OptimizationLevel.Release)
             .WithEmitDebugInformation(false);
         var script = CSharpScript.Create<object?>(source + Invocation, options, typeof(ScriptGlobals));
@@ -94,11 +88,11 @@ public sealed class ScriptCompiler
         return bytes;
     }
 
-    private static string CacheKey(string source)
+    private string CacheKey(string source)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(Encoding.UTF8.GetBytes(source));
-        foreach (var assembly in ScriptApiAssemblies) sha.AppendData(assembly.ManifestModule.ModuleVersionId.ToByteArray());
+        foreach (var assembly in _surface.Assemblies) sha.AppendData(assembly.ManifestModule.ModuleVersionId.ToByteArray());
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 }

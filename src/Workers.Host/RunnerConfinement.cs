@@ -11,9 +11,24 @@ namespace AiPlatform.Workers.Host;
 /// </summary>
 internal static class RunnerConfinement
 {
-    public static RunnerLaunch Launch(IConfiguration configuration, WorkerOptions options, ILogger logger)
+    public static RunnerLaunches Launches(IConfiguration configuration, WorkerOptions options, ILogger logger)
     {
-        var launch = RunnerLaunch.ForCurrentProcess(ScriptEnvironment(configuration));
+        var environment = ScriptEnvironment(configuration);
+        var own = Confine(RunnerLaunch.ForCurrentProcess(environment), configuration, options, logger);
+        if (options.TorchSharpRunner is not { } program) return new RunnerLaunches(own, null);
+        if (!File.Exists(program))
+        {
+            logger.LogWarning("Worker:TorchSharpRunner names {Program}, which does not exist (dotnet build src/ScriptRunner.TorchSharp makes it): " +
+                              "scripts on the TorchSharp engine fail on this worker", program);
+            return new RunnerLaunches(own, null);
+        }
+        var torchSharp = Confine(RunnerLaunch.ForProgram(Path.GetFullPath(program), environment), configuration, options, logger);
+        logger.LogInformation("Scripts on the TorchSharp engine run in {Program}", program);
+        return new RunnerLaunches(own, torchSharp);
+    }
+
+    private static RunnerLaunch Confine(RunnerLaunch launch, IConfiguration configuration, WorkerOptions options, ILogger logger)
+    {
         if (options.Sandbox == SandboxMode.None)
         {
             logger.LogWarning("Script runners are not sandboxed (Worker:Sandbox is none): scripts reach whatever this worker's user can");
@@ -46,6 +61,7 @@ internal static class RunnerConfinement
         if (!IsRemote(lakeRoot)) writable.Add(lakeRoot);
         // The runner's own program and runtime stay readable whatever a hidden path covers.
         var readable = sourceRoots.Where(r => !IsRemote(r)).Append(AppContext.BaseDirectory).Append(RuntimeEnvironment.GetRuntimeDirectory()).ToList();
+        if (options.TorchSharpRunner is { } program) readable.Add(Path.GetDirectoryName(Path.GetFullPath(program))!);
         return new SandboxPolicy(writable, readable, options.SandboxHiddenPaths, Network: remote.Count > 0);
     }
 

@@ -14,7 +14,7 @@ namespace AiPlatform.Workers.Host;
 /// an alias (<c>fashion-cnn@production</c>) serves the version the alias points at and swaps when it moves.
 /// </summary>
 public sealed class ServiceReplicas(
-    RunnerLaunch launch,
+    RunnerLaunches launches,
     RunningTasks running,
     WorkerIdentity identity,
     IBus bus,
@@ -82,6 +82,18 @@ public sealed class ServiceReplicas(
             ? (current, pointer.AsOf)
             : (command.Model, DateTimeOffset.MinValue);
         var serving = command with { Model = model, Input = command.Follows is null ? command.Input : model };
+        RunnerLaunch launch;
+        try
+        {
+            launch = launches.For(command.Script.Source);
+        }
+        catch (ArgumentException e)
+        {
+            _replicas.TryRemove(command.TaskId, out _);
+            await bus.Publish(new TaskFailed(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow,
+                $"service could not start on {identity.WorkerId}: {e.Message}"));
+            throw;
+        }
         var runner = await RunnerProcess.StartAsync(launch, ReplicaStartTimeout);
         var cancellation = running.Register(command.TaskId, CancellationToken.None);
         var events = new TaskEventPump(command, identity.WorkerId, bus, options.Value.PublishTimeout);

@@ -9,7 +9,7 @@ namespace AiPlatform.Workers.Host;
 
 /// <summary>Runs one claimed task in a script-runner process and reports how it went.</summary>
 public sealed class TaskExecutor(
-    RunnerPool pool,
+    RunnerPools pools,
     RunningTasks running,
     ResourceBudget budget,
     WorkerIdentity identity,
@@ -25,6 +25,7 @@ public sealed class TaskExecutor(
         // A command from before submitters were carried shares its runner with no other task.
         var owner = command.SubmittedBy ?? $"task {command.TaskId}";
         RunnerProcess? runner = null;
+        RunnerPool? pool = null;
         IDisposable? reservation = null;
         var reusable = false;
         try
@@ -44,6 +45,7 @@ public sealed class TaskExecutor(
             var memoryLimit = declaredMemory ?? options.Value.TaskMemoryLimitMiB;
             var cpuTimeLimit = options.Value.TaskCpuTimeLimit;
             var limits = ResourceLimits.RunnerEnvironment(command.Resources);
+            pool = pools.For(command.Script.Source);
             runner = limits.Count > 0 ? await pool.StartDedicatedAsync(limits) : await pool.AcquireAsync(owner);
             ScriptOutcome outcome;
             // The time limit counts from the start of the script, not from the submit: queueing is not the script's fault.
@@ -78,7 +80,7 @@ public sealed class TaskExecutor(
         finally
         {
             running.Unregister(command.TaskId);
-            if (runner is not null) await pool.ReleaseAsync(runner, owner, reusable);
+            if (runner is not null) await pool!.ReleaseAsync(runner, owner, reusable);
             reservation?.Dispose();
         }
     }

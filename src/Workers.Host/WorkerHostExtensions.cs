@@ -88,15 +88,13 @@ public static class WorkerHostExtensions
         services.AddSingleton<TaskExecutor>();
         services.AddSingleton<CheckpointCleanup>();
         services.AddSingleton<ResourceBudget>();
-        services.AddSingleton(sp => RunnerConfinement.Launch(builder.Configuration, sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
+        services.AddSingleton(sp => RunnerConfinement.Launches(builder.Configuration, sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RunnerConfinement).FullName!)));
         services.AddSingleton(sp =>
         {
-            var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
-            var pool = new RunnerPool(sp.GetRequiredService<RunnerLaunch>(), options.WarmRunners, options.MaxTasksPerRunner,
-                idleLimit: options.IdleRunners ?? Math.Max(4, Math.Max(options.WarmRunners, options.Concurrency)));
-            pool.Warm();
-            return pool;
+            var pools = new RunnerPools(sp.GetRequiredService<RunnerLaunches>(), sp.GetRequiredService<IOptions<WorkerOptions>>().Value);
+            pools.Warm();
+            return pools;
         });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<BusLiveness>();

@@ -28,6 +28,12 @@ public sealed class WorkerOptions
     public string ScriptCacheDirectory { get; set; } = AiPlatform.ScriptRunner.PrivateDirectory.DefaultFor("script-cache");
 
     /// <summary>
+    /// The TorchSharp script runner (src/ScriptRunner.TorchSharp's program: its apphost or .dll) that runs scripts saying
+    /// <c>// engine: torchsharp</c>. Unset, this worker runs only own-engine scripts and fails the others saying so.
+    /// </summary>
+    public string? TorchSharpRunner { get; set; }
+
+    /// <summary>
     /// How script runners are confined: <c>auto</c> (bubblewrap when it works here, otherwise unconfined with a warning
     /// at start), <c>bubblewrap</c> (a worker that cannot confine its runners does not start) or <c>none</c>.
     /// </summary>

@@ -180,6 +180,7 @@ public sealed class LocalFleet : IAsyncDisposable
             ["Scripts__Roots__0"] = Path.Combine(RepoPaths.Root, "tests", "Platform.Tests", "scripts"),
             ["Scripts__Roots__1"] = Path.Combine(RepoPaths.Root, "scripts"),
             ["Worker__ScriptCacheDirectory"] = Path.Combine(Path.GetTempPath(), "aiplatform-tests", "script-cache"),
+            ["Worker__TorchSharpRunner"] = RepoPaths.TorchSharpRunner,
             ["Lake__Root"] = LakeRoot,
             ["MASSTRANSIT_USAGE_TELEMETRY"] = "false",
             ["Logging__LogLevel__Default"] = "Information",

@@ -2,8 +2,6 @@ using System.IO.Compression;
 using System.Net;
 using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
-using AiPlatform.Lake.Catalog;
-using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Platform.Tests.Infrastructure;
 using AiPlatform.Tests.Shared;
 using Xunit;
@@ -79,7 +77,7 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
         Assert.Equal(asFloats["prediction"]!.GetValue<int>(), asPng["prediction"]!.GetValue<int>());
 
         // The weights in the lake are PyTorch's format: Python's torch predicts the same labels.
-        var pythonLabels = PredictWithPython(await ReadWeightsAsync("pipeline-cnn"), images.Take(50).ToList());
+        var pythonLabels = PredictWithPython(await platform.ReadModelWeightsAsync("pipeline-cnn"), images.Take(50).ToList());
         Assert.Equal(predictions.Take(50).Select(p => p!["prediction"]!.GetValue<int>()), pythonLabels);
 
         foreach (var bad in new object[] { new { image = "not base64!" }, new { image = new[] { 0.5 } }, new { images = Array.Empty<int>() }, new { picture = 1 } })
@@ -143,10 +141,8 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
             : []);
     }
 
-    private async Task<byte[]> ReadWeightsAsync(string model) =>
-        (await new LakeCatalog(new LakeOptions { Root = platform.LakeRoot }).Models.LoadAsync(model)).Weights;
-
-    private static List<int> PredictWithPython(byte[] weights, IReadOnlyList<float[]> images)
+    /// <summary>PyTorch's own ReferenceCnn, loading <paramref name="weights"/> strictly, labels <paramref name="images"/>.</summary>
+    internal static List<int> PredictWithPython(byte[] weights, IReadOnlyList<float[]> images)
     {
         var folder = Directory.CreateTempSubdirectory("aip-python-").FullName;
         File.WriteAllBytes(Path.Combine(folder, "weights.pt"), weights);
@@ -156,7 +152,8 @@ public sealed class MnistPipelineTests(PlatformFixture platform)
         return predicted["labels"]!.AsArray().Select(l => l!.GetValue<int>()).ToList();
     }
 
-    private static (List<float[]> Images, int[] Labels) TestImages(int count)
+    /// <summary>The first <paramref name="count"/> Fashion-MNIST test images (784 values in [0, 1]) and their labels.</summary>
+    internal static (List<float[]> Images, int[] Labels) TestImages(int count)
     {
         static byte[] Read(string path)
         {

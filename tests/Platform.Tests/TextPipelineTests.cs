@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
-using AiPlatform.Lake.Catalog;
-using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Platform.Tests.Infrastructure;
 using AiPlatform.Tests.Shared;
 using Xunit;
@@ -67,7 +65,7 @@ public sealed class TextPipelineTests(PlatformFixture platform)
         var greedy = await platform.PredictAsync(serviceId, new { prompt = "The ", max_tokens = 40, temperature = 0, stop_at_end = false });
         Assert.Equal(40, greedy["tokens"]!.GetValue<int>());
         var folder = Directory.CreateTempSubdirectory("aip-python-").FullName;
-        var weights = (await new LakeCatalog(new LakeOptions { Root = platform.LakeRoot }).Models.LoadAsync(tuned, registered["lance_version"]!.GetValue<long>())).Weights;
+        var weights = await platform.ReadModelWeightsAsync(tuned, registered["lance_version"]!.GetValue<long>());
         await File.WriteAllBytesAsync(Path.Combine(folder, "weights.pt"), weights);
         await File.WriteAllTextAsync(Path.Combine(folder, "shape.json"), registered["params"]!.ToJsonString());
         var python = PythonScript.Run("generate_with_torch.py", Path.Combine(folder, "weights.pt"), Path.Combine(folder, "shape.json"), "The ", "40");

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
+using AiPlatform.Lake.Catalog;
+using AiPlatform.Lake.ObjectStore;
 using MassTransit;
 using Xunit;
 
@@ -28,6 +30,10 @@ public sealed class PlatformFixture : IAsyncLifetime
     public string AdminKey => _fleet.AdminKey;
     public string DatabaseConnectionString => _fleet.DatabaseConnectionString;
     public string LakeRoot => _fleet.LakeRoot;
+
+    /// <summary>A registered model version's weights, read from this fleet's lake (the latest version when none is named).</summary>
+    public async Task<byte[]> ReadModelWeightsAsync(string model, long? version = null) =>
+        (await new LakeCatalog(new LakeOptions { Root = LakeRoot }).Models.LoadAsync(model, version)).Weights;
     public IBus Bus => _bus!;
     public string VirtualHost => _fleet.VirtualHost;
 
