@@ -9,6 +9,7 @@ using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.Dataset;
 using AiPlatform.Lake.ObjectStore;
 using AiPlatform.ScriptApi;
+using AiPlatform.ScriptApi.Data;
 using AiPlatform.Torch;
 using static AiPlatform.Torch.torch;
 

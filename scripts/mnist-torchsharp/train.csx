@@ -4,7 +4,7 @@
 // model trained here serves with scripts/mnist/serve.csx and one trained there serves with serve.csx beside this file.
 // The first line selects the engine; such a script runs in a TorchSharp runner process.
 //
-// params: epochs (5), learning_rate (1e-3), batch_size (64), seed (1), threads (all cores), max_train_rows (all),
+// params: epochs (5), learning_rate (1e-3), batch_size (64), seed (1), threads (all cores),
 //         version (semantic version to register; the next minor by default)
 // result: train_loss, train_accuracy, test_accuracy, epochs, engine, model (name:version), model_version
 // A checkpoint is saved after every epoch (weights, Adam's state, the random generator): a retried attempt resumes.
@@ -15,15 +15,11 @@ async Task<object> Run(string input, string output, ScriptParams p)
     var epochs = p.GetInt("epochs", 5);
     var learningRate = p.GetDouble("learning_rate", 1e-3);
     var batchSize = p.GetInt("batch_size", 64);
-    var maxTrainRows = p.GetInt("max_train_rows", int.MaxValue);
-    if (epochs < 1 || batchSize < 1 || learningRate <= 0 || maxTrainRows < 1)
-        throw new ArgumentException("epochs, batch_size and max_train_rows must be positive, learning_rate above 0");
+    if (epochs < 1 || batchSize < 1 || learningRate <= 0) throw new ArgumentException("epochs and batch_size must be positive, learning_rate above 0");
     if (p.Has("threads")) set_num_threads(p.GetInt("threads", Environment.ProcessorCount));
     manual_seed(p.GetInt("seed", 1));
 
     var dataset = await Context.Lake.OpenDatasetAsync(input, Context.CancellationToken);
-    var (trainImages, trainLabels) = await ReadSplitAsync(dataset, "train", maxTrainRows);
-    var (testImages, testLabels) = await ReadSplitAsync(dataset, "test", int.MaxValue);
     var model = new ReferenceCnn();
     var optimizer = optim.Adam(model.parameters(), lr: learningRate);
     var done = new EpochMetrics(0, 0, 0, 0);
@@ -35,29 +31,35 @@ async Task<object> Run(string input, string output, ScriptParams p)
         done = JsonSerializer.Deserialize<EpochMetrics>(checkpoint.Parts["metrics"])!;
         Context.Log($"attempt {Context.Attempt} resumes after epoch {checkpoint.Epoch} from this task's checkpoint");
     }
-    var rows = trainLabels.shape[0];
-    Context.Log($"training on {input} version {dataset.Version} ({rows} train rows, TorchSharp {__version__}), epochs {done.Epoch + 1} to {epochs}");
+    Context.Log($"training on {input} version {dataset.Version} ({dataset.CountRows} rows) with TorchSharp {__version__}, epochs {done.Epoch + 1} to {epochs}");
+    // The loader of the own engine's scripts, with TorchSharp tensors: batches are read and shuffled in the background.
+    var train = new DataLoader(dataset, new DataLoaderOptions
+    {
+        BatchSize = batchSize, Columns = ["image", "label"], Where = RowFilter.Equal("split", "train"), Shuffle = true, Seed = p.GetInt("seed", 1),
+        EpochsDone = done.Epoch,
+    });
+    var test = new DataLoader(dataset, new DataLoaderOptions { BatchSize = 1000, Columns = ["image", "label"], Where = RowFilter.Equal("split", "test") });
     double trainLoss = done.TrainLoss, trainAccuracy = done.TrainAccuracy, testAccuracy = done.TestAccuracy;
     for (var epoch = done.Epoch + 1; epoch <= epochs; epoch++)
     {
         model.train();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double lossSum = 0;
-        long correct = 0;
-        using (var order = randperm(rows))
+        long correct = 0, seen = 0;
+        await foreach (var batch in train.WithCancellation(Context.CancellationToken))
         {
-            for (long start = 0; start < rows; start += batchSize)
+            using (batch)
             {
-                Context.CancellationToken.ThrowIfCancellationRequested();
-                var (loss, right) = TrainStep(model, optimizer, trainImages, trainLabels, order.narrow(0, start, Math.Min(batchSize, rows - start)));
-                lossSum += loss;
+                var (loss, right) = TrainStep(model, optimizer, batch["image"], batch["label"]);
+                lossSum += loss * batch.Size;
                 correct += right;
+                seen += batch.Size;
             }
         }
         var epochSeconds = clock.Elapsed.TotalSeconds;
-        trainLoss = lossSum / rows;
-        trainAccuracy = (double)correct / rows;
-        testAccuracy = Accuracy(model, testImages, testLabels);
+        trainLoss = lossSum / seen;
+        trainAccuracy = (double)correct / seen;
+        testAccuracy = await EvaluateAsync(model, test);
         await Context.Checkpoint.SaveAsync(new Checkpoint(epoch, new Dictionary<string, byte[]>
         {
             ["model"] = PyTorchBytes(s => model.save_py(s)),
@@ -79,50 +81,37 @@ async Task<object> Run(string input, string output, ScriptParams p)
 /// <summary>Where training stands after an epoch: what a checkpoint carries besides the weights and optimizer state.</summary>
 record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double TestAccuracy);
 
-/// <summary>One split of the dataset as two tensors, images [rows, 784] and labels [rows], at most <paramref name="limit"/> rows.</summary>
-async Task<(Tensor Images, Tensor Labels)> ReadSplitAsync(LanceDataset dataset, string split, int limit)
-{
-    var batch = await dataset.ReadAsync(["image", "label", "split"], ct: Context.CancellationToken);
-    var splits = batch.Column<StringColumn>("split");
-    var images = batch.Column<FixedSizeListFloat32Column>("image");
-    var labels = batch.Column<Int64Column>("label");
-    var chosen = Enumerable.Range(0, batch.Length).Where(r => splits[r] == split).Take(limit).ToArray();
-    var pixels = new float[chosen.Length * 784];
-    var classes = new long[chosen.Length];
-    for (var i = 0; i < chosen.Length; i++)
-    {
-        images.Values.AsSpan(chosen[i] * 784, 784).CopyTo(pixels.AsSpan(i * 784, 784));
-        classes[i] = labels.Values[chosen[i]];
-    }
-    return (tensor(pixels, [chosen.Length, 784]), tensor(classes));
-}
-
-/// <summary>One optimizer step on the rows <paramref name="rows"/> picks: the batch's summed loss and its correct predictions.</summary>
-static (double Loss, long Correct) TrainStep(ReferenceCnn model, optim.Optimizer optimizer, Tensor images, Tensor labels, Tensor rows)
+/// <summary>One optimizer step on a batch: its mean loss and correct predictions.</summary>
+static (double Loss, long Correct) TrainStep(ReferenceCnn model, optim.Optimizer optimizer, Tensor x, Tensor y)
 {
     using var scope = NewDisposeScope();
-    var x = images.index_select(0, rows);
-    var y = labels.index_select(0, rows);
     optimizer.zero_grad();
     var logits = model.forward(x);
     var loss = nn.functional.cross_entropy(logits, y);
     loss.backward();
     optimizer.step();
-    return (loss.item<float>() * y.shape[0], logits.argmax(1).eq(y).sum().item<long>());
+    return (loss.item<float>(), logits.argmax(1).eq(y).sum().item<long>());
 }
 
-static double Accuracy(ReferenceCnn model, Tensor images, Tensor labels)
+async Task<double> EvaluateAsync(ReferenceCnn model, DataLoader test)
 {
     model.eval();
+    long correct = 0, seen = 0;
+    await foreach (var batch in test.WithCancellation(Context.CancellationToken))
+    {
+        using (batch)
+        {
+            correct += CountCorrect(model, batch["image"], batch["label"]);
+            seen += batch.Size;
+        }
+    }
+    return seen == 0 ? 0 : (double)correct / seen;
+}
+
+/// <summary>Synchronous on purpose: autograd's on/off switch belongs to a thread, and an await could change thread.</summary>
+static long CountCorrect(ReferenceCnn model, Tensor images, Tensor labels)
+{
     using var noGrad = no_grad();
     using var scope = NewDisposeScope();
-    var rows = labels.shape[0];
-    if (rows == 0) return 0;
-    long correct = 0;
-    for (long start = 0; start < rows; start += 1000)
-    {
-        var length = Math.Min(1000, rows - start);
-        correct += model.forward(images.narrow(0, start, length)).argmax(1).eq(labels.narrow(0, start, length)).sum().item<long>();
-    }
-    return (double)correct / rows;
+    return model.forward(images).argmax(1).eq(labels).sum().item<long>();
 }

@@ -14,6 +14,6 @@ if (!args.Contains(RunnerLaunch.RunnerModeFlag))
 TypeTaggedStateDicts.Register();
 var cacheDirectory = Environment.GetEnvironmentVariable("Worker__ScriptCacheDirectory") ?? PrivateDirectory.DefaultFor("script-cache");
 var surface = ScriptSurface.WithEngine(
-    [typeof(torch).Assembly, typeof(PyBridgeModuleExtensions).Assembly],
-    ["TorchSharp", "TorchSharp.PyBridge", "TorchSharp.torch"]);
+    [typeof(torch).Assembly, typeof(PyBridgeModuleExtensions).Assembly, typeof(DataLoader).Assembly],
+    ["TorchSharp", "TorchSharp.PyBridge", "TorchSharp.torch", "AiPlatform.ScriptRunner.TorchSharp"]);
 return await RunnerChild.RunAsync(cacheDirectory, surface);

@@ -32,7 +32,7 @@ public sealed record ScriptSurface(IReadOnlyList<Assembly> Assemblies, IReadOnly
     ];
 
     /// <summary>The platform's own tensor engine, imported the way TorchSharp scripts import theirs.</summary>
-    public static ScriptSurface OwnEngine { get; } = WithEngine([typeof(AiPlatform.Torch.torch).Assembly], ["AiPlatform.Torch", "AiPlatform.Torch.torch"]);
+    public static ScriptSurface OwnEngine { get; } = WithEngine([typeof(AiPlatform.Torch.torch).Assembly], ["AiPlatform.Torch", "AiPlatform.Torch.torch", "AiPlatform.ScriptApi.Data"]);
 
     /// <summary>The common surface plus a tensor engine's assemblies and namespaces.</summary>
     public static ScriptSurface WithEngine(IEnumerable<Assembly> engine, IEnumerable<string> imports) =>

@@ -50,15 +50,17 @@ public sealed class CheckpointResumeTests(PlatformFixture platform)
             await WaitUntilAsync(() => !HasCheckpoints(task), $"the checkpoints of task {task} to be removed");
     }
 
-    [Fact]
-    public async Task The_MNIST_training_killed_mid_run_resumes_from_its_checkpoint_and_reaches_the_uninterrupted_accuracy()
+    [Theory]
+    [InlineData("mnist/train.csx")]
+    [InlineData("mnist-torchsharp/train.csx")]
+    public async Task The_MNIST_training_killed_mid_run_resumes_from_its_checkpoint_and_reaches_the_uninterrupted_accuracy(string script)
     {
         var dataset = UniqueName("resume-mnist");
         var ingest = await platform.SubmitAsync(new { type = "ingestion", name = UniqueName("resume-ingest"), script = "mnist/ingest.csx",
             input = "/usr/share/datasets/fashion-mnist", output = dataset, @params = new { max_per_split = 3000 } });
         Assert.Equal("completed", (await platform.WaitForStatusAsync(ingest, TimeSpan.FromMinutes(3), "completed", "failed"))["status"]!.GetValue<string>());
 
-        var (resumed, straight) = await KillMidRunAndRunAgainAsync("mnist/train.csx", dataset, new { epochs = 5, batch_size = 64, learning_rate = 0.001, seed = 1 }, 5);
+        var (resumed, straight) = await KillMidRunAndRunAgainAsync(script, dataset, new { epochs = 5, batch_size = 64, learning_rate = 0.001, seed = 1 }, 5);
         var (resumedAccuracy, straightAccuracy) = (resumed["result"]!["test_accuracy"]!.GetValue<double>(), straight["result"]!["test_accuracy"]!.GetValue<double>());
         Assert.True(Math.Abs(resumedAccuracy - straightAccuracy) <= 0.02,
             $"resumed training reached test accuracy {resumedAccuracy}, an uninterrupted one {straightAccuracy}");

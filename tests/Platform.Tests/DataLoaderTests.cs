@@ -5,6 +5,7 @@ using AiPlatform.Lake.Dataset;
 using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Platform.Tests.Infrastructure;
 using AiPlatform.ScriptApi;
+using AiPlatform.ScriptApi.Data;
 using AiPlatform.Torch;
 using Xunit;
 

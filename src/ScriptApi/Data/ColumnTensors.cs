@@ -1,6 +1,5 @@
 using System.Buffers;
 using AiPlatform.Lake.Batches;
-using AiPlatform.Torch;
 
 namespace AiPlatform.ScriptApi;
 
@@ -11,21 +10,23 @@ namespace AiPlatform.ScriptApi;
 /// </remarks>
 internal static class ColumnTensors
 {
-    public static Tensor Gather(string name, IReadOnlyList<(RecordBatch Block, int Row)> rows)
+    public static TTensor Gather<TTensor>(string name, IReadOnlyList<(RecordBatch Block, int Row)> rows, ITensorMaker<TTensor> tensors,
+        Func<TTensor, TTensor>? transform)
     {
         var first = rows[0].Block[name];
         return first switch
         {
-            FixedSizeListFloat32Column vectors => Vectors(name, rows, vectors.Dimension),
-            Float32Column => Scalars<float, Float32Column>(name, rows),
-            Float64Column => Scalars<double, Float64Column>(name, rows),
-            Int64Column => Scalars<long, Int64Column>(name, rows),
-            Int32Column => Scalars<int, Int32Column>(name, rows),
+            FixedSizeListFloat32Column vectors => Vectors(name, rows, vectors.Dimension, tensors, transform),
+            Float32Column => Scalars<float, Float32Column, TTensor>(name, rows, tensors, transform),
+            Float64Column => Scalars<double, Float64Column, TTensor>(name, rows, tensors, transform),
+            Int64Column => Scalars<long, Int64Column, TTensor>(name, rows, tensors, transform),
+            Int32Column => Scalars<int, Int32Column, TTensor>(name, rows, tensors, transform),
             _ => throw new NotSupportedException($"column '{name}' is {first.Type}, which has no tensor form; leave it out of the loader's columns"),
         };
     }
 
-    private static Tensor Vectors(string name, IReadOnlyList<(RecordBatch Block, int Row)> rows, int dimension)
+    private static TTensor Vectors<TTensor>(string name, IReadOnlyList<(RecordBatch Block, int Row)> rows, int dimension,
+        ITensorMaker<TTensor> tensors, Func<TTensor, TTensor>? transform)
     {
         var length = rows.Count * dimension;
         var values = ArrayPool<float>.Shared.Rent(length);
@@ -36,7 +37,7 @@ internal static class ColumnTensors
                 var column = (FixedSizeListFloat32Column)rows[i].Block[name];
                 column.Values.AsSpan(rows[i].Row * dimension, dimension).CopyTo(values.AsSpan(i * dimension, dimension));
             }
-            return torch.tensor(values.AsSpan(0, length), rows.Count, dimension);
+            return tensors.Make<float>(values.AsSpan(0, length), [rows.Count, dimension], transform);
         }
         finally
         {
@@ -44,14 +45,15 @@ internal static class ColumnTensors
         }
     }
 
-    private static Tensor Scalars<T, TColumn>(string name, IReadOnlyList<(RecordBatch Block, int Row)> rows)
+    private static TTensor Scalars<T, TColumn, TTensor>(string name, IReadOnlyList<(RecordBatch Block, int Row)> rows,
+        ITensorMaker<TTensor> tensors, Func<TTensor, TTensor>? transform)
         where T : unmanaged where TColumn : PrimitiveColumn<T>
     {
         var values = ArrayPool<T>.Shared.Rent(rows.Count);
         try
         {
             for (var i = 0; i < rows.Count; i++) values[i] = ((TColumn)rows[i].Block[name]).Values[rows[i].Row];
-            return torch.tensor<T>(values.AsSpan(0, rows.Count), rows.Count);
+            return tensors.Make<T>(values.AsSpan(0, rows.Count), [rows.Count], transform);
         }
         finally
         {

@@ -1,13 +1,11 @@
-using AiPlatform.Torch;
-
 namespace AiPlatform.ScriptApi;
 
-/// <summary>One batch from a <see cref="DataLoader"/>: a tensor per column, first dimension the batch. Dispose it when done.</summary>
-public sealed class TensorBatch : IDisposable
+/// <summary>One batch from a loader: a tensor per column, first dimension the batch. Dispose it when done.</summary>
+public sealed class TensorBatch<TTensor> : IDisposable where TTensor : IDisposable
 {
-    private readonly Dictionary<string, Tensor> _tensors;
+    private readonly Dictionary<string, TTensor> _tensors;
 
-    internal TensorBatch(int size, Dictionary<string, Tensor> tensors)
+    internal TensorBatch(int size, Dictionary<string, TTensor> tensors)
     {
         Size = size;
         _tensors = tensors;
@@ -18,7 +16,7 @@ public sealed class TensorBatch : IDisposable
 
     public IReadOnlyCollection<string> Columns => _tensors.Keys;
 
-    public Tensor this[string column] => _tensors.TryGetValue(column, out var tensor)
+    public TTensor this[string column] => _tensors.TryGetValue(column, out var tensor)
         ? tensor
         : throw new KeyNotFoundException($"the batch has no column '{column}'; it has {string.Join(", ", _tensors.Keys)}");
 
