@@ -18,7 +18,7 @@ project=aiplatform-local
 state="$repo/.state/containers"
 base_image=localhost/debian:bookworm
 services=(rabbitmq postgres minio minio-init gateway worker-ingest worker-train worker-serve)
-app_projects=(Gateway Workers.Ingest Workers.Train Workers.Serve)
+app_projects=(Gateway Workers.Ingest Workers.Train Workers.Serve ScriptRunner.TorchSharp)
 gateway_port=${AIP_CONTAINERS_GATEWAY_PORT:-5180}
 
 log() { echo "containers: $*"; }

@@ -50,11 +50,38 @@ public sealed class PipelineTests(DeploymentFixture deployment, ITestOutputHelpe
             }
             output.WriteLine($"predictions answered by {string.Join(", ", answeredBy)}");
             Assert.Equal(serveContainers.Order(), answeredBy.Order());
-            using (var cancel = await deployment.Http.PostAsync($"/api/v1/tasks/{service}/cancel", null)) cancel.EnsureSuccessStatusCode();
+
+            // The same model on the TorchSharp engine, from the runner the worker images carry: the same answer.
+            var onTorchSharp = await deployment.Http.SubmitTaskAsync(new
+            {
+                type = "inference", name = $"torchsharp-{Guid.NewGuid():N}"[..30], model = "fashion-cnn@production", script = "mnist-torchsharp/serve.csx",
+            });
+            var started = await deployment.Http.WaitForStatusAsync(onTorchSharp, TimeSpan.FromMinutes(3), "running", "failed");
+            Assert.True(started["status"]!.GetValue<string>() == "running", started.ToJsonString());
+            var own = await PredictAsync(service, image);
+            var sharp = await PredictAsync(onTorchSharp, image);
+            Assert.Equal(own["predictions"]![0]!["prediction"]!.GetValue<int>(), sharp["predictions"]![0]!["prediction"]!.GetValue<int>());
+            Assert.Equal(own["predictions"]![0]!["confidence"]!.GetValue<double>(), sharp["predictions"]![0]!["confidence"]!.GetValue<double>(), tolerance: 1e-4);
+            foreach (var task in new[] { service, onTorchSharp })
+                using (var cancel = await deployment.Http.PostAsync($"/api/v1/tasks/{task}/cancel", null)) cancel.EnsureSuccessStatusCode();
         }
         finally
         {
             DeploymentFixture.Run(TimeSpan.FromMinutes(5), "scale", "worker-serve=1");
+        }
+    }
+
+    /// <summary>A prediction of <paramref name="service"/>, waiting out the 503s of a replica still loading its model.</summary>
+    private async Task<System.Text.Json.Nodes.JsonNode> PredictAsync(Guid service, float[] image)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            using var response = await deployment.Http.PostAsJsonAsync($"/api/v1/tasks/{service}/predict", new { images = new[] { image } });
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode) return System.Text.Json.Nodes.JsonNode.Parse(body)!;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"service {service} answered {(int)response.StatusCode}: {body}");
+            await Task.Delay(500);
         }
     }
 }
