@@ -31,11 +31,8 @@ public sealed class RunnerPools(RunnerLaunches launches, WorkerOptions options) 
 
     /// <summary>The pool for the engine <paramref name="scriptSource"/> selects.</summary>
     /// <exception cref="ArgumentException">The script names an unknown engine, or one this worker cannot run.</exception>
-    public RunnerPool For(string scriptSource)
-    {
-        launches.For(scriptSource);
-        return ScriptEngines.Of(scriptSource) == ScriptEngine.TorchSharp ? _torchSharp.Value! : _own;
-    }
+    public RunnerPool For(string scriptSource) =>
+        ReferenceEquals(launches.For(scriptSource), launches.Own) ? _own : _torchSharp.Value!;
 
     /// <summary>
     /// Runners that ran a task kept idle for their submitter's next tasks: by default 4, or the worker's concurrency
