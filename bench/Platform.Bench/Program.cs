@@ -44,18 +44,24 @@ await using (var fleet = await LocalFleet.StartAsync(new FleetOptions { Workers 
 
     var counters = new FleetCounters(fleet);
     var before = await counters.ReadAsync();
+    var cpuBefore = CpuByRole.Read();
     var one = await tasks.RunBatchAsync(throughputTasks);
+    var cpuOne = CpuByRole.Between(cpuBefore, CpuByRole.Read());
     var cost = (await counters.ReadAsync()) - before;
     Console.WriteLine($"per task: {cost.RowWrites / (double)throughputTasks:0.0} row writes, " +
                       $"{cost.Transactions / (double)throughputTasks:0.0} database transactions (the benchmark's own polls included), " +
                       $"{cost.Messages / (double)throughputTasks:0.0} bus messages (heartbeats included)");
     Console.WriteLine($"throughput, 1 ingest worker:  {one:0.0} tasks/s ({throughputTasks} tasks)");
+    Console.WriteLine($"  CPU ms per task: {CpuByRole.PerTask(cpuOne, throughputTasks)}");
 
     fleet.StartWorker("Workers.Ingest");
     while (await fleet.LiveWorkerCountAsync("ingest") < 2) await Task.Delay(200);
     await tasks.RunBatchAsync(10);
+    cpuBefore = CpuByRole.Read();
     var two = await tasks.RunBatchAsync(throughputTasks);
+    var cpuTwo = CpuByRole.Between(cpuBefore, CpuByRole.Read());
     Console.WriteLine($"throughput, 2 ingest workers: {two:0.0} tasks/s ({throughputTasks} tasks); scaling x{two / one:0.00}");
+    Console.WriteLine($"  CPU ms per task: {CpuByRole.PerTask(cpuTwo, throughputTasks)}");
     platform = new PlatformFigures(DispatchBreakdown.Percentile(traces.Select(t => t.ToScriptRunning), 50),
         DispatchBreakdown.Percentile(traces.Select(t => t.ToScriptRunning), 99), one, two);
 }

@@ -18,7 +18,7 @@ public sealed class SagaEventTests(PlatformFixture platform)
     [Fact]
     public async Task Completion_before_start_completes_and_later_events_change_nothing()
     {
-        var id = await InsertPendingTaskAsync(attempts: 1);
+        var id = await InsertTaskAsync(attempts: 1);
         await platform.Bus.Publish(new TaskCompleted(id, 1, FakeWorker, DateTimeOffset.UtcNow, """{"answer":42}"""));
         var done = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(20), "completed");
         Assert.Equal(42, done["result"]!["answer"]!.GetValue<int>());
@@ -39,7 +39,7 @@ public sealed class SagaEventTests(PlatformFixture platform)
     [Fact]
     public async Task Events_of_a_stale_attempt_are_ignored()
     {
-        var id = await InsertPendingTaskAsync(attempts: 2);
+        var id = await InsertTaskAsync(attempts: 2);
         await platform.Bus.Publish(new TaskFailed(id, 1, FakeWorker, DateTimeOffset.UtcNow, "attempt one failed late"));
         await platform.Bus.Publish(new TaskCompleted(id, 2, FakeWorker, DateTimeOffset.UtcNow, """{"ok":true}"""));
         var done = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(20), "completed", "failed");
@@ -50,7 +50,7 @@ public sealed class SagaEventTests(PlatformFixture platform)
     public async Task A_completion_from_an_attempt_presumed_lost_completes_the_task_and_the_retry_never_runs()
     {
         // Attempt 1 was taken for lost (its worker was cut off) and attempt 2 dispatched; attempt 1 then reports it finished.
-        var id = await InsertPendingTaskAsync(attempts: 2);
+        var id = await InsertTaskAsync(attempts: 2);
         await platform.Bus.Publish(new TaskCompleted(id, 1, FakeWorker, DateTimeOffset.UtcNow, """{"from":"attempt one"}"""));
         var done = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(20), "completed");
         Assert.Equal("attempt one", done["result"]!["from"]!.GetValue<string>());
@@ -65,7 +65,7 @@ public sealed class SagaEventTests(PlatformFixture platform)
     [Fact]
     public async Task A_claim_admits_one_worker_per_attempt_and_repeats_its_answer_to_that_worker_only()
     {
-        var id = await InsertPendingTaskAsync(attempts: 2);
+        var id = await InsertTaskAsync(attempts: 2);
         var claims = platform.Bus.CreateRequestClient<ClaimTask>();
         async Task<string?> RejectionAsync(ClaimTask claim)
         {
@@ -114,7 +114,7 @@ public sealed class SagaEventTests(PlatformFixture platform)
     {
         var random = new Random(7);
         var ids = new List<Guid>();
-        for (var i = 0; i < 60; i++) ids.Add(await InsertPendingTaskAsync(attempts: 1));
+        for (var i = 0; i < 60; i++) ids.Add(await InsertTaskAsync(attempts: 1));
         var messages = new List<object>();
         foreach (var (id, index) in ids.Select((id, index) => (id, index)))
         {
@@ -145,19 +145,38 @@ public sealed class SagaEventTests(PlatformFixture platform)
         }
     }
 
-    /// <summary>A task row as the gateway would write it, already dispatched, for a script no worker will receive.</summary>
-    private async Task<Guid> InsertPendingTaskAsync(int attempts)
+    [Fact]
+    public async Task A_running_task_shows_the_newest_progress_of_its_current_attempt_whatever_order_reports_arrive_in()
+    {
+        var id = await InsertTaskAsync(attempts: 2, state: "Running");
+        var now = DateTimeOffset.UtcNow;
+        await platform.Bus.Publish(new TaskProgressed(id, 2, FakeWorker, now.AddSeconds(2), 0.6, "epoch 3 of 5", """{"epoch":3}"""));
+        await platform.Bus.Publish(new TaskProgressed(id, 2, FakeWorker, now.AddSeconds(1), 0.4, "epoch 2 of 5, late", """{"epoch":2}"""));
+        await platform.Bus.Publish(new TaskProgressed(id, 1, FakeWorker, now.AddSeconds(3), 0.9, "from the attempt given up", """{"epoch":4}"""));
+        await platform.Bus.Publish(new TaskProgressed(id, 2, FakeWorker, now.AddSeconds(2.5), null, "evaluating", null));
+        await WaitForTimelineAsync(id, 4);
+
+        var progress = (await platform.GetTaskAsync(id))["progress"]!;
+        Assert.Equal("evaluating", progress["message"]!.GetValue<string>());
+        // A report without a fraction or metrics keeps the ones before it.
+        Assert.Equal(0.6, progress["fraction"]!.GetValue<double>());
+        Assert.Equal(3, progress["metrics"]!["epoch"]!.GetValue<int>());
+    }
+
+    /// <summary>A task row as the gateway would write it, already dispatched (pending unless told), for a script no worker will receive.</summary>
+    private async Task<Guid> InsertTaskAsync(int attempts, string state = "Pending")
     {
         var id = Guid.NewGuid();
         await using var connection = new NpgsqlConnection(platform.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var insert = new NpgsqlCommand("""
             INSERT INTO tasks (id, "CurrentState", "Type", "Name", "ParamsJson", "ScriptPath", "ScriptSha256", "ScriptSource", "CreatedAt", "Attempts")
-            VALUES (@id, 'Pending', 'training', @name, '{}', 'saga-test.csx', '', '', now(), @attempts)
+            VALUES (@id, @state, 'training', @name, '{}', 'saga-test.csx', '', '', now(), @attempts)
             """, connection);
         insert.Parameters.AddWithValue("id", id);
         insert.Parameters.AddWithValue("name", "saga-" + id.ToString("N")[..16]);
         insert.Parameters.AddWithValue("attempts", attempts);
+        insert.Parameters.AddWithValue("state", state);
         await insert.ExecuteNonQueryAsync();
         return id;
     }

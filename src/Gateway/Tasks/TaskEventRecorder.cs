@@ -11,7 +11,7 @@ namespace AiPlatform.Gateway.Tasks;
 /// that came within a few milliseconds, up to <see cref="BatchLimit"/>), and a batch is one insert in one transaction:
 /// the timeline costs the database a transaction per batch, not per event.
 /// </summary>
-public sealed class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed feed) : IConsumer<Batch<TEvent>>
+public class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed feed) : IConsumer<Batch<TEvent>>
     where TEvent : class, ITaskEvent
 {
     public const int BatchLimit = 100;
@@ -37,9 +37,12 @@ public sealed class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed fee
                 DataJson = DataOf(message),
             });
         }
-        await db.SaveChangesAsync(context.CancellationToken);
+        await SaveAsync(db, context.Message, context.CancellationToken);
         foreach (var item in context.Message) feed.Publish(new TaskFeedItem(item.Message.TaskId, Kind, item.Message.Timestamp));
     }
+
+    /// <summary>Saves the batch's timeline rows; a recorder whose events also change the tasks' own rows does both in one transaction.</summary>
+    protected virtual Task SaveAsync(PlatformDbContext db, Batch<TEvent> batch, CancellationToken ct) => db.SaveChangesAsync(ct);
 
     /// <summary>
     /// The event as the timeline shows it. Fields that carry JSON as text on the bus (metrics, a result) appear as the

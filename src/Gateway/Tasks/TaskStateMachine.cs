@@ -19,7 +19,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
     public Event<TaskSubmitted> Submitted { get; private set; } = null!;
     public Event<ClaimTask> Claim { get; private set; } = null!;
     public Event<TaskStarted> Started { get; private set; } = null!;
-    public Event<TaskProgressed> Progressed { get; private set; } = null!;
     public Event<TaskCompleted> Succeeded { get; private set; } = null!;
     public Event<TaskFailed> Faulted { get; private set; } = null!;
     public Event<TaskCancelled> Stopped { get; private set; } = null!;
@@ -41,7 +40,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
             e.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(new TaskClaimRejected(c.Message.TaskId, c.Message.Attempt, "unknown task"))));
         });
         Event(() => Started, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => Progressed, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Succeeded, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Faulted, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Stopped, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
@@ -99,17 +97,8 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                 .Then(c => Finish(c.Saga, error: null))
                 .TransitionTo(Cancelled));
 
+        // Progress reports are not the saga's: TaskProgressRecorder sets a running task's progress a batch at a time.
         During(Running,
-            When(Progressed, c => IsCurrent(c.Saga, c.Message))
-                .Then(c =>
-                {
-                    // Progress can arrive out of order; keep the newest.
-                    if (c.Saga.ProgressAt > c.Message.Timestamp) return;
-                    c.Saga.ProgressFraction = c.Message.Fraction ?? c.Saga.ProgressFraction;
-                    c.Saga.ProgressMessage = c.Message.Message;
-                    c.Saga.ProgressMetricsJson = c.Message.MetricsJson ?? c.Saga.ProgressMetricsJson;
-                    c.Saga.ProgressAt = c.Message.Timestamp;
-                }),
             When(CancelRequested)
                 .Then(c => c.Saga.CancelRequestedAt ??= DateTimeOffset.UtcNow),
             When(Released, c => IsCurrent(c.Saga, c.Message))
