@@ -5,6 +5,7 @@
 //        ... -- --sandbox-cost [--rounds 3]: the same figures with script runners unconfined and sandboxed, and their ratios.
 //        ... -- --telemetry-cost [--rounds 3]: the same figures with metrics and tracing off and on (OTLP export, scrapes), and their ratios.
 //        ... -- --submitters-cost [--rounds 3]: the same figures for one submitter and for four taking turns (runners are kept per submitter).
+//        ... -- --memory-soak [--tasks 100000 --round 2000]: gateway and worker resident sets over many trivial tasks.
 //        ... -- --containers-cost [--rounds 3]: the same figures on a host fleet and through the containerised deployment
 //            (`bash eng/containers.sh up` first), one ingest worker each, and their ratios.
 using AiPlatform.Fleet;
@@ -27,6 +28,11 @@ if (args.Contains("--submitters-cost"))
 if (args.Contains("--containers-cost"))
 {
     await ContainersCost.RunAsync(latencyTasks, throughputTasks, Option("--rounds", 3));
+    return;
+}
+if (args.Contains("--memory-soak"))
+{
+    await MemorySoak.RunAsync(Option("--tasks", 100_000), Option("--round", 2_000));
     return;
 }
 if (args.Contains("--telemetry-cost"))

@@ -161,6 +161,12 @@ public sealed class SagaEventTests(PlatformFixture platform)
         // A report without a fraction or metrics keeps the ones before it.
         Assert.Equal(0.6, progress["fraction"]!.GetValue<double>());
         Assert.Equal(3, progress["metrics"]!["epoch"]!.GetValue<int>());
+
+        // The timeline names metrics as the task view does, whether a report has them or not.
+        var reports = (await platform.GetEventsAsync(id)).Select(e => e!["data"]!.AsObject()).ToList();
+        Assert.All(reports, data => Assert.False(data.ContainsKey("metrics_json")));
+        Assert.Equal(3, reports.Single(d => d["message"]!.GetValue<string>() == "epoch 3 of 5")["metrics"]!["epoch"]!.GetValue<int>());
+        Assert.True(reports.Single(d => d["message"]!.GetValue<string>() == "evaluating").TryGetPropertyValue("metrics", out var none) && none is null);
     }
 
     /// <summary>A task row as the gateway would write it, already dispatched (pending unless told), for a script no worker will receive.</summary>

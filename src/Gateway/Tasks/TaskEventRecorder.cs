@@ -46,14 +46,23 @@ public class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed feed) : IC
 
     /// <summary>
     /// The event as the timeline shows it. Fields that carry JSON as text on the bus (metrics, a result) appear as the
-    /// objects they are, named as the task view names them: <c>metrics_json: "{...}"</c> becomes <c>metrics: {...}</c>.
+    /// objects they are, named as the task view names them: <c>metrics_json: "{...}"</c> becomes <c>metrics: {...}</c>, and
+    /// <c>metrics_json: null</c> becomes <c>metrics: null</c>.
     /// </summary>
     private static string DataOf(TEvent message)
     {
         var data = JsonSerializer.SerializeToNode(message, DataJson)!.AsObject();
         foreach (var (name, value) in data.ToList())
         {
-            if (!name.EndsWith("_json", StringComparison.Ordinal) || value is not JsonValue text || !text.TryGetValue<string>(out var json)) continue;
+            if (!name.EndsWith("_json", StringComparison.Ordinal)) continue;
+            if (value is null)
+            {
+                // Absent (a progress report without metrics): still named as the task view names it, so the shape is one.
+                data.Remove(name);
+                data[name[..^"_json".Length]] = null;
+                continue;
+            }
+            if (value is not JsonValue text || !text.TryGetValue<string>(out var json)) continue;
             try
             {
                 var parsed = JsonNode.Parse(json);
