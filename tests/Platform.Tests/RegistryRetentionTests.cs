@@ -90,4 +90,31 @@ public sealed class RegistryRetentionTests(PlatformFixture platform) : RegistryT
         await db.RegistryVersions.Where(v => v.SemanticVersion == version && db.RegistryResources.Any(r => r.Id == v.ResourceId && r.Name == model))
             .ExecuteUpdateAsync(set => set.SetProperty(v => v.LastReadAt, at));
     }
+
+    [Fact]
+    public async Task A_version_a_script_opens_by_name_counts_as_read_for_retention()
+    {
+        var (dataset, parent, child) = (Unique("read-ds"), Unique("read-p"), Unique("read-c"));
+        await RunTaskAsync(new { type = "ingestion", name = Unique("ingest"), script = "registry/write_dataset.csx", output = dataset });
+        await RunTaskAsync(new { type = "training", name = Unique("train"), script = "registry/save_model.csx", input = dataset, output = parent });
+        await WaitForVersionsAsync("models", parent, 1);
+        Assert.Null(await LastReadAsync(parent));
+
+        // The parent is no reference of the task (it is in the params): only the script's own lake report shows it was read.
+        await RunTaskAsync(new { type = "training", name = Unique("train"), script = "registry/save_model.csx", input = dataset, output = child,
+            @params = new { parent } });
+        await WaitForVersionsAsync("models", child, 1);
+        var read = await LastReadAsync(parent);
+        Assert.NotNull(read);
+        Assert.InRange(read!.Value, DateTimeOffset.UtcNow - TimeSpan.FromMinutes(5), DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1));
+    }
+
+    private async Task<DateTimeOffset?> LastReadAsync(string model)
+    {
+        await using var services = RegistryServices(TimeProvider.System);
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        return await db.RegistryVersions.Where(v => db.RegistryResources.Any(r => r.Id == v.ResourceId && r.Name == model && r.Kind == "model"))
+            .Select(v => v.LastReadAt).SingleAsync();
+    }
 }

@@ -17,8 +17,8 @@ namespace AiPlatform.Gateway.Lake;
 /// An archived version refuses the task (409 VERSION_ARCHIVED) unless the submit asks <c>?restore=true</c>: then it is
 /// restored first, in the submit. Each version a task pins is marked read, which is what retention goes by.
 /// </remarks>
-public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog lake, IHttpContextAccessor http, IServiceScopeFactory scopes,
-    TimeProvider clock) : ITaskAdmissionCheck
+public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog lake, IHttpContextAccessor http, IServiceScopeFactory scopes)
+    : ITaskAdmissionCheck
 {
     public const string RestoreQuery = "restore";
 
@@ -79,15 +79,11 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog l
             "restored for a task submitted with ?restore=true", RegistryEndpoints.Actor(http.HttpContext!), ct);
     }
 
-    /// <summary>At most one write per version per hour, however many tasks read it: retention needs days, not seconds.</summary>
+    /// <summary>In a scope of its own, apart from the submit's unit of work.</summary>
     private async Task MarkReadAsync(long versionId, CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
-        var now = clock.GetUtcNow();
-        var staleBefore = now - TimeSpan.FromHours(1);
-        await db.RegistryVersions.Where(v => v.Id == versionId && (v.LastReadAt == null || v.LastReadAt < staleBefore))
-            .ExecuteUpdateAsync(set => set.SetProperty(v => v.LastReadAt, now), ct);
+        await scope.ServiceProvider.GetRequiredService<RegistryReads>().MarkAsync(versionId, ct);
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ public static class RegistryExtensions
             services.GetRequiredService<LakeCatalog>(), services.GetRequiredService<IOptions<RegistryOptions>>().Value)));
         builder.Services.AddScoped<RegistryService>();
         builder.Services.AddScoped<RegistryLifecycle>();
+        builder.Services.AddScoped<RegistryReads>();
         builder.Services.AddScoped<VersionUsage>();
         builder.Services.AddScoped<RegistryQueries>();
         builder.Services.AddScoped<ReferenceResolver>();

@@ -45,7 +45,7 @@ public class RegisteredVersion
     /// <summary>When the version last changed stage: how long a soft delete has lasted.</summary>
     public DateTimeOffset? StageChangedAt { get; set; }
 
-    /// <summary>When a task last pinned this version (at most one write per version per hour): what retention's "not read for D days" means.</summary>
+    /// <summary>When a task last pinned or a script last opened this version (see <see cref="RegistryReads"/>): what retention's "not read for D days" means.</summary>
     public DateTimeOffset? LastReadAt { get; set; }
 }
 

@@ -10,9 +10,11 @@ namespace AiPlatform.Gateway.Registry;
 /// <summary>
 /// Registers what a completed task committed. A script's result carries a <c>lake</c> report (what it opened and
 /// saved); the versions saved exist in the lake by then, so registering them now keeps the rule that the registry
-/// lists only committed versions. Redelivery is harmless: registration is idempotent.
+/// lists only committed versions. What it opened counts as read for retention. Redelivery is harmless: registration is
+/// idempotent, and so is marking a read.
 /// </summary>
-public sealed class TaskResultRegistrar(PlatformDbContext db, RegistryService registry, LakeCatalog lake, ILogger<TaskResultRegistrar> logger)
+public sealed class TaskResultRegistrar(PlatformDbContext db, RegistryService registry, RegistryReads reads, LakeCatalog lake,
+    ILogger<TaskResultRegistrar> logger)
     : IConsumer<TaskCompleted>
 {
     public const string QueueName = "registry-task-results";
@@ -24,6 +26,7 @@ public sealed class TaskResultRegistrar(PlatformDbContext db, RegistryService re
         var task = await db.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.CorrelationId == context.Message.TaskId, ct);
         if (task is null) return;
         var opened = Uses(report["opened"]);
+        foreach (var read in opened) await reads.MarkAsync(read.Kind, read.Name, read.LanceVersion, ct);
         var sources = opened.Select(o => new VersionSource(o.Kind, o.Name, o.LanceVersion, o.Kind == EntryKind.Dataset ? "input" : "parent")).ToList();
         foreach (var saved in Uses(report["saved"]))
         {
