@@ -145,4 +145,19 @@ public sealed class DatasetTests
         Assert.Empty(await catalog.ListDatasetsAsync());
         Assert.Throws<ArgumentException>(() => catalog.CreateDatasetWriter("../escape", Samples.AllTypes));
     }
+
+    [Fact]
+    public async Task A_listed_model_shows_its_newest_version_right_after_a_save_and_each_caller_gets_its_own_metrics()
+    {
+        var catalog = new LakeCatalog(Stores.Local());
+        await catalog.Models.SaveAsync("kept", new ModelArtifact("Mlp", [1], new() { ["accuracy"] = 0.5 }, new(), new()));
+        var first = Assert.Single(await catalog.ListModelsAsync());
+        first.Model!.Metrics["accuracy"] = 0.0;
+        Assert.Equal(0.5, (await catalog.GetModelAsync("kept"))!.Model!.Metrics["accuracy"]!.GetValue<double>());
+
+        await catalog.Models.SaveAsync("kept", new ModelArtifact("Mlp", [2], new() { ["accuracy"] = 0.75 }, new(), new()));
+        var second = Assert.Single(await catalog.ListModelsAsync());
+        Assert.Equal((2, 2L), (second.Versions, second.LatestVersion));
+        Assert.Equal(0.75, second.Model!.Metrics["accuracy"]!.GetValue<double>());
+    }
 }

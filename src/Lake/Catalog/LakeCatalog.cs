@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AiPlatform.Lake.Batches;
 using AiPlatform.Lake.Dataset;
@@ -99,11 +101,34 @@ public sealed partial class LakeCatalog(IObjectStore store)
         var manifests = mine.Where(o => o.Path.StartsWith($"{path}/{Versions.Folder}/", StringComparison.Ordinal)
                                         && Versions.Parse(System.IO.Path.GetFileName(o.Path)) is not null).ToList();
         if (manifests.Count == 0) return null;
+        var newest = manifests.MaxBy(m => Versions.Parse(System.IO.Path.GetFileName(m.Path)))!;
+        var key = $"{newest.Path}|{newest.LastModified:O}|{manifests.Count}|{manifests.Min(m => m.LastModified):O}";
+        if (_described.TryGetValue((kind, name), out var known) && known.Key == key) return known.Copy();
         var dataset = await LanceDataset.OpenAsync(Store, path, null, ct);
         var live = dataset.Fragments.SelectMany(f => f.Files).Select(f => f.SizeBytes).Sum();
         var model = kind == EntryKind.Model ? await Models.LoadAsync(name, null, includeWeights: false, ct) : null;
-        return new LakeEntryInfo(name, kind, Store.Uri(path), dataset.Schema.Describe(), dataset.CountRows, live, manifests.Count,
+        var info = new LakeEntryInfo(name, kind, Store.Uri(path), dataset.Schema.Describe(), dataset.CountRows, live, manifests.Count,
             dataset.Version, dataset.Fragments.Count, manifests.Min(m => m.LastModified), manifests.Max(m => m.LastModified), model);
+        _described[(kind, name)] = new Described(key, info, model?.Metrics.ToJsonString(), model?.Params.ToJsonString(), model?.Lineage.ToJsonString());
+        return info;
+    }
+
+    /// <summary>
+    /// Descriptions by entry, kept while the versions they were made from are the entry's versions (same newest manifest,
+    /// same count, same oldest): listing the models or datasets then costs one listing of the store, not a manifest and a
+    /// model row read per entry.
+    /// </summary>
+    private readonly ConcurrentDictionary<(EntryKind Kind, string Name), Described> _described = new();
+
+    /// <summary>A kept description; each caller gets its own copy of the model's JSON, which is not safe to share between threads.</summary>
+    private sealed record Described(string Key, LakeEntryInfo Info, string? Metrics, string? Params, string? Lineage)
+    {
+        public LakeEntryInfo Copy() => Info.Model is not { } model ? Info : Info with
+        {
+            Model = model with { Metrics = Parse(Metrics), Params = Parse(Params), Lineage = Parse(Lineage) },
+        };
+
+        private static JsonObject Parse(string? json) => JsonNode.Parse(json!)!.AsObject();
     }
 
     private async Task<bool> DeleteAsync(string path, CancellationToken ct)
