@@ -169,6 +169,24 @@ public sealed class SagaEventTests(PlatformFixture platform)
         Assert.True(reports.Single(d => d["message"]!.GetValue<string>() == "evaluating").TryGetPropertyValue("metrics", out var none) && none is null);
     }
 
+    [Fact]
+    public async Task A_progress_report_with_metrics_that_are_not_json_spoils_nothing_for_the_reports_beside_it()
+    {
+        var (bad, good) = (await InsertTaskAsync(attempts: 1, state: "Running"), await InsertTaskAsync(attempts: 1, state: "Running"));
+        var now = DateTimeOffset.UtcNow;
+        await Task.WhenAll(
+            platform.Bus.Publish(new TaskProgressed(bad, 1, FakeWorker, now, 0.5, "half", "{not json")),
+            platform.Bus.Publish(new TaskProgressed(good, 1, FakeWorker, now, 0.25, "a quarter", """{"loss":0.5}""")));
+        await WaitForTimelineAsync(bad, 1);
+        await WaitForTimelineAsync(good, 1);
+
+        var badProgress = (await platform.GetTaskAsync(bad))["progress"]!;
+        Assert.Equal((0.5, "half"), (badProgress["fraction"]!.GetValue<double>(), badProgress["message"]!.GetValue<string>()));
+        Assert.Null(badProgress["metrics"]);
+        Assert.Equal(0.5, (await platform.GetTaskAsync(good))["progress"]!["metrics"]!["loss"]!.GetValue<double>());
+        Assert.Equal("{not json", (await platform.GetEventsAsync(bad)).Single()!["data"]!["metrics"]!.GetValue<string>());
+    }
+
     /// <summary>A task row as the gateway would write it, already dispatched (pending unless told), for a script no worker will receive.</summary>
     private async Task<Guid> InsertTaskAsync(int attempts, string state = "Pending")
     {

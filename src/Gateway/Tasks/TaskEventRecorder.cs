@@ -46,8 +46,8 @@ public class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed feed) : IC
 
     /// <summary>
     /// The event as the timeline shows it. Fields that carry JSON as text on the bus (metrics, a result) appear as the
-    /// objects they are, named as the task view names them: <c>metrics_json: "{...}"</c> becomes <c>metrics: {...}</c>, and
-    /// <c>metrics_json: null</c> becomes <c>metrics: null</c>.
+    /// objects they are, named as the task view names them: <c>metrics_json: "{...}"</c> becomes <c>metrics: {...}</c>,
+    /// <c>metrics_json: null</c> becomes <c>metrics: null</c>, and text that is not JSON stays text under that name.
     /// </summary>
     private static string DataOf(TEvent message)
     {
@@ -55,26 +55,22 @@ public class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed feed) : IC
         foreach (var (name, value) in data.ToList())
         {
             if (!name.EndsWith("_json", StringComparison.Ordinal)) continue;
-            if (value is null)
-            {
-                // Absent (a progress report without metrics): still named as the task view names it, so the shape is one.
-                data.Remove(name);
-                data[name[..^"_json".Length]] = null;
-                continue;
-            }
-            if (value is not JsonValue text || !text.TryGetValue<string>(out var json)) continue;
-            try
-            {
-                var parsed = JsonNode.Parse(json);
-                data.Remove(name);
-                data[name[..^"_json".Length]] = parsed;
-            }
-            catch (JsonException)
-            {
-                // Not JSON after all: shown as the text it is.
-            }
+            data.Remove(name);
+            data[name[..^"_json".Length]] = value is JsonValue text && text.TryGetValue<string>(out var json) ? ParsedOrText(json) : value;
         }
         return data.ToJsonString();
+    }
+
+    private static JsonNode? ParsedOrText(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(json);
+        }
     }
 
     /// <summary>TaskProgressed -> "progressed": the event's verb, as the timeline shows it.</summary>

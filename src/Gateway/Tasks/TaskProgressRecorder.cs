@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Messages;
 using MassTransit;
@@ -22,6 +23,24 @@ public sealed class TaskProgressRecorder(PlatformDbContext db, TaskFeed feed) : 
         await transaction.CommitAsync(ct);
     }
 
+    /// <summary>
+    /// Metrics that are not JSON are left out rather than cast: one bad report would otherwise fail its whole batch,
+    /// other tasks' timelines included. The timeline still shows them, as text.
+    /// </summary>
+    private static bool IsJson(string? text)
+    {
+        if (text is null) return false;
+        try
+        {
+            using var _ = JsonDocument.Parse(text);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     private static async Task ApplyNewestAsync(PlatformDbContext db, Batch<TaskProgressed> batch, CancellationToken ct)
     {
         // A batch's reports of one attempt fold into one, as if applied in turn: the newest message, and the newest
@@ -32,7 +51,7 @@ public sealed class TaskProgressRecorder(PlatformDbContext db, TaskFeed feed) : 
             return ordered[^1] with
             {
                 Fraction = ordered.LastOrDefault(m => m.Fraction is not null)?.Fraction,
-                MetricsJson = ordered.LastOrDefault(m => m.MetricsJson is not null)?.MetricsJson,
+                MetricsJson = ordered.LastOrDefault(m => IsJson(m.MetricsJson))?.MetricsJson,
             };
         }).ToList();
         // An inference service's replicas all report under the attempt they were started with, so any attempt of it counts.
