@@ -13,6 +13,12 @@ public interface ITaskEvent
 public record TaskStarted(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp, DispatchTimings? Dispatch = null) : ITaskEvent;
 
 /// <summary>
+/// A serve worker began hosting an inference service. Replicas start without a claim, so this, not
+/// <see cref="TaskStarted"/>, is what moves a service to running: a claimed task's start needs nothing of the saga.
+/// </summary>
+public record TaskReplicaStarted(Guid TaskId, int Attempt, string WorkerId, DateTimeOffset Timestamp) : ITaskEvent;
+
+/// <summary>
 /// The moments a task's command passed on its way to the worker, so a task's timeline (and the dispatch benchmark)
 /// shows whether a wait was the saga, the queue or the claim.
 /// </summary>

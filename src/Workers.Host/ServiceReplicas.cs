@@ -101,7 +101,7 @@ public sealed class ServiceReplicas(
         {
             var served = await runner.StartServingAsync(TaskExecutor.ToRunScript(serving, identity.WorkerId), events,
                 options.Value.CancelGracePeriod, cancellation);
-            await bus.Publish(new TaskStarted(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow));
+            await bus.Publish(new TaskReplicaStarted(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow));
             logger.LogInformation("Serving {Service} ({TaskId}) from model {Model}", command.Name, command.TaskId, model);
             await ReportServedAsync(command, model);
             _ = EndWhenStoppedAsync(command, runner, served, events);

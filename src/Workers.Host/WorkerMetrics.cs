@@ -70,10 +70,10 @@ public sealed class WorkerMetrics : IConsumeObserver, IPublishObserver
                 Interlocked.Exchange(ref _lastHeartbeatUnixMs, heartbeat.Timestamp.ToUnixTimeMilliseconds());
                 break;
             case TaskStarted started:
-                _started[(started.TaskId, started.Attempt)] = started.Timestamp;
-                PlatformMetrics.TasksStarted.Add(1, TypeTag);
+                Started(started);
                 _training?.Started(started);
                 break;
+            case TaskReplicaStarted replica: Started(replica); break;
             case TaskProgressed progressed:
                 _training?.Progressed(progressed);
                 break;
@@ -88,6 +88,12 @@ public sealed class WorkerMetrics : IConsumeObserver, IPublishObserver
     public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
 
     private KeyValuePair<string, object?> TypeTag => new("type", _taskType);
+
+    private void Started(ITaskEvent started)
+    {
+        _started[(started.TaskId, started.Attempt)] = started.Timestamp;
+        PlatformMetrics.TasksStarted.Add(1, TypeTag);
+    }
 
     private void Finished(ITaskEvent final, string state)
     {

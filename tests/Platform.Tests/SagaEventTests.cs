@@ -187,20 +187,39 @@ public sealed class SagaEventTests(PlatformFixture platform)
         Assert.Equal("{not json", (await platform.GetEventsAsync(bad)).Single()!["data"]!["metrics"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_service_runs_once_a_replica_starts_and_a_claimed_tasks_start_event_only_goes_on_its_timeline()
+    {
+        var service = await InsertTaskAsync(attempts: 1, type: TaskTypes.Inference);
+        // Only a claim makes a task run: a start event alone (a worker that was refused its claim, say) does not.
+        await platform.Bus.Publish(new TaskStarted(service, 1, FakeWorker, DateTimeOffset.UtcNow));
+        await WaitForTimelineAsync(service, 1);
+        Assert.Equal("pending", (await platform.GetTaskAsync(service))["status"]!.GetValue<string>());
+
+        await platform.Bus.Publish(new TaskReplicaStarted(service, 1, FakeWorker, DateTimeOffset.UtcNow));
+        var running = await platform.WaitForStatusAsync(service, TimeSpan.FromSeconds(20), "running");
+        Assert.Equal(FakeWorker, running["worker_id"]!.GetValue<string>());
+        await WaitForTimelineAsync(service, 2);
+        Assert.Equal(["replica_started", "started"], (await platform.GetEventsAsync(service)).Select(e => e!["kind"]!.GetValue<string>()).Order());
+        // Serve workers starting later must not try to host this script-less service.
+        await platform.Bus.Publish(new CancelTask(service, "test over"));
+    }
+
     /// <summary>A task row as the gateway would write it, already dispatched (pending unless told), for a script no worker will receive.</summary>
-    private async Task<Guid> InsertTaskAsync(int attempts, string state = "Pending")
+    private async Task<Guid> InsertTaskAsync(int attempts, string state = "Pending", string type = TaskTypes.Training)
     {
         var id = Guid.NewGuid();
         await using var connection = new NpgsqlConnection(platform.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var insert = new NpgsqlCommand("""
             INSERT INTO tasks (id, "CurrentState", "Type", "Name", "ParamsJson", "ScriptPath", "ScriptSha256", "ScriptSource", "CreatedAt", "Attempts")
-            VALUES (@id, @state, 'training', @name, '{}', 'saga-test.csx', '', '', now(), @attempts)
+            VALUES (@id, @state, @type, @name, '{}', 'saga-test.csx', '', '', now(), @attempts)
             """, connection);
         insert.Parameters.AddWithValue("id", id);
         insert.Parameters.AddWithValue("name", "saga-" + id.ToString("N")[..16]);
         insert.Parameters.AddWithValue("attempts", attempts);
         insert.Parameters.AddWithValue("state", state);
+        insert.Parameters.AddWithValue("type", type);
         await insert.ExecuteNonQueryAsync();
         return id;
     }

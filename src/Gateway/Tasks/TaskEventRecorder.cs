@@ -73,6 +73,7 @@ public class TaskEventRecorder<TEvent>(PlatformDbContext db, TaskFeed feed) : IC
         }
     }
 
-    /// <summary>TaskProgressed -> "progressed": the event's verb, as the timeline shows it.</summary>
-    private static string KindOf(Type type) => type.Name["Task".Length..].ToLowerInvariant();
+    /// <summary>TaskProgressed -> "progressed", TaskReplicaStarted -> "replica_started": what happened, as the timeline shows it.</summary>
+    private static string KindOf(Type type) =>
+        string.Concat(type.Name["Task".Length..].Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

@@ -18,7 +18,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
 
     public Event<TaskSubmitted> Submitted { get; private set; } = null!;
     public Event<ClaimTask> Claim { get; private set; } = null!;
-    public Event<TaskStarted> Started { get; private set; } = null!;
+    public Event<TaskReplicaStarted> ReplicaStarted { get; private set; } = null!;
     public Event<TaskCompleted> Succeeded { get; private set; } = null!;
     public Event<TaskFailed> Faulted { get; private set; } = null!;
     public Event<TaskCancelled> Stopped { get; private set; } = null!;
@@ -39,7 +39,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
             e.CorrelateById(m => m.Message.TaskId);
             e.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(new TaskClaimRejected(c.Message.TaskId, c.Message.Attempt, "unknown task"))));
         });
-        Event(() => Started, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
+        Event(() => ReplicaStarted, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Succeeded, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Faulted, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Stopped, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
@@ -61,7 +61,7 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                         .TransitionTo(Running),
                     reject => reject.ThenAsync(c => c.RespondAsync(RejectClaim(c.Saga, c.Message)))),
             // Inference replicas start without a claim: every serve worker hosts the service.
-            When(Started, c => c.Saga.Type == TaskTypes.Inference)
+            When(ReplicaStarted, c => c.Saga.Type == TaskTypes.Inference)
                 .Then(c => MarkRunning(c.Saga, c.Message.WorkerId, c.Message.Attempt))
                 .TransitionTo(Running),
             When(CancelRequested)

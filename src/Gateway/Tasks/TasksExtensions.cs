@@ -57,6 +57,7 @@ public static class TasksExtensions
                 r.RegisterLoadSagaRepository<TaskState, EfSagaRepositoryContextFactory<TaskState>>();
             });
             AddTimelineRecorder<TaskEventRecorder<TaskStarted>, TaskStarted>(x);
+            AddTimelineRecorder<TaskEventRecorder<TaskReplicaStarted>, TaskReplicaStarted>(x);
             AddTimelineRecorder<TaskProgressRecorder, TaskProgressed>(x);
             AddTimelineRecorder<TaskEventRecorder<TaskCompleted>, TaskCompleted>(x);
             AddTimelineRecorder<TaskEventRecorder<TaskFailed>, TaskFailed>(x);
@@ -94,7 +95,7 @@ public static class TasksExtensions
                         var partition = e.CreatePartitioner(SagaPartitions);
                         saga.Message<TaskSubmitted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
                         saga.Message<ClaimTask>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
-                        saga.Message<TaskStarted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
+                        saga.Message<TaskReplicaStarted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
                         saga.Message<TaskCompleted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
                         saga.Message<TaskFailed>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
                         saga.Message<TaskCancelled>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
@@ -109,6 +110,7 @@ public static class TasksExtensions
                     e.UseDatabaseOutageRetry();
                     e.UseMessageRetry(r => r.ExceptDatabaseOutages().Intervals(100, 500, 1000, 5000));
                     e.ConfigureConsumer<TaskEventRecorder<TaskStarted>>(context);
+                    e.ConfigureConsumer<TaskEventRecorder<TaskReplicaStarted>>(context);
                     e.ConfigureConsumer<TaskProgressRecorder>(context);
                     e.ConfigureConsumer<TaskEventRecorder<TaskCompleted>>(context);
                     e.ConfigureConsumer<TaskEventRecorder<TaskFailed>>(context);
