@@ -1,7 +1,11 @@
+using AiPlatform.Fleet;
+using AiPlatform.Gateway.Tasks;
 using AiPlatform.Messages;
 using MassTransit;
 using AiPlatform.Platform.Tests.Infrastructure;
 using Npgsql;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Xunit;
 
 namespace AiPlatform.Platform.Tests;
@@ -203,6 +207,48 @@ public sealed class SagaEventTests(PlatformFixture platform)
         Assert.Equal(["replica_started", "started"], (await platform.GetEventsAsync(service)).Select(e => e!["kind"]!.GetValue<string>()).Order());
         // Serve workers starting later must not try to host this script-less service.
         await platform.Bus.Publish(new CancelTask(service, "test over"));
+    }
+
+    [Fact]
+    public async Task A_saga_subscription_left_by_an_older_gateway_is_removed_so_no_event_copy_piles_up_unhandled()
+    {
+        var factory = new ConnectionFactory
+        {
+            HostName = ServicesEnvironment.Get("RabbitMq__Host"), Port = int.Parse(ServicesEnvironment.Get("RabbitMq__Port")),
+            VirtualHost = platform.VirtualHost, UserName = ServicesEnvironment.Get("RabbitMq__Username"),
+            Password = ServicesEnvironment.Get("RabbitMq__Password"),
+        };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        // What a gateway whose saga still handled TaskStarted left on the broker.
+        var started = RetiredSagaBindings.ExchangeFor(typeof(TaskStarted));
+        await channel.ExchangeDeclareAsync(started, ExchangeType.Fanout, durable: true);
+        await channel.ExchangeBindAsync(QueueNames.TaskSaga, started, "");
+        var skippedQueue = QueueNames.TaskSaga + "_skipped";
+        async Task<uint> SkippedAsync()
+        {
+            await using var probe = await connection.CreateChannelAsync();
+            try { return (await probe.QueueDeclarePassiveAsync(skippedQueue)).MessageCount; }
+            catch (OperationInterruptedException) { return 0; }
+        }
+
+        var before = await SkippedAsync();
+        await platform.Bus.Publish(new TaskStarted(await InsertTaskAsync(attempts: 1), 1, FakeWorker, DateTimeOffset.UtcNow));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await SkippedAsync() == before && DateTime.UtcNow < deadline) await Task.Delay(200);
+        Assert.Equal(before + 1, await SkippedAsync());
+
+        var options = new RabbitMqOptions
+        {
+            Host = factory.HostName, Port = (ushort)factory.Port, VirtualHost = factory.VirtualHost,
+            Username = factory.UserName, Password = factory.Password,
+        };
+        await RetiredSagaBindings.RemoveAsync(options, CancellationToken.None);
+        var id = await InsertTaskAsync(attempts: 1);
+        await platform.Bus.Publish(new TaskStarted(id, 1, FakeWorker, DateTimeOffset.UtcNow));
+        await WaitForTimelineAsync(id, 1);
+        await Task.Delay(1000);
+        Assert.Equal(before + 1, await SkippedAsync());
     }
 
     /// <summary>A task row as the gateway would write it, already dispatched (pending unless told), for a script no worker will receive.</summary>

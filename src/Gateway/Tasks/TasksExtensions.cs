@@ -31,6 +31,7 @@ public static class TasksExtensions
         services.AddScoped<TaskSubmission>();
         services.AddHostedService<TaskMonitor>();
         services.AddHostedService<CheckpointSweeper>();
+        services.AddHostedService<RetiredSagaBindings>();
         services.AddPriorityTaskQueues(QueueNames.Ingest, QueueNames.Train);
 
         var connectionString = configuration.GetConnectionString("Platform")
