@@ -2,7 +2,6 @@
 // 70,000 rows of fixed_size_list<float32, 784>, int64 and utf8; write, full read and scans in batches of 64, 1,024 and
 // 65,536 rows, local disk and S3.
 // usage: dotnet run -c Release --project bench/Lake.Bench [-- --rows 70000 --repeats 3]   (S3 needs eng/services.sh start)
-//        dotnet run -c Release --project bench/Lake.Bench -- --s3-clients [--rounds 6]   AWSSDK.S3 vs the MinIO SDK on S3 (S3ClientComparison)
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
@@ -17,12 +16,6 @@ const int Dimension = 784;
 var schema = new Schema(new Field("image", LanceType.FixedSizeListFloat32(Dimension)), new Field("id", LanceType.Int64), new Field("text", LanceType.Utf8));
 var batches = Enumerable.Range(0, (rows + 9_999) / 10_000).Select(b => Batch(b * 10_000, Math.Min(10_000, rows - b * 10_000))).ToList();
 var megabytes = batches.Sum(b => b.Length * (Dimension * 4.0 + 8 + 12)) / 1e6;
-if (args.Contains("--s3-clients"))
-{
-    await S3ClientComparison.RunAsync(schema, batches, megabytes, Option("--rounds", 6));
-    return;
-}
-
 Console.WriteLine($"Lake benchmark: {rows} rows x (vector[{Dimension}] float32, int64, utf8) = {megabytes:0} MB; median of {repeats}");
 
 foreach (var kind in new[] { "local", "s3" })

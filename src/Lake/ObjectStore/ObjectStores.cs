@@ -10,9 +10,6 @@ public sealed record LakeOptions
     public string? S3AccessKey { get; init; }
     public string? S3SecretKey { get; init; }
     public string S3Region { get; init; } = "us-east-1";
-
-    /// <summary>The S3 client library: <c>aws</c> (AWSSDK.S3) or <c>minio</c> (the MinIO .NET SDK).</summary>
-    public string S3Client { get; init; } = "aws";
 }
 
 public static class ObjectStores
@@ -27,12 +24,6 @@ public static class ObjectStores
         var prefix = slash < 0 ? "" : rest[(slash + 1)..];
         if (options.S3ServiceUrl is null || options.S3AccessKey is null || options.S3SecretKey is null)
             throw new ArgumentException($"lake root {options.Root} is on S3 but S3 ServiceUrl, AccessKey and SecretKey are not all set");
-        IObjectStore store = options.S3Client switch
-        {
-            "aws" => new S3ObjectStore(bucket, prefix, options.S3ServiceUrl, options.S3AccessKey, options.S3SecretKey, options.S3Region),
-            "minio" => new MinioObjectStore(bucket, prefix, options.S3ServiceUrl, options.S3AccessKey, options.S3SecretKey, options.S3Region),
-            _ => throw new ArgumentException($"S3 client '{options.S3Client}' is neither aws nor minio"),
-        };
-        return new MeteredObjectStore(store, "s3");
+        return new MeteredObjectStore(new S3ObjectStore(bucket, prefix, options.S3ServiceUrl, options.S3AccessKey, options.S3SecretKey, options.S3Region), "s3");
     }
 }
