@@ -8,8 +8,7 @@ namespace AiPlatform.Lake.Tests;
 public sealed class DatasetTests
 {
     [Theory]
-    [InlineData("local")]
-    [InlineData("s3")]
+    [MemberData(nameof(Stores.Kinds), MemberType = typeof(Stores))]
     public async Task Every_type_round_trips_with_nulls_across_versions_and_time_travel(string store)
     {
         var catalog = new LakeCatalog(Stores.Open(store));
@@ -83,8 +82,7 @@ public sealed class DatasetTests
     }
 
     [Theory]
-    [InlineData("local")]
-    [InlineData("s3")]
+    [MemberData(nameof(Stores.Kinds), MemberType = typeof(Stores))]
     public async Task Concurrent_appends_all_land_and_a_concurrent_overwrite_conflicts(string store)
     {
         var catalog = new LakeCatalog(Stores.Open(store));

@@ -13,8 +13,7 @@ public sealed class VersionArchiveTests
     private static readonly Schema Values = new(new Field("value", LanceType.Float64, false));
 
     [Theory]
-    [InlineData("local")]
-    [InlineData("s3")]
+    [MemberData(nameof(Stores.Kinds), MemberType = typeof(Stores))]
     public async Task Only_files_no_readable_version_needs_move_and_restore_brings_every_file_back_bit_exact(string kind)
     {
         var (lake, archive, cold) = Open(Stores.Open(kind));
@@ -55,8 +54,7 @@ public sealed class VersionArchiveTests
     }
 
     [Theory]
-    [InlineData("local")]
-    [InlineData("s3")]
+    [MemberData(nameof(Stores.Kinds), MemberType = typeof(Stores))]
     public async Task A_crash_while_copying_is_undone_and_a_crash_after_the_copies_is_finished(string kind)
     {
         var store = new FaultyStore(Stores.Open(kind));
@@ -98,8 +96,7 @@ public sealed class VersionArchiveTests
     }
 
     [Theory]
-    [InlineData("local")]
-    [InlineData("s3")]
+    [MemberData(nameof(Stores.Kinds), MemberType = typeof(Stores))]
     public async Task Each_model_version_has_files_of_its_own_so_archiving_an_old_one_frees_them(string kind)
     {
         var (lake, archive, _) = Open(Stores.Open(kind));
