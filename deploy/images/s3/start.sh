@@ -50,10 +50,12 @@ osd_max_object_name_len = 460
 osd_max_object_namespace_len = 64
 [client]
 rgw_data = $dir/rgw
-rgw_frontends = beast endpoint=0.0.0.0:$S3_PORT
+rgw_frontends = beast endpoint=0.0.0.0:$S3_PORT tcp_nodelay=1
 rgw_dns_name =
 rgw_enable_usage_log = false
 rgw_enable_ops_log = false
+rgw_gc_obj_min_wait = 60
+rgw_gc_processor_period = 60
 CONF
 ceph() { timeout 10 /usr/bin/ceph -c "$conf" "$@"; }
 retry() { local i; for i in $(seq 1 "$1"); do "${@:2}" >/dev/null 2>&1 && return 0; sleep 0.5; done; echo "gave up: ${*:2}" >&2; return 1; }
