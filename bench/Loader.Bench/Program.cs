@@ -37,35 +37,43 @@ var lakes = new Dictionary<string, LanceDataset>
 
 // One unmeasured epoch first: the engine's first steps (native library, JIT, allocator) would count against whoever ran first.
 TrainEpoch(InMemoryBatches());
+var memoryEpoch = Timing.Measure(() => TrainEpoch(InMemoryBatches()));
+Console.WriteLine($"one epoch from in-memory arrays: {memoryEpoch.Wall:0.00} s, {memoryEpoch.Cpu:0.00} s of this process's CPU");
 // What the loader itself costs, with nothing to hide it behind: an epoch of batches made and dropped, no training.
+// Over an epoch's time it bounds what the loader could add if none of its work overlapped training.
 foreach (var (lake, dataset) in lakes)
 {
-    var (wall, cpu) = Measure(() =>
+    var (wall, cpu) = Timing.Measure(() =>
     {
         foreach (var (x, y) in LoaderBatches(NewLoader(dataset, 0))) { x.Dispose(); y.Dispose(); }
     });
-    Console.WriteLine($"loader alone from {lake}: {wall:0.00} s, {cpu:0.00} s of this process's CPU");
+    Console.WriteLine($"loader alone from {lake}: {wall:0.00} s, {cpu:0.00} s of this process's CPU; " +
+                      $"{wall / memoryEpoch.Wall:0.000} of an in-memory epoch (the most it adds with no overlap at all)");
 }
+
+// Each round trains one epoch per feed, the feeds taking turns every slice of steps (about a second each) in a
+// rotating order, so a slowdown of the shared machine lasting longer than a few seconds hits every feed alike; whole
+// epochs one after another would compare 25-second windows of a machine whose speed drifts by more than the 5 % goal.
+// A loader paused while the others train fills its prefetch queue (4 batches of a slice) meanwhile: that little of its
+// work is charged to the feed beside it, not to itself.
 var ratios = lakes.Keys.ToDictionary(k => k, _ => new List<double>());
 var cpuRatios = lakes.Keys.ToDictionary(k => k, _ => new List<double>());
 for (var round = 1; round <= rounds; round++)
 {
-    // Each round runs the three feeds, the in-memory one first in odd rounds and last in even ones, so drift in the
-    // machine's speed (noisy shared cores) hits each alike.
-    var seconds = new Dictionary<string, (double Wall, double Cpu)>();
-    var feeds = new List<string> { "memory" }.Concat(lakes.Keys).ToList();
-    if (round % 2 == 0) feeds.Reverse();
-    foreach (var feed in feeds)
-        seconds[feed] = feed == "memory"
-            ? Measure(() => TrainEpoch(InMemoryBatches()))
-            : Measure(() => TrainEpoch(LoaderBatches(NewLoader(lakes[feed], round))));
-    var line = $"round {round}: in memory {seconds["memory"].Wall:0.00} s (cpu {seconds["memory"].Cpu:0.00} s)";
-    foreach (var lake in lakes.Keys)
+    var feeds = new List<Feed> { new("memory", InMemoryBatches()) };
+    feeds.AddRange(lakes.Select(lake => new Feed(lake.Key, LoaderBatches(NewLoader(lake.Value, round)))));
+    for (var slice = 0; feeds.Any(f => !f.Done); slice++)
+        for (var turn = 0; turn < feeds.Count; turn++)
+            feeds[(slice + turn) % feeds.Count].Train(slice: 50);
+    var memory = feeds[0];
+    var line = $"round {round}: in memory {memory.Wall:0.00} s (cpu {memory.Cpu:0.00} s)";
+    foreach (var feed in feeds.Skip(1))
     {
-        ratios[lake].Add(seconds[lake].Wall / seconds["memory"].Wall);
-        cpuRatios[lake].Add(seconds[lake].Cpu / seconds["memory"].Cpu);
-        line += $"; from {lake} {seconds[lake].Wall:0.00} s (ratio {ratios[lake][^1]:0.000}, cpu ratio {cpuRatios[lake][^1]:0.000})";
+        ratios[feed.Name].Add(feed.Wall / memory.Wall);
+        cpuRatios[feed.Name].Add(feed.Cpu / memory.Cpu);
+        line += $"; from {feed.Name} {feed.Wall:0.00} s (ratio {ratios[feed.Name][^1]:0.000}, cpu ratio {cpuRatios[feed.Name][^1]:0.000})";
     }
+    foreach (var feed in feeds) feed.Dispose();
     Console.WriteLine(line);
 }
 foreach (var lake in lakes.Keys)
@@ -108,18 +116,6 @@ DataLoader NewLoader(LanceDataset dataset, int seed) => new(dataset, new DataLoa
     BatchSize = 64, Columns = ["image", "label"], Shuffle = true, Seed = seed, Prefetch = prefetch,
 });
 
-// Wall and process CPU seconds of one epoch: CPU time shows what the loader adds even when the machine's other load
-// blurs the wall time.
-static (double Wall, double Cpu) Measure(Action epoch)
-{
-    var process = Process.GetCurrentProcess();
-    var cpu = process.TotalProcessorTime;
-    var clock = Stopwatch.StartNew();
-    epoch();
-    process.Refresh();
-    return (clock.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu).TotalSeconds);
-}
-
 static string Summary(List<double> ratios)
 {
     var sorted = ratios.Order().ToList();
@@ -128,21 +124,8 @@ static string Summary(List<double> ratios)
 
 static void TrainEpoch(IEnumerable<(Tensor X, Tensor Y)> batches)
 {
-    manual_seed(1);
-    using var model = new ReferenceCnn();
-    using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
-    model.train();
-    foreach (var (x, y) in batches)
-    {
-        using var scope = NewDisposeScope();
-        optimizer.zero_grad();
-        var loss = nn.functional.cross_entropy(model.forward(x), y);
-        loss.backward();
-        optimizer.step();
-        // Batches are made outside the step's scope: freed here once it is done with them (a second dispose is a no-op).
-        x.Dispose();
-        y.Dispose();
-    }
+    using var feed = new Feed("epoch", batches);
+    feed.Train(slice: int.MaxValue);
 }
 
 async Task<LanceDataset> WriteAsync(LakeOptions options)
@@ -168,4 +151,72 @@ int Option(string name, int fallback)
 {
     var at = Array.IndexOf(args, name);
     return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1]) : fallback;
+}
+
+/// <summary>One model and optimizer trained from one source of batches, a slice of steps at a time, timing only its own slices.</summary>
+sealed class Feed : IDisposable
+{
+    private readonly IEnumerator<(Tensor X, Tensor Y)> _batches;
+    private readonly ReferenceCnn _model;
+    private readonly optim.Optimizer _optimizer;
+
+    public Feed(string name, IEnumerable<(Tensor X, Tensor Y)> batches)
+    {
+        Name = name;
+        manual_seed(1);
+        _model = new ReferenceCnn();
+        _optimizer = optim.Adam(_model.parameters(), lr: 1e-3);
+        _model.train();
+        _batches = batches.GetEnumerator();
+    }
+
+    public string Name { get; }
+    public bool Done { get; private set; }
+    public double Wall { get; private set; }
+    public double Cpu { get; private set; }
+
+    public void Train(int slice)
+    {
+        if (Done) return;
+        var (wall, cpu) = Timing.Measure(() =>
+        {
+            for (var step = 0; step < slice; step++)
+            {
+                if (!_batches.MoveNext()) { Done = true; return; }
+                var (x, y) = _batches.Current;
+                using var scope = NewDisposeScope();
+                _optimizer.zero_grad();
+                var loss = nn.functional.cross_entropy(_model.forward(x), y);
+                loss.backward();
+                _optimizer.step();
+                // Batches are made outside the step's scope: freed here once it is done with them (a second dispose is a no-op).
+                x.Dispose();
+                y.Dispose();
+            }
+        });
+        Wall += wall;
+        Cpu += cpu;
+    }
+
+    public void Dispose()
+    {
+        _batches.Dispose();
+        _optimizer.Dispose();
+        _model.Dispose();
+    }
+}
+
+static class Timing
+{
+    // Wall and process CPU seconds of some work: CPU time shows what the loader adds even when the machine's other load
+    // blurs the wall time.
+    public static (double Wall, double Cpu) Measure(Action work)
+    {
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        work();
+        process.Refresh();
+        return (clock.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu).TotalSeconds);
+    }
 }
