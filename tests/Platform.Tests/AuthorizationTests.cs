@@ -90,6 +90,7 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["GET /api/v1/hooks/{id}"] = Admin,
         ["DELETE /api/v1/hooks/{id}"] = Admin,
         ["GET /api/v1/hooks/{id}/deliveries"] = Admin,
+        ["GET /api/v1/hooks/{id}/audit"] = Admin,
         ["GET /api/v2/cluster/nodes"] = Admin,
         ["GET /api/v2/cluster/resources"] = Admin,
         ["POST /api/v2/cluster/scale"] = Admin,

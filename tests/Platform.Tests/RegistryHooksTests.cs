@@ -70,6 +70,26 @@ public sealed class RegistryHooksTests(PlatformFixture platform) : RegistryTestB
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"/api/v1/hooks/{gate.Body["hook"]!["id"]}", null)).Status);
     }
 
+    [Fact]
+    public async Task Creating_and_deleting_a_hook_is_audited_with_who_did_it_and_never_its_secret()
+    {
+        const string secret = "a-secret-nobody-may-read-back";
+        var created = await SendAsync(HttpMethod.Post, "/api/v1/hooks",
+            new { url = "http://127.0.0.1:9/never-called", secret, kind = "model", name = Unique("unused"), events = new[] { "archived" } });
+        var hook = created.Body["hook"]!["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"/api/v1/hooks/{hook}", null)).Status);
+
+        // Still readable once the hook is gone.
+        var audit = (await GetAsync($"/api/v1/hooks/{hook}/audit")).AsArray();
+        Assert.Equal(["hook_created", "hook_deleted"], audit.Select(a => a!["action"]!.GetValue<string>()));
+        Assert.All(audit, a => Assert.Equal("bootstrap", a!["actor"]!.GetValue<string>()));
+        Assert.Equal(["archived"], audit[0]!["after"]!["events"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal(hook, audit[1]!["before"]!["id"]!.GetValue<string>());
+        Assert.Null(audit[1]!["after"]);
+        Assert.DoesNotContain(secret, audit.ToJsonString());
+        AssertError(await SendAsync(HttpMethod.Get, "/api/v1/hooks/not-a-hook/audit", null), 404, "NOT_FOUND");
+    }
+
     private const string Signature = "X-Aip-Signature";
 
     /// <summary>An HTTP listener on 127.0.0.1 that records each call and answers from a queue (200 when it is empty).</summary>

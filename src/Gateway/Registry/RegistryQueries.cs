@@ -46,10 +46,13 @@ public sealed class RegistryQueries(PlatformDbContext db)
             .Select(a => new AliasView(a.Alias, a.SemanticVersion, a.LanceVersion, a.UpdatedAt))
             .ToListAsync(ct);
 
-    public async Task<IReadOnlyList<AuditView>> AuditAsync(EntryKind kind, string name, DateTimeOffset? since, DateTimeOffset? until, int limit,
+    public Task<IReadOnlyList<AuditView>> AuditAsync(EntryKind kind, string name, DateTimeOffset? since, DateTimeOffset? until, int limit,
+        CancellationToken ct) => AuditAsync(RegistryService.KindName(kind), name, since, until, limit, ct);
+
+    /// <summary>The audit of anything the registry records by kind and name: a model, a dataset, a hook.</summary>
+    public async Task<IReadOnlyList<AuditView>> AuditAsync(string kindName, string name, DateTimeOffset? since, DateTimeOffset? until, int limit,
         CancellationToken ct)
     {
-        var kindName = RegistryService.KindName(kind);
         var query = db.RegistryAudit.AsNoTracking().Where(a => a.Kind == kindName && a.Name == name);
         if (since is not null) query = query.Where(a => a.At >= since);
         if (until is not null) query = query.Where(a => a.At <= until);

@@ -2,6 +2,7 @@ using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Lake.Catalog;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiPlatform.Gateway.Registry.Hooks;
@@ -35,6 +36,7 @@ public static class HookEndpoints
             {
                 var hook = Validate(body ?? new HookRequest(null, null, null, null, null, null), RegistryEndpoints.Actor(http), clock);
                 db.Set<RegistryHook>().Add(hook);
+                db.RegistryAudit.Add(Audit(hook, "hook_created", hook.CreatedBy, hook.CreatedAt, before: null, after: hook));
                 await db.SaveChangesAsync(ct);
                 return Results.Created($"/api/v1/hooks/{hook.Id}", new HookCreatedView(HookView.From(hook), hook.Secret));
             })
@@ -47,9 +49,11 @@ public static class HookEndpoints
         hooks.MapGet("/{id}", async (string id, PlatformDbContext db, CancellationToken ct) => Results.Ok(HookView.From(await FindAsync(db, id, ct))))
             .WithName("GetHook").Produces<HookView>().Produces<ApiError>(404);
 
-        hooks.MapDelete("/{id}", async (string id, PlatformDbContext db, CancellationToken ct) =>
+        hooks.MapDelete("/{id}", async (string id, HttpContext http, PlatformDbContext db, TimeProvider clock, CancellationToken ct) =>
             {
-                db.Set<RegistryHook>().Remove(await FindAsync(db, id, ct));
+                var hook = await FindAsync(db, id, ct);
+                db.Set<RegistryHook>().Remove(hook);
+                db.RegistryAudit.Add(Audit(hook, "hook_deleted", RegistryEndpoints.Actor(http), clock.GetUtcNow(), before: hook, after: null));
                 await db.SaveChangesAsync(ct);
                 return Results.NoContent();
             })
@@ -65,8 +69,26 @@ public static class HookEndpoints
                     d.NextAttemptAt, d.FinishedAt)));
             })
             .WithName("ListHookDeliveries").Produces<IReadOnlyList<HookDeliveryView>>().Produces<ApiError>(400).Produces<ApiError>(404);
+
+        // A deleted hook's record stays readable: who removed a gate, and when, matters most after it is gone.
+        hooks.MapGet("/{id}/audit", async (string id, RegistryQueries queries, CancellationToken ct) =>
+                Guid.TryParse(id, out var hook)
+                    ? Results.Ok(await queries.AuditAsync(AuditKind, hook.ToString(), since: null, until: null, MaxDeliveryPage, ct))
+                    : throw new RegistryException(404, ErrorCodes.NotFound, $"hook '{id}' does not exist"))
+            .WithName("GetHookAudit").Produces<IReadOnlyList<AuditView>>().Produces<ApiError>(404);
         return app;
     }
+
+    private const string AuditKind = "hook";
+    private static readonly JsonSerializerOptions AuditJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>A hook's creation or removal in the registry's audit log, the hook as it was (never its secret).</summary>
+    private static RegistryAuditRecord Audit(RegistryHook hook, string action, string actor, DateTimeOffset at, RegistryHook? before, RegistryHook? after) => new()
+    {
+        Kind = AuditKind, Name = hook.Id.ToString(), Action = action, Actor = actor, At = at,
+        BeforeJson = before is null ? null : JsonSerializer.Serialize(HookView.From(before), AuditJson),
+        AfterJson = after is null ? null : JsonSerializer.Serialize(HookView.From(after), AuditJson),
+    };
 
     private static RegistryHook Validate(HookRequest body, string actor, TimeProvider clock)
     {
