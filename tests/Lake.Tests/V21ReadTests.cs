@@ -42,6 +42,18 @@ public class V21ReadTests
     }
 
     [Theory]
+    [MemberData(nameof(StoresAndVersions))]
+    public async Task Wide_vectors_stored_whole_per_row_with_null_items_and_null_vectors_read_like_LanceDB(string kind, string version)
+    {
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("write-vectors", LanceDbOracle.DatasetsUri(options), "wide", "3000", "--dimension", "128", "--storage", version);
+        var ours = await AssertReadsLikeLanceDb(options, "wide");
+        Assert.Null(ours.Column<FixedSizeListFloat32Column>("vec")[1]![1]);
+        Assert.Equal(129, ours.Column<FixedSizeListFloat32Column>("vec")[2]![127]);
+        Assert.Null(ours.Column<FixedSizeListFloat32Column>("vec")[4]);
+    }
+
+    [Theory]
     [InlineData("2.1")]
     [InlineData("2.2")]
     public async Task A_page_in_an_encoding_this_reader_does_not_understand_is_refused_at_open_naming_file_column_version_and_encoding(string version)

@@ -1,7 +1,8 @@
 // The reference implementation as a command-line oracle for the C# tests and benchmark. JSON on stdout.
 //   node oracle.mjs read  <folder-or-s3-uri> <table> [version]
 //   node oracle.mjs write <uri> <table> <create|append|overwrite> <first-row> <rows> [--dictionary] [--storage 2.0|2.1|2.2] [--stable-row-ids]
-//   node oracle.mjs write-vectors <uri> <table> <rows> [--storage V]     vectors with null items, null rows, an all-null vector column
+//   node oracle.mjs write-vectors <uri> <table> <rows> [--storage V] [--dimension D]   vectors (D items, 3 unless told) with null items,
+//                                                                                    null rows, an all-null vector column
 //   node oracle.mjs write-typed <uri> <table> <rows> [--stable-row-ids]  large_string, large_binary, timestamp without zone, metadata
 //   node oracle.mjs delete <uri> <table> <predicate>  /  update <uri> <table> <where> <column> <sql value>
 //   node oracle.mjs add-null-column <uri> <table> <name>  /  drop-columns <uri> <table> <name,...>
@@ -15,7 +16,8 @@ import * as arrow from "apache-arrow";
 const [command, uri, table, ...arguments_] = process.argv.slice(2);
 const flag = (name) => arguments_.includes(name);
 const option = (name, fallback) => (arguments_.indexOf(name) >= 0 ? arguments_[arguments_.indexOf(name) + 1] : fallback);
-const rest = arguments_.filter((a, i) => !a.startsWith("--") && !(i > 0 && arguments_[i - 1] === "--storage"));
+const valued = ["--storage", "--dimension"];
+const rest = arguments_.filter((a, i) => !a.startsWith("--") && !(i > 0 && valued.includes(arguments_[i - 1])));
 
 const storageOptions = uri.startsWith("s3://")
   ? {
@@ -113,15 +115,16 @@ if (command === "read") {
   console.log(JSON.stringify({ version: await t.version() }));
 } else if (command === "write-vectors") {
   const rows = Number(rest[0]);
+  const dimension = Number(option("--dimension", "3"));
   const item = () => new arrow.Field("item", new arrow.Float32(), true);
   const vectorSchema = new arrow.Schema([
     new arrow.Field("id", new arrow.Int64(), false),
-    new arrow.Field("vec", new arrow.FixedSizeList(3, item()), true),
+    new arrow.Field("vec", new arrow.FixedSizeList(dimension, item()), true),
     new arrow.Field("empty", new arrow.FixedSizeList(4, item()), true),
   ]);
-  // Row r: [r, null, r + 2] when r % 3 == 1, null when r % 5 == 4, else [r, r + 1, r + 2]; "empty" is null everywhere.
+  // Row r: item j is r + j, except item 1 is null when r % 3 == 1; the row is null when r % 5 == 4; "empty" is null everywhere.
   const columns = { id: arrow.vectorFromArray(Array.from({ length: rows }, (_, r) => BigInt(r)), new arrow.Int64()) };
-  columns.vec = vectors(vectorSchema.fields[1].type, rows, 3, (r) => r % 5 !== 4, (r, j) => (r % 3 === 1 && j === 1 ? null : r + j));
+  columns.vec = vectors(vectorSchema.fields[1].type, rows, dimension, (r) => r % 5 !== 4, (r, j) => (r % 3 === 1 && j === 1 ? null : r + j));
   columns.empty = vectors(vectorSchema.fields[2].type, rows, 4, () => false, () => null);
   const data = new arrow.Table(vectorSchema, arrow.makeData({ type: new arrow.Struct(vectorSchema.fields), length: rows, nullCount: 0,
     children: vectorSchema.fields.map((f) => columns[f.name].data[0]) }));

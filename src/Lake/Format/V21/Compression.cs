@@ -8,6 +8,9 @@ internal enum CompressionRole
 
     /// <summary>One whole buffer: a chunk's definition levels, or a page's dictionary.</summary>
     Block,
+
+    /// <summary>Values of a full-zip page: each row's value stored whole, after its control word.</summary>
+    FullZipValues,
 }
 
 /// <summary>
@@ -35,7 +38,12 @@ internal abstract class Compression
     {
         var compression = Parse(encoding);
         if (!compression.Supports(role))
-            throw new NotSupportedException($"{compression.Name} as {(role == CompressionRole.Block ? "a block (levels or dictionary)" : "mini-block values")}");
+            throw new NotSupportedException($"{compression.Name} as {role switch
+            {
+                CompressionRole.Block => "a block (levels or dictionary)",
+                CompressionRole.FullZipValues => "full-zip values",
+                _ => "mini-block values",
+            }}");
         return compression;
     }
 

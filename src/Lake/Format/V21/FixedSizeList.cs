@@ -1,8 +1,9 @@
 namespace AiPlatform.Lake.Format.V21;
 
 /// <summary>
-/// <c>FixedSizeList</c> over flat items (vectors): a chunk holds, when the items can be null, a validity bitmap of its
-/// items (1 = valid, from bit 0) and then the items themselves. Nested lists are refused.
+/// <c>FixedSizeList</c> over flat items (vectors): a mini-block chunk holds, when the items can be null, a validity
+/// bitmap of its items (1 = valid, from bit 0) and then the items themselves; a full-zip page stores each vector whole.
+/// Nested lists are refused.
 /// </summary>
 internal sealed class FixedSizeList(int dimension, bool hasValidity, Flat items) : Compression
 {
@@ -12,7 +13,10 @@ internal sealed class FixedSizeList(int dimension, bool hasValidity, Flat items)
 
     public override int ChunkBuffers => hasValidity ? 2 : 1;
 
-    protected override bool Supports(CompressionRole role) => role == CompressionRole.MiniBlockValues;
+    protected override bool Supports(CompressionRole role) => role != CompressionRole.Block;
+
+    /// <summary>Bits one vector takes in a full-zip page: its validity bytes (when the items can be null), then its items.</summary>
+    public int BitsPerVector => (hasValidity ? (Dimension + 7) / 8 * 8 : 0) + Dimension * items.Bits;
 
     public static FixedSizeList From(ReadOnlySpan<byte> message)
     {
@@ -44,6 +48,22 @@ internal sealed class FixedSizeList(int dimension, bool hasValidity, Flat items)
         items.DecodeBlock(buffers[^1].Span, itemCount, into);
     }
 
-    public override void DecodeBlock(ReadOnlySpan<byte> data, int count, ValueBuffer into) =>
-        throw new NotSupportedException("fixed_size_list outside a mini-block");
+    /// <summary>Vectors stored whole one after another (full-zip): each one's validity bytes, when present, then its items.</summary>
+    public override void DecodeBlock(ReadOnlySpan<byte> data, int count, ValueBuffer into)
+    {
+        if (!hasValidity)
+        {
+            items.DecodeBlock(data, checked(count * Dimension), into);
+            return;
+        }
+        var validityBytes = (Dimension + 7) / 8;
+        var vectorBytes = BitsPerVector / 8;
+        if (data.Length != (long)count * vectorBytes) throw new InvalidDataException($"{data.Length} bytes of vectors where {count} vectors take {vectorBytes} bytes each");
+        for (var i = 0; i < count; i++)
+        {
+            var vector = data.Slice(i * vectorBytes, vectorBytes);
+            into.AppendItemValidity(vector[..validityBytes], Dimension);
+            items.DecodeBlock(vector[validityBytes..], Dimension, into);
+        }
+    }
 }

@@ -20,7 +20,7 @@ internal abstract class PageLayout
         {
             1 => MiniBlockLayout.From(reader.Bytes(), bufferCount),
             2 => AllNullLayout.From(reader.Bytes()),
-            3 => throw new NotSupportedException("full_zip_layout"),
+            3 => FullZipLayout.From(reader.Bytes(), bufferCount),
             4 => throw new NotSupportedException("blob_layout"),
             _ => throw new NotSupportedException($"page layout #{reader.Field}"),
         };
