@@ -1,6 +1,7 @@
 // The reference implementation as a command-line oracle for the C# tests and benchmark. JSON on stdout.
 //   node oracle.mjs read  <folder-or-s3-uri> <table> [version]
-//   node oracle.mjs write <uri> <table> <create|append|overwrite> <first-row> <rows> [--dictionary] [--storage 2.0|2.1|2.2] [--stable-row-ids]
+//   node oracle.mjs write <uri> <table> <create|append|overwrite> <first-row> <rows> [--dictionary | --long-text] [--storage 2.0|2.1|2.2]
+//                                                                                   [--stable-row-ids]
 //   node oracle.mjs write-vectors <uri> <table> <rows> [--storage V] [--dimension D]   vectors (D items, 3 unless told) with null items,
 //                                                                                    null rows, an all-null vector column
 //   node oracle.mjs write-typed <uri> <table> <rows> [--stable-row-ids]  large_string, large_binary, timestamp without zone, metadata
@@ -46,7 +47,7 @@ const schema = new arrow.Schema([
   new arrow.Field("vector", new arrow.FixedSizeList(4, new arrow.Field("item", new arrow.Float32(), true)), true),
 ]);
 
-function sampleTable(first, rows, dictionary) {
+function sampleTable(first, rows, dictionary, longText) {
   const ids = Array.from({ length: rows }, (_, i) => first + i);
   const le64 = (r) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigInt64(0, BigInt(r), true); return b; };
   const columns = {
@@ -56,7 +57,9 @@ function sampleTable(first, rows, dictionary) {
     f64: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : r / 3)), new arrow.Float64()),
     flag: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : r % 2 === 0)), new arrow.Bool()),
     // With --dictionary the strings repeat (few distinct values), which LanceDB stores dictionary-encoded.
-    text: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : dictionary ? `class ${r % 10}` : `row ${r} ü`)), new arrow.Utf8()),
+    // With --long-text every string is over 256 bytes, which LanceDB stores whole per row (full-zip) in 2.1/2.2.
+    text: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : dictionary ? `class ${r % 10}` : longText ? `row ${r} ü ${"long ".repeat(60)}` : `row ${r} ü`)),
+      new arrow.Utf8()),
     blob: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : le64(r))), new arrow.Binary()),
     at: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : (1700000000000000 + r) / 1000)), new arrow.TimestampMicrosecond("UTC")),
     vector: arrow.vectorFromArray(ids.map((r) => [r, r + 0.5, -r, 1]), schema.fields[8].type),
@@ -107,7 +110,7 @@ if (command === "read") {
   console.log(JSON.stringify({ version: await t.version(), rows: data.numRows, types: Object.fromEntries(data.schema.fields.map((f) => [f.name, String(f.type)])), columns }));
 } else if (command === "write") {
   const [mode, first, rows] = rest;
-  const data = sampleTable(Number(first), Number(rows), flag("--dictionary"));
+  const data = sampleTable(Number(first), Number(rows), flag("--dictionary"), flag("--long-text"));
   let t;
   if (mode === "create") t = await db.createTable(table, data, { mode: "create", storageOptions });
   else if (mode === "overwrite") t = await db.createTable(table, data, { mode: "overwrite", storageOptions });

@@ -25,7 +25,10 @@ internal abstract class Compression
     /// <summary>Buffers each mini-block chunk holds for this encoding.</summary>
     public virtual int ChunkBuffers => 1;
 
-    protected abstract bool Supports(CompressionRole role);
+    public abstract bool Supports(CompressionRole role);
+
+    /// <summary>Bits of each decoded value when they are fixed-width integers or floats; null otherwise.</summary>
+    public virtual int? FixedBits => null;
 
     /// <summary>Appends the <paramref name="count"/> values of one mini-block chunk.</summary>
     public virtual void DecodeChunk(ReadOnlyMemory<byte>[] buffers, int count, ValueBuffer into) => DecodeBlock(buffers[0].Span, count, into);
@@ -64,6 +67,7 @@ internal abstract class Compression
             2 => Variable.From(reader.Bytes()),
             4 => OutOfLineBitpacking.From(reader.Bytes()),
             5 => InlineBitpacking.From(reader.Bytes()),
+            10 => General.From(reader.Bytes()),
             11 => FixedSizeList.From(reader.Bytes()),
             _ => throw new NotSupportedException(field < Names.Length ? Names[field] : $"compressive encoding #{field}"),
         };

@@ -13,7 +13,7 @@ internal sealed class FixedSizeList(int dimension, bool hasValidity, Flat items)
 
     public override int ChunkBuffers => hasValidity ? 2 : 1;
 
-    protected override bool Supports(CompressionRole role) => role != CompressionRole.Block;
+    public override bool Supports(CompressionRole role) => role != CompressionRole.Block;
 
     /// <summary>Bits one vector takes in a full-zip page: its validity bytes (when the items can be null), then its items.</summary>
     public int BitsPerVector => (hasValidity ? (Dimension + 7) / 8 * 8 : 0) + Dimension * items.Bits;

@@ -5,9 +5,11 @@ internal sealed class Flat(int bits) : Compression
 {
     public int Bits { get; } = bits;
 
+    public override int? FixedBits => Bits;
+
     public override string Name => "flat";
 
-    protected override bool Supports(CompressionRole role) => true;
+    public override bool Supports(CompressionRole role) => true;
 
     public static Flat From(ReadOnlySpan<byte> message)
     {

@@ -10,9 +10,11 @@ internal sealed class InlineBitpacking(int bits) : Compression
 {
     public int Bits { get; } = bits;
 
+    public override int? FixedBits => Bits;
+
     public override string Name => "inline_bitpacking";
 
-    protected override bool Supports(CompressionRole role) => true;
+    public override bool Supports(CompressionRole role) => true;
 
     public static InlineBitpacking From(ReadOnlySpan<byte> message)
     {

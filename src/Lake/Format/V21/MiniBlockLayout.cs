@@ -7,13 +7,16 @@ namespace AiPlatform.Lake.Format.V21;
 /// word per chunk (16 bits, or 32 since 2.2's large chunks): the chunk's size in 8-byte units minus one above 4 bits
 /// of log2 of its value count (the last chunk takes the rest). Buffer 1 holds the chunks back to back, each:
 /// level count (u16), definition level bytes (u16, when the page has them), each value buffer's bytes (u16, or u32
-/// with large chunks), padding to 8, then the definition levels and each value buffer, each padded to 8.
+/// with large chunks), padding to 8, then the definition levels and each value buffer, each padded to 8. A dictionary
+/// page's values are indices into its dictionary, page buffer 2.
 /// </summary>
 internal sealed class MiniBlockLayout : PageLayout
 {
     private const int Alignment = 8;
 
     private Compression? _definition;
+    private Compression? _dictionary;
+    private ulong _dictionaryItems;
     private Compression _values = null!;
     private bool _nullable;
     private bool _largeChunks;
@@ -32,8 +35,8 @@ internal sealed class MiniBlockLayout : PageLayout
                 case 1: throw new NotSupportedException("mini_block_layout with repetition levels (lists)");
                 case 2: layout._definition = Compression.Parse(reader.Bytes(), CompressionRole.Block); break;
                 case 3: layout._values = Compression.Parse(reader.Bytes(), CompressionRole.MiniBlockValues); break;
-                case 4: throw new NotSupportedException("mini_block_layout with a dictionary");
-                case 5: if (reader.Varint() != 0) throw new NotSupportedException("mini_block_layout with a dictionary"); break;
+                case 4: layout._dictionary = Compression.Parse(reader.Bytes(), CompressionRole.Block); break;
+                case 5: layout._dictionaryItems = reader.Varint(); break;
                 case 6: reader.Repeated(layers); break;
                 case 7: bufferCountInChunks = reader.Varint(); break;
                 case 8: if (reader.Varint() != 0) throw new NotSupportedException("mini_block_layout with a repetition index"); break;
@@ -47,14 +50,18 @@ internal sealed class MiniBlockLayout : PageLayout
         if (!layout._nullable && layout._definition is not null) throw new InvalidDataException("definition levels in a page of a column that cannot be null");
         if (bufferCountInChunks != (ulong)layout._values.ChunkBuffers)
             throw new InvalidDataException($"mini-block chunks of {bufferCountInChunks} buffers for {layout._values.Name}, which uses {layout._values.ChunkBuffers}");
-        if (bufferCount != 2) throw new InvalidDataException($"a mini-block page with {bufferCount} buffers (chunk sizes and chunks expected)");
+        if (layout._dictionary is not null && layout._values.FixedBits is not (8 or 16 or 32 or 64))
+            throw new NotSupportedException($"mini_block_layout with dictionary indices in {layout._values.Name}");
+        if (layout._dictionary is not null && layout._dictionaryItems > int.MaxValue) throw new InvalidDataException($"a dictionary of {layout._dictionaryItems} items");
+        var buffers = layout._dictionary is null ? 2 : 3;
+        if (bufferCount != buffers) throw new InvalidDataException($"a mini-block page with {bufferCount} buffers ({buffers} expected: chunk sizes, chunks and any dictionary)");
         return layout;
     }
 
     public override PageDecoder.Decoded Decode(byte[][] buffers, int rows, int bitsPerItem)
     {
         if (_items != (ulong)rows) throw new InvalidDataException($"a mini-block page of {rows} rows holds {_items} items");
-        var values = new ValueBuffer(bitsPerItem);
+        var values = new ValueBuffer(_dictionary is null ? bitsPerItem : _values.FixedBits!.Value);
         var levels = _definition is null ? null : new ValueBuffer(16);
         var (words, data) = (buffers[0], buffers[1]);
         var wordBytes = _largeChunks ? 4 : 2;
@@ -75,13 +82,29 @@ internal sealed class MiniBlockLayout : PageLayout
         }
         if (done != rows || position != data.Length)
             throw new InvalidDataException($"mini-block chunks hold {done} values in {position} bytes; the page has {rows} rows in {data.Length} bytes");
+        var validity = levels is null ? null : Validity(levels, rows);
+        if (_dictionary is not null) values = LookUp(values, validity, buffers[2], bitsPerItem);
         return new PageDecoder.Decoded
         {
             Values = values.Bytes(),
             Ends = bitsPerItem == 0 ? values.Ends() : null,
             ItemValidity = values.ItemValidity(),
-            Validity = levels is null ? null : Validity(levels, rows),
+            Validity = validity,
         };
+    }
+
+    /// <summary>Dictionary pages store each row's index (from 0) into the page's dictionary; null rows' indices mean nothing.</summary>
+    private ValueBuffer LookUp(ValueBuffer indices, bool[]? validity, byte[] dictionaryBuffer, int bitsPerItem)
+    {
+        var dictionary = new ValueBuffer(bitsPerItem);
+        _dictionary!.DecodeBlock(dictionaryBuffer, (int)_dictionaryItems, dictionary);
+        var values = new ValueBuffer(bitsPerItem);
+        for (var row = 0; row < indices.Count; row++)
+        {
+            if (validity is not null && !validity[row]) values.AppendNull();
+            else values.AppendFrom(dictionary, (long)Math.Min(indices.Integer(row), long.MaxValue));
+        }
+        return values;
     }
 
     private void DecodeChunk(ReadOnlyMemory<byte> chunk, int count, ValueBuffer values, ValueBuffer? levels)

@@ -7,9 +7,11 @@ namespace AiPlatform.Lake.Format.V21;
 /// </summary>
 internal sealed class OutOfLineBitpacking(int bits, int width) : Compression
 {
+    public override int? FixedBits => bits;
+
     public override string Name => "out_of_line_bitpacking";
 
-    protected override bool Supports(CompressionRole role) => role == CompressionRole.Block;
+    public override bool Supports(CompressionRole role) => role == CompressionRole.Block;
 
     public static OutOfLineBitpacking From(ReadOnlySpan<byte> message)
     {

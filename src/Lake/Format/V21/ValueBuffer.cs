@@ -65,6 +65,37 @@ internal sealed class ValueBuffer(int bitsPerItem)
         _ends[Count++] = ByteLength;
     }
 
+    /// <summary>Item <paramref name="index"/> of <paramref name="source"/> (a page's dictionary), or an empty/zero item for a null row.</summary>
+    public void AppendFrom(ValueBuffer source, long index)
+    {
+        if (index < 0 || index >= source.Count) throw new InvalidDataException($"dictionary index {index} is outside the {source.Count} items");
+        if (BitsPerItem == 0)
+        {
+            var start = index == 0 ? 0 : source._ends[index - 1];
+            AppendItem(source._bytes.AsSpan((int)start, (int)(source._ends[index] - start)));
+        }
+        else if (BitsPerItem % 8 == 0 && source.BitsPerItem == BitsPerItem)
+            AppendFixed(source._bytes.AsSpan((int)(index * (BitsPerItem / 8)), BitsPerItem / 8), 1);
+        else throw new InvalidDataException($"a dictionary of {source.BitsPerItem}-bit items for a column of {BitsPerItem}-bit values");
+    }
+
+    /// <summary>The stand-in for a null row: no bytes, or a zero value.</summary>
+    public void AppendNull()
+    {
+        if (BitsPerItem == 0) AppendItem([]);
+        else AppendFixed(new byte[(BitsPerItem + 7) / 8], 1);
+    }
+
+    /// <summary>Item <paramref name="index"/> as an unsigned integer (dictionary indices).</summary>
+    public ulong Integer(int index)
+    {
+        var width = BitsPerItem / 8;
+        Span<byte> word = stackalloc byte[8];
+        word.Clear();
+        _bytes.AsSpan(index * width, width).CopyTo(word);
+        return BinaryPrimitives.ReadUInt64LittleEndian(word);
+    }
+
     /// <summary>Validity bits (1 = valid) of <paramref name="count"/> items inside vectors, from bit 0 of <paramref name="bitmap"/>.</summary>
     public void AppendItemValidity(ReadOnlySpan<byte> bitmap, int count)
     {

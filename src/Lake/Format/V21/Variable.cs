@@ -11,7 +11,7 @@ internal sealed class Variable(int offsetBits) : Compression
 {
     public override string Name => "variable";
 
-    protected override bool Supports(CompressionRole role) => true;
+    public override bool Supports(CompressionRole role) => true;
 
     public static Variable From(ReadOnlySpan<byte> message)
     {
