@@ -1,9 +1,10 @@
 // The reference implementation as a command-line oracle for the C# tests and benchmark. JSON on stdout.
 //   node oracle.mjs read  <folder-or-s3-uri> <table> [version]
 //   node oracle.mjs write <uri> <table> <create|append|overwrite> <first-row> <rows> [--dictionary | --long-text] [--storage 2.0|2.1|2.2]
-//                                                                                   [--stable-row-ids]
+//                                                                                   [--batches K] [--stable-row-ids]
 //   node oracle.mjs write-vectors <uri> <table> <rows> [--storage V] [--dimension D]   vectors (D items, 3 unless told) with null items,
 //                                                                                    null rows, an all-null vector column
+//   node oracle.mjs write-runs <uri> <table> <rows> [--storage V]      int, double and timestamp columns of long runs (some nulls)
 //   node oracle.mjs write-typed <uri> <table> <rows> [--stable-row-ids]  large_string, large_binary, timestamp without zone, metadata
 //   node oracle.mjs delete <uri> <table> <predicate>  /  update <uri> <table> <where> <column> <sql value>
 //   node oracle.mjs add-null-column <uri> <table> <name>  /  drop-columns <uri> <table> <name,...>
@@ -17,7 +18,7 @@ import * as arrow from "apache-arrow";
 const [command, uri, table, ...arguments_] = process.argv.slice(2);
 const flag = (name) => arguments_.includes(name);
 const option = (name, fallback) => (arguments_.indexOf(name) >= 0 ? arguments_[arguments_.indexOf(name) + 1] : fallback);
-const valued = ["--storage", "--dimension"];
+const valued = ["--storage", "--dimension", "--batches"];
 const rest = arguments_.filter((a, i) => !a.startsWith("--") && !(i > 0 && valued.includes(arguments_[i - 1])));
 
 const storageOptions = uri.startsWith("s3://")
@@ -110,7 +111,11 @@ if (command === "read") {
   console.log(JSON.stringify({ version: await t.version(), rows: data.numRows, types: Object.fromEntries(data.schema.fields.map((f) => [f.name, String(f.type)])), columns }));
 } else if (command === "write") {
   const [mode, first, rows] = rest;
-  const data = sampleTable(Number(first), Number(rows), flag("--dictionary"), flag("--long-text"));
+  // With --batches K the rows reach LanceDB as K record batches, which it writes as several pages per column when large.
+  const batches = Number(option("--batches", "1"));
+  const per = Math.ceil(Number(rows) / batches);
+  const parts = Array.from({ length: batches }, (_, b) => sampleTable(Number(first) + b * per, Math.min(per, Number(rows) - b * per), flag("--dictionary"), flag("--long-text")));
+  const data = batches === 1 ? parts[0] : new arrow.Table(parts.flatMap((t) => t.batches));
   let t;
   if (mode === "create") t = await db.createTable(table, data, { mode: "create", storageOptions });
   else if (mode === "overwrite") t = await db.createTable(table, data, { mode: "overwrite", storageOptions });
@@ -131,6 +136,29 @@ if (command === "read") {
   columns.empty = vectors(vectorSchema.fields[2].type, rows, 4, () => false, () => null);
   const data = new arrow.Table(vectorSchema, arrow.makeData({ type: new arrow.Struct(vectorSchema.fields), length: rows, nullCount: 0,
     children: vectorSchema.fields.map((f) => columns[f.name].data[0]) }));
+  const t = await db.createTable(table, data, { mode: "create", storageOptions });
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "write-runs") {
+  // Columns of long runs, which LanceDB 2.1/2.2 stores run-length encoded: label r / 100 (null when r % 1000 == 999),
+  // level r / 300 as int64, score (r / 50) / 4 as double (null when r % 1000 == 999), ts 1700000000000000 + r / 200 us.
+  const rows = Number(rest[0]);
+  const ids = Array.from({ length: rows }, (_, r) => r);
+  const runSchema = new arrow.Schema([
+    new arrow.Field("id", new arrow.Int64(), false),
+    new arrow.Field("label", new arrow.Int32(), true),
+    new arrow.Field("level", new arrow.Int64(), false),
+    new arrow.Field("score", new arrow.Float64(), true),
+    new arrow.Field("ts", new arrow.TimestampMicrosecond("UTC"), true),
+  ]);
+  const runColumns = {
+    id: arrow.vectorFromArray(ids.map((r) => BigInt(r)), new arrow.Int64()),
+    label: arrow.vectorFromArray(ids.map((r) => (r % 1000 === 999 ? null : Math.floor(r / 100))), new arrow.Int32()),
+    level: arrow.vectorFromArray(ids.map((r) => BigInt(Math.floor(r / 300))), new arrow.Int64()),
+    score: arrow.vectorFromArray(ids.map((r) => (r % 1000 === 999 ? null : Math.floor(r / 50) / 4)), new arrow.Float64()),
+    ts: arrow.vectorFromArray(ids.map((r) => (1700000000000000 + Math.floor(r / 200)) / 1000), new arrow.TimestampMicrosecond("UTC")),
+  };
+  const data = new arrow.Table(runSchema, arrow.makeData({ type: new arrow.Struct(runSchema.fields), length: rows, nullCount: 0,
+    children: runSchema.fields.map((f) => runColumns[f.name].data[0]) }));
   const t = await db.createTable(table, data, { mode: "create", storageOptions });
   console.log(JSON.stringify({ version: await t.version() }));
 } else if (command === "write-typed") {

@@ -67,6 +67,8 @@ internal abstract class Compression
             2 => Variable.From(reader.Bytes()),
             4 => OutOfLineBitpacking.From(reader.Bytes()),
             5 => InlineBitpacking.From(reader.Bytes()),
+            6 => Fsst.From(reader.Bytes()),
+            8 => Rle.From(reader.Bytes()),
             10 => General.From(reader.Bytes()),
             11 => FixedSizeList.From(reader.Bytes()),
             _ => throw new NotSupportedException(field < Names.Length ? Names[field] : $"compressive encoding #{field}"),

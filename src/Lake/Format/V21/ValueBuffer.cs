@@ -69,14 +69,17 @@ internal sealed class ValueBuffer(int bitsPerItem)
     public void AppendFrom(ValueBuffer source, long index)
     {
         if (index < 0 || index >= source.Count) throw new InvalidDataException($"dictionary index {index} is outside the {source.Count} items");
-        if (BitsPerItem == 0)
-        {
-            var start = index == 0 ? 0 : source._ends[index - 1];
-            AppendItem(source._bytes.AsSpan((int)start, (int)(source._ends[index] - start)));
-        }
+        if (BitsPerItem == 0) AppendItem(source.Item((int)index));
         else if (BitsPerItem % 8 == 0 && source.BitsPerItem == BitsPerItem)
             AppendFixed(source._bytes.AsSpan((int)(index * (BitsPerItem / 8)), BitsPerItem / 8), 1);
         else throw new InvalidDataException($"a dictionary of {source.BitsPerItem}-bit items for a column of {BitsPerItem}-bit values");
+    }
+
+    /// <summary>Variable-width item <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> Item(int index)
+    {
+        var start = index == 0 ? 0 : _ends[index - 1];
+        return _bytes.AsSpan((int)start, (int)(_ends[index] - start));
     }
 
     /// <summary>The stand-in for a null row: no bytes, or a zero value.</summary>
