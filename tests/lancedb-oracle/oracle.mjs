@@ -1,6 +1,6 @@
 // The reference implementation as a command-line oracle for the C# tests and benchmark. JSON on stdout.
 //   node oracle.mjs read  <folder-or-s3-uri> <table> [version]
-//   node oracle.mjs write <uri> <table> <create|append|overwrite> <first-row> <rows> [--dictionary | --long-text] [--storage 2.0|2.1|2.2]
+//   node oracle.mjs write <uri> <table> <create|append|overwrite> <first-row> <rows> [--dictionary | --long-text | --huge-text] [--storage 2.0|2.1|2.2]
 //                                                                                   [--batches K] [--stable-row-ids]
 //   node oracle.mjs write-vectors <uri> <table> <rows> [--storage V] [--dimension D]   vectors (D items, 3 unless told) with null items,
 //                                                                                    null rows, an all-null vector column
@@ -48,7 +48,7 @@ const schema = new arrow.Schema([
   new arrow.Field("vector", new arrow.FixedSizeList(4, new arrow.Field("item", new arrow.Float32(), true)), true),
 ]);
 
-function sampleTable(first, rows, dictionary, longText) {
+function sampleTable(first, rows, dictionary, longText, hugeText) {
   const ids = Array.from({ length: rows }, (_, i) => first + i);
   const le64 = (r) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigInt64(0, BigInt(r), true); return b; };
   const columns = {
@@ -58,9 +58,10 @@ function sampleTable(first, rows, dictionary, longText) {
     f64: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : r / 3)), new arrow.Float64()),
     flag: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : r % 2 === 0)), new arrow.Bool()),
     // With --dictionary the strings repeat (few distinct values), which LanceDB stores dictionary-encoded.
-    // With --long-text every string is over 256 bytes, which LanceDB stores whole per row (full-zip) in 2.1/2.2.
-    text: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : dictionary ? `class ${r % 10}` : longText ? `row ${r} ü ${"long ".repeat(60)}` : `row ${r} ü`)),
-      new arrow.Utf8()),
+    // With --long-text every string is over 256 bytes, which LanceDB stores whole per row (full-zip) in 2.1/2.2; with
+    // --huge-text over 32 KB, which LanceDB 2.1/2.2 also compresses one by one.
+    text: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : dictionary ? `class ${r % 10}` : longText ? `row ${r} ü ${"long ".repeat(60)}`
+      : hugeText ? `row ${r} ü ${"huge ".repeat(8000)}` : `row ${r} ü`)), new arrow.Utf8()),
     blob: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : le64(r))), new arrow.Binary()),
     at: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : (1700000000000000 + r) / 1000)), new arrow.TimestampMicrosecond("UTC")),
     vector: arrow.vectorFromArray(ids.map((r) => [r, r + 0.5, -r, 1]), schema.fields[8].type),
@@ -114,7 +115,7 @@ if (command === "read") {
   // With --batches K the rows reach LanceDB as K record batches, which it writes as several pages per column when large.
   const batches = Number(option("--batches", "1"));
   const per = Math.ceil(Number(rows) / batches);
-  const parts = Array.from({ length: batches }, (_, b) => sampleTable(Number(first) + b * per, Math.min(per, Number(rows) - b * per), flag("--dictionary"), flag("--long-text")));
+  const parts = Array.from({ length: batches }, (_, b) => sampleTable(Number(first) + b * per, Math.min(per, Number(rows) - b * per), flag("--dictionary"), flag("--long-text"), flag("--huge-text")));
   const data = batches === 1 ? parts[0] : new arrow.Table(parts.flatMap((t) => t.batches));
   let t;
   if (mode === "create") t = await db.createTable(table, data, { mode: "create", storageOptions });

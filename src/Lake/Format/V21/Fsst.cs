@@ -6,7 +6,8 @@ namespace AiPlatform.Lake.Format.V21;
 /// <c>Fsst</c>: strings compressed with FSST's symbol table (up to 255 symbols of 1-8 bytes). Each compressed string is
 /// a run of codes: a code below the symbol count stands for its symbol, 255 for the byte after it. The table leads
 /// with a header (symbol count in its low byte, whether the data was compressed at all in bit 24, "FSST" in the high
-/// half), then the symbols (8 bytes each) and their lengths. Strings are stored as the inner (variable) encoding.
+/// half), then the symbols (8 bytes each) and their lengths. In mini-blocks the compressed strings are stored in the
+/// inner (variable) encoding; in full-zip pages each row holds its own.
 /// </summary>
 internal sealed class Fsst : Compression
 {
@@ -29,7 +30,7 @@ internal sealed class Fsst : Compression
 
     public override string Name => "fsst";
 
-    public override bool Supports(CompressionRole role) => role == CompressionRole.MiniBlockValues;
+    public override bool Supports(CompressionRole role) => role != CompressionRole.Block;
 
     public static Fsst From(ReadOnlySpan<byte> message)
     {
@@ -62,38 +63,40 @@ internal sealed class Fsst : Compression
     {
         var compressed = new ValueBuffer(0);
         _strings.DecodeChunk(buffers, count, compressed);
-        var output = new byte[256];
-        Span<byte> symbol = stackalloc byte[8];
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < count; i++) AppendDecompressed(compressed.Item(i), into);
+    }
+
+    /// <summary>Appends one string from its codes.</summary>
+    public void AppendDecompressed(ReadOnlySpan<byte> codes, ValueBuffer into)
+    {
+        if (!_compressed)
         {
-            var codes = compressed.Item(i);
-            if (!_compressed)
-            {
-                into.AppendItem(codes);
-                continue;
-            }
-            var length = 0;
-            for (var at = 0; at < codes.Length; at++)
-            {
-                if (output.Length - length < 8) Array.Resize(ref output, output.Length * 2);
-                var code = codes[at];
-                if (code == Escape)
-                {
-                    if (++at == codes.Length) throw new InvalidDataException($"fsst string {i} ends with an escape code");
-                    output[length++] = codes[at];
-                }
-                else if (code < _symbols.Length)
-                {
-                    BinaryPrimitives.WriteUInt64LittleEndian(symbol, _symbols[code]);
-                    symbol[.._lengths[code]].CopyTo(output.AsSpan(length));
-                    length += _lengths[code];
-                }
-                else throw new InvalidDataException($"fsst code {code} in string {i} is not among the {_symbols.Length} symbols");
-            }
-            into.AppendItem(output.AsSpan(0, length));
+            into.AppendItem(codes);
+            return;
         }
+        var output = new byte[Math.Max(64, codes.Length * 4)];
+        Span<byte> symbol = stackalloc byte[8];
+        var length = 0;
+        for (var at = 0; at < codes.Length; at++)
+        {
+            if (output.Length - length < 8) Array.Resize(ref output, output.Length * 2);
+            var code = codes[at];
+            if (code == Escape)
+            {
+                if (++at == codes.Length) throw new InvalidDataException("an fsst string ends with an escape code");
+                output[length++] = codes[at];
+            }
+            else if (code < _symbols.Length)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(symbol, _symbols[code]);
+                symbol[.._lengths[code]].CopyTo(output.AsSpan(length));
+                length += _lengths[code];
+            }
+            else throw new InvalidDataException($"fsst code {code} is not among the {_symbols.Length} symbols");
+        }
+        into.AppendItem(output.AsSpan(0, length));
     }
 
     public override void DecodeBlock(ReadOnlySpan<byte> data, int count, ValueBuffer into) =>
-        throw new InvalidOperationException("fsst is parsed for mini-block values only");
+        throw new InvalidOperationException("fsst is parsed for mini-block and full-zip values only");
 }
