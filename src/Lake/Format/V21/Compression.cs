@@ -33,8 +33,9 @@ internal abstract class Compression
     /// <summary>Appends the <paramref name="count"/> values of one mini-block chunk.</summary>
     public virtual void DecodeChunk(ReadOnlyMemory<byte>[] buffers, int count, ValueBuffer into) => DecodeBlock(buffers[0].Span, count, into);
 
-    /// <summary>Appends the <paramref name="count"/> values of a whole buffer.</summary>
-    public abstract void DecodeBlock(ReadOnlySpan<byte> data, int count, ValueBuffer into);
+    /// <summary>Appends the <paramref name="count"/> values of a whole buffer (or, for full-zip, of rows stored back to back).</summary>
+    public virtual void DecodeBlock(ReadOnlySpan<byte> data, int count, ValueBuffer into) =>
+        throw new InvalidOperationException($"{Name} is not parsed for whole buffers");
 
     /// <summary>Parses a <c>CompressiveEncoding</c> message for its place in the page.</summary>
     public static Compression Parse(ReadOnlySpan<byte> encoding, CompressionRole role)

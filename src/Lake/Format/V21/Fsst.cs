@@ -97,6 +97,4 @@ internal sealed class Fsst : Compression
         into.AppendItem(output.AsSpan(0, length));
     }
 
-    public override void DecodeBlock(ReadOnlySpan<byte> data, int count, ValueBuffer into) =>
-        throw new InvalidOperationException("fsst is parsed for mini-block and full-zip values only");
 }
