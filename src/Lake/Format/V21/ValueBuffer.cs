@@ -29,10 +29,11 @@ internal sealed class ValueBuffer(int bitsPerItem)
         var bits = (long)count * BitsPerItem;
         if (packed.Length * 8L < bits) throw new InvalidDataException($"a buffer of {packed.Length} bytes does not hold {count} values of {BitsPerItem} bits");
         Reserve((int)((_bits + bits + 7) / 8));
-        if (_bits % 8 == 0 && BitsPerItem % 8 == 0) packed[..(int)(bits / 8)].CopyTo(_bytes.AsSpan((int)(_bits / 8)));
-        else
-            for (long i = 0; i < bits; i++)
-                if ((packed[(int)(i >> 3)] & (1 << (int)(i & 7))) != 0) _bytes[(_bits + i) >> 3] |= (byte)(1 << (int)((_bits + i) & 7));
+        // Whole bytes copy when the buffer ends on a byte boundary (always, but for booleans after a partial chunk).
+        var copied = _bits % 8 == 0 ? bits / 8 * 8 : 0;
+        packed[..(int)(copied / 8)].CopyTo(_bytes.AsSpan((int)(_bits / 8)));
+        for (var i = copied; i < bits; i++)
+            if ((packed[(int)(i >> 3)] & (1 << (int)(i & 7))) != 0) _bytes[(_bits + i) >> 3] |= (byte)(1 << (int)((_bits + i) & 7));
         _bits += bits;
         Count += count;
     }
