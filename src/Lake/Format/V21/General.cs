@@ -77,6 +77,18 @@ internal sealed class General(string scheme, Compression inner) : Compression
 
     private static byte[] Zstd(ReadOnlySpan<byte> data)
     {
+        try
+        {
+            return ZstdFrame(data);
+        }
+        catch (ZstdException e)
+        {
+            throw new InvalidDataException($"zstd data of {data.Length} bytes does not decompress: {e.Message}", e);
+        }
+    }
+
+    private static byte[] ZstdFrame(ReadOnlySpan<byte> data)
+    {
         using var decompressor = new Decompressor();
         if (data.Length < 8 || (BinaryPrimitives.ReadUInt32LittleEndian(data) == ZstdMagic && (data[4] & 0x10) == 0))
             return decompressor.Unwrap(data).ToArray();
