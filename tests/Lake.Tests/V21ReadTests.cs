@@ -91,6 +91,31 @@ public class V21ReadTests
 
     [Theory]
     [MemberData(nameof(StoresAndVersions))]
+    public async Task Columns_whose_rows_all_hold_one_value_read_like_LanceDB(string kind, string version)
+    {
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("write-constant", LanceDbOracle.DatasetsUri(options), "constant", "5000", "--storage", version);
+        var ours = await AssertReadsLikeLanceDb(options, "constant");
+        Assert.All(ours.Column<Int32Column>("c").Values, v => Assert.Equal(7, v));
+    }
+
+    [Theory]
+    [InlineData("2.2")]
+    public async Task A_column_whose_rows_all_hold_the_same_string_is_refused_at_open_naming_file_column_version_and_encoding(string version)
+    {
+        var options = Stores.Options("local");
+        LanceDbOracle.Run("write-constant", LanceDbOracle.DatasetsUri(options), "same", "5000", "--with-string", "--storage", version);
+        var dataset = await new LakeCatalog(options).OpenDatasetAsync("same");
+
+        var error = await Assert.ThrowsAsync<NotSupportedException>(() => dataset.ReadAsync());
+        Assert.Contains("same.lance/data/", error.Message);
+        Assert.Contains("column 's'", error.Message);
+        Assert.Contains($"file format {version}", error.Message);
+        Assert.Contains("all_null_layout of a constant value stored in a page buffer", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoresAndVersions))]
     public async Task Dictionary_encoded_strings_read_like_LanceDB(string kind, string version)
     {
         var options = Stores.Options(kind);

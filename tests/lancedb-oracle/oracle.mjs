@@ -5,6 +5,7 @@
 //   node oracle.mjs write-vectors <uri> <table> <rows> [--storage V] [--dimension D]   vectors (D items, 3 unless told) with null items,
 //                                                                                    null rows, an all-null vector column
 //   node oracle.mjs write-runs <uri> <table> <rows> [--storage V]      int, double and timestamp columns of long runs (some nulls)
+//   node oracle.mjs write-constant <uri> <table> <rows> [--with-string] [--storage V]   columns whose rows all hold one value
 //   node oracle.mjs write-typed <uri> <table> <rows> [--stable-row-ids]  large_string, large_binary, timestamp without zone, metadata
 //   node oracle.mjs delete <uri> <table> <predicate>  /  update <uri> <table> <where> <column> <sql value>
 //   node oracle.mjs add-null-column <uri> <table> <name>  /  drop-columns <uri> <table> <name,...>
@@ -161,6 +162,15 @@ if (command === "read") {
   const data = new arrow.Table(runSchema, arrow.makeData({ type: new arrow.Struct(runSchema.fields), length: rows, nullCount: 0,
     children: runSchema.fields.map((f) => runColumns[f.name].data[0]) }));
   const t = await db.createTable(table, data, { mode: "create", storageOptions });
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "write-constant") {
+  // Columns whose rows all hold one value, which LanceDB 2.2 stores in the page layout itself: c int32 7, d double 2.5,
+  // and with --with-string s utf8 "same".
+  const rows = Number(rest[0]);
+  const constant = (value, type) => arrow.vectorFromArray(Array.from({ length: rows }, () => value), type);
+  const columns = { c: constant(7, new arrow.Int32()), d: constant(2.5, new arrow.Float64()) };
+  if (flag("--with-string")) columns.s = constant("same", new arrow.Utf8());
+  const t = await db.createTable(table, new arrow.Table(columns), { mode: "create", storageOptions });
   console.log(JSON.stringify({ version: await t.version() }));
 } else if (command === "write-typed") {
   const rows = Number(rest[0]);

@@ -271,6 +271,10 @@ public sealed class LanceFileReader
         {
             throw new InvalidDataException($"{Uri}: column '{column.Name}', page at row {page.FirstRow}: {e.Message}", e);
         }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"{Uri}: column '{column.Name}' (Lance file format {FileVersion}), page at row {page.FirstRow}, uses {e.Message}, which this reader does not support", e);
+        }
         decodedPages?.Keep(this, columnIndex, page, decoded);
         return decoded;
     }

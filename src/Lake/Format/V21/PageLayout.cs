@@ -19,7 +19,7 @@ internal abstract class PageLayout
         PageLayout parsed = reader.Field switch
         {
             1 => MiniBlockLayout.From(reader.Bytes(), bufferCount),
-            2 => AllNullLayout.From(reader.Bytes()),
+            2 => AllNullLayout.From(reader.Bytes(), bufferCount),
             3 => FullZipLayout.From(reader.Bytes(), bufferCount),
             4 => throw new NotSupportedException("blob_layout"),
             _ => throw new NotSupportedException($"page layout #{reader.Field}"),
