@@ -1,7 +1,7 @@
 // Lake benchmark against LanceDB (the reference implementation) on the same data in the same run:
 // 70,000 rows of fixed_size_list<float32, 784>, int64 and utf8; write, full read and scans in batches of 64, 1,024 and
-// 65,536 rows, local disk and S3.
-// usage: dotnet run -c Release --project bench/Lake.Bench [-- --rows 70000 --repeats 3]   (S3 needs eng/services.sh start)
+// 65,536 rows, local disk and S3; and a read of the same table written by LanceDB in its default file format 2.2.
+// usage: dotnet run -c Release --project bench/Lake.Bench [-- --rows 70000 --repeats 3 --stores local,s3]   (S3 needs eng/services.sh start)
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
@@ -18,7 +18,7 @@ var batches = Enumerable.Range(0, (rows + 9_999) / 10_000).Select(b => Batch(b *
 var megabytes = batches.Sum(b => b.Length * (Dimension * 4.0 + 8 + 12)) / 1e6;
 Console.WriteLine($"Lake benchmark: {rows} rows x (vector[{Dimension}] float32, int64, utf8) = {megabytes:0} MB; median of {repeats}");
 
-foreach (var kind in new[] { "local", "s3" })
+foreach (var kind in (args.SkipWhile(a => a != "--stores").Skip(1).FirstOrDefault() ?? "local,s3").Split(','))
 {
     var options = kind == "s3"
         ? new LakeOptions
@@ -54,13 +54,24 @@ foreach (var kind in new[] { "local", "s3" })
         })));
     var theirsWrite = MedianOf(repeats, () => Oracle("bench-write", datasets, "theirs", rows.ToString(), Dimension.ToString()));
     var theirsRead = MedianOf(repeats, () => Oracle("bench-read", datasets, "theirs"));
+    // LanceDB's default file format (2.2), written by LanceDB and read by both sides.
+    Oracle("bench-write", datasets, "theirs22", rows.ToString(), Dimension.ToString(), "--storage", "2.2");
+    var ours22Read = await Median(repeats, async () =>
+    {
+        var dataset = await catalog.OpenDatasetAsync("theirs22");
+        var read = await dataset.ReadAsync();
+        if (read.Length != rows) throw new InvalidOperationException($"read {read.Length} rows of the 2.2 table");
+    });
+    var theirs22Read = MedianOf(repeats, () => Oracle("bench-read", datasets, "theirs22"));
 
     Console.WriteLine($"{kind,-5} write: this library {megabytes / oursWrite:0} MB/s ({oursWrite:0.000} s), LanceDB {megabytes / theirsWrite:0} MB/s ({theirsWrite:0.000} s), ratio {oursWrite / theirsWrite:0.00} (goal <= 1.0)");
     Console.WriteLine($"{kind,-5} read:  this library {megabytes / oursRead:0} MB/s ({oursRead:0.000} s), LanceDB {megabytes / theirsRead:0} MB/s ({theirsRead:0.000} s), ratio {oursRead / theirsRead:0.00} (goal <= 1.0)");
+    Console.WriteLine($"{kind,-5} read of LanceDB's 2.2 files: this library {megabytes / ours22Read:0} MB/s ({ours22Read:0.000} s), LanceDB {megabytes / theirs22Read:0} MB/s ({theirs22Read:0.000} s), ratio {ours22Read / theirs22Read:0.00} (goal <= 1.0)");
     foreach (var (size, seconds) in batched)
         Console.WriteLine($"{kind,-5} scan in batches of {size,6}: {seconds:0.000} s, ratio to the whole read {seconds / oursRead:0.00} (goal <= 1.1)");
     await catalog.DeleteDatasetAsync("ours");
     await catalog.DeleteDatasetAsync("theirs");
+    await catalog.DeleteDatasetAsync("theirs22");
     if (kind == "local") Directory.Delete(options.Root, recursive: true);
 }
 

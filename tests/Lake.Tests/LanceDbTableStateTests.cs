@@ -93,21 +93,6 @@ public sealed class LanceDbTableStateTests
         await AssertReadsLikeLanceDb(options, "evolved");
     }
 
-    [Theory]
-    [InlineData("2.1")]
-    [InlineData("2.2")]
-    public async Task Tables_in_file_format_2_1_and_2_2_are_refused_at_open_naming_file_column_version_and_encoding(string version)
-    {
-        var options = Stores.Options("local");
-        LanceDbOracle.Run("write", LanceDbOracle.DatasetsUri(options), "newer", "create", "0", "100", "--storage", version);
-
-        var error = await Assert.ThrowsAsync<NotSupportedException>(() => new LakeCatalog(options).OpenDatasetAsync("newer"));
-        Assert.Contains("newer.lance/data/", error.Message);
-        Assert.Contains("column 'i32'", error.Message);
-        Assert.Contains($"file format {version}", error.Message);
-        Assert.Contains("layout", error.Message);
-    }
-
     private static RecordBatch ConcatBatches(List<RecordBatch> batches) =>
         new(batches[0].Schema, batches[0].Schema.Fields.Select((f, c) => ColumnConcat.Concat(f.Type, batches.Select(b => b.Columns[c]).ToList())).ToList());
 }

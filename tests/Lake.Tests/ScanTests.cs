@@ -61,6 +61,34 @@ public sealed class ScanTests
         Assert.Equal(wholeReads, store.RangedReads);
     }
 
+    /// <summary>LanceDB's 2.1/2.2 files: several pages per column, each decoded once by a scan however small its batches.</summary>
+    [Theory]
+    [InlineData("2.1", 1_000)]
+    [InlineData("2.2", 777)]
+    public async Task A_scan_of_a_LanceDB_2_1_or_2_2_table_fetches_each_page_once_and_returns_the_whole_read(string version, int batchSize)
+    {
+        var options = Stores.Options("local");
+        LanceDbOracle.Run("write", LanceDbOracle.DatasetsUri(options), "lancedb", "create", "0", "60000", "--batches", "12", "--storage", version);
+        var store = new CountingStore(new LocalObjectStore(options.Root));
+        var catalog = new LakeCatalog(store);
+        store.RangedReads = 0;
+        var whole = await (await catalog.OpenDatasetAsync("lancedb")).ReadAsync();
+        var wholeReads = store.RangedReads;
+
+        store.RangedReads = 0;
+        var row = 0;
+        await foreach (var batch in (await catalog.OpenDatasetAsync("lancedb")).ReadBatchesAsync(batchSize))
+        {
+            for (var i = 0; i < batch.Length; i++, row++)
+            {
+                Assert.Equal(whole.Column<Int64Column>("i64").Values[row], batch.Column<Int64Column>("i64").Values[i]);
+                Assert.Equal(whole.Column<StringColumn>("text")[row], batch.Column<StringColumn>("text")[i]);
+            }
+        }
+        Assert.Equal(whole.Length, row);
+        Assert.Equal(wholeReads, store.RangedReads);
+    }
+
     /// <summary>Loaders shuffle by block: blocks read in any order along the page ranges still fetch each page once.</summary>
     [Fact]
     public async Task Page_ranges_read_in_any_order_fetch_each_page_once_and_cover_every_row()

@@ -1,7 +1,11 @@
 // The reference implementation as a command-line oracle for the C# tests and benchmark. JSON on stdout.
 //   node oracle.mjs read  <folder-or-s3-uri> <table> [version]
-//   node oracle.mjs write <uri> <table> <create|append|overwrite> <first-row> <rows> [--dictionary] [--storage 2.0|2.1|2.2] [--stable-row-ids]
-//   node oracle.mjs write-vectors <uri> <table> <rows> [--storage V]     vectors with null items, null rows, an all-null vector column
+//   node oracle.mjs write <uri> <table> <create|append|overwrite> <first-row> <rows> [--dictionary | --long-text | --huge-text] [--storage 2.0|2.1|2.2]
+//                                                                                   [--batches K] [--stable-row-ids]
+//   node oracle.mjs write-vectors <uri> <table> <rows> [--storage V] [--dimension D]   vectors (D items, 3 unless told) with null items,
+//                                                                                    null rows, an all-null vector column
+//   node oracle.mjs write-runs <uri> <table> <rows> [--storage V]      int, double and timestamp columns of long runs (some nulls)
+//   node oracle.mjs write-constant <uri> <table> <rows> [--with-string] [--storage V]   columns whose rows all hold one value
 //   node oracle.mjs write-typed <uri> <table> <rows> [--stable-row-ids]  large_string, large_binary, timestamp without zone, metadata
 //   node oracle.mjs delete <uri> <table> <predicate>  /  update <uri> <table> <where> <column> <sql value>
 //   node oracle.mjs add-null-column <uri> <table> <name>  /  drop-columns <uri> <table> <name,...>
@@ -15,7 +19,8 @@ import * as arrow from "apache-arrow";
 const [command, uri, table, ...arguments_] = process.argv.slice(2);
 const flag = (name) => arguments_.includes(name);
 const option = (name, fallback) => (arguments_.indexOf(name) >= 0 ? arguments_[arguments_.indexOf(name) + 1] : fallback);
-const rest = arguments_.filter((a, i) => !a.startsWith("--") && !(i > 0 && arguments_[i - 1] === "--storage"));
+const valued = ["--storage", "--dimension", "--batches"];
+const rest = arguments_.filter((a, i) => !a.startsWith("--") && !(i > 0 && valued.includes(arguments_[i - 1])));
 
 const storageOptions = uri.startsWith("s3://")
   ? {
@@ -44,7 +49,7 @@ const schema = new arrow.Schema([
   new arrow.Field("vector", new arrow.FixedSizeList(4, new arrow.Field("item", new arrow.Float32(), true)), true),
 ]);
 
-function sampleTable(first, rows, dictionary) {
+function sampleTable(first, rows, dictionary, longText, hugeText) {
   const ids = Array.from({ length: rows }, (_, i) => first + i);
   const le64 = (r) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigInt64(0, BigInt(r), true); return b; };
   const columns = {
@@ -54,7 +59,10 @@ function sampleTable(first, rows, dictionary) {
     f64: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : r / 3)), new arrow.Float64()),
     flag: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : r % 2 === 0)), new arrow.Bool()),
     // With --dictionary the strings repeat (few distinct values), which LanceDB stores dictionary-encoded.
-    text: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : dictionary ? `class ${r % 10}` : `row ${r} ü`)), new arrow.Utf8()),
+    // With --long-text every string is over 256 bytes, which LanceDB stores whole per row (full-zip) in 2.1/2.2; with
+    // --huge-text over 32 KB, which LanceDB 2.1/2.2 also compresses one by one.
+    text: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : dictionary ? `class ${r % 10}` : longText ? `row ${r} ü ${"long ".repeat(60)}`
+      : hugeText ? `row ${r} ü ${"huge ".repeat(8000)}` : `row ${r} ü`)), new arrow.Utf8()),
     blob: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : le64(r))), new arrow.Binary()),
     at: arrow.vectorFromArray(ids.map((r) => (isNull(r) ? null : (1700000000000000 + r) / 1000)), new arrow.TimestampMicrosecond("UTC")),
     vector: arrow.vectorFromArray(ids.map((r) => [r, r + 0.5, -r, 1]), schema.fields[8].type),
@@ -105,7 +113,11 @@ if (command === "read") {
   console.log(JSON.stringify({ version: await t.version(), rows: data.numRows, types: Object.fromEntries(data.schema.fields.map((f) => [f.name, String(f.type)])), columns }));
 } else if (command === "write") {
   const [mode, first, rows] = rest;
-  const data = sampleTable(Number(first), Number(rows), flag("--dictionary"));
+  // With --batches K the rows reach LanceDB as K record batches, which it writes as several pages per column when large.
+  const batches = Number(option("--batches", "1"));
+  const per = Math.ceil(Number(rows) / batches);
+  const parts = Array.from({ length: batches }, (_, b) => sampleTable(Number(first) + b * per, Math.min(per, Number(rows) - b * per), flag("--dictionary"), flag("--long-text"), flag("--huge-text")));
+  const data = batches === 1 ? parts[0] : new arrow.Table(parts.flatMap((t) => t.batches));
   let t;
   if (mode === "create") t = await db.createTable(table, data, { mode: "create", storageOptions });
   else if (mode === "overwrite") t = await db.createTable(table, data, { mode: "overwrite", storageOptions });
@@ -113,19 +125,52 @@ if (command === "read") {
   console.log(JSON.stringify({ version: await t.version() }));
 } else if (command === "write-vectors") {
   const rows = Number(rest[0]);
+  const dimension = Number(option("--dimension", "3"));
   const item = () => new arrow.Field("item", new arrow.Float32(), true);
   const vectorSchema = new arrow.Schema([
     new arrow.Field("id", new arrow.Int64(), false),
-    new arrow.Field("vec", new arrow.FixedSizeList(3, item()), true),
+    new arrow.Field("vec", new arrow.FixedSizeList(dimension, item()), true),
     new arrow.Field("empty", new arrow.FixedSizeList(4, item()), true),
   ]);
-  // Row r: [r, null, r + 2] when r % 3 == 1, null when r % 5 == 4, else [r, r + 1, r + 2]; "empty" is null everywhere.
+  // Row r: item j is r + j, except item 1 is null when r % 3 == 1; the row is null when r % 5 == 4; "empty" is null everywhere.
   const columns = { id: arrow.vectorFromArray(Array.from({ length: rows }, (_, r) => BigInt(r)), new arrow.Int64()) };
-  columns.vec = vectors(vectorSchema.fields[1].type, rows, 3, (r) => r % 5 !== 4, (r, j) => (r % 3 === 1 && j === 1 ? null : r + j));
+  columns.vec = vectors(vectorSchema.fields[1].type, rows, dimension, (r) => r % 5 !== 4, (r, j) => (r % 3 === 1 && j === 1 ? null : r + j));
   columns.empty = vectors(vectorSchema.fields[2].type, rows, 4, () => false, () => null);
   const data = new arrow.Table(vectorSchema, arrow.makeData({ type: new arrow.Struct(vectorSchema.fields), length: rows, nullCount: 0,
     children: vectorSchema.fields.map((f) => columns[f.name].data[0]) }));
   const t = await db.createTable(table, data, { mode: "create", storageOptions });
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "write-runs") {
+  // Columns of long runs, which LanceDB 2.1/2.2 stores run-length encoded: label r / 100 (null when r % 1000 == 999),
+  // level r / 300 as int64, score (r / 50) / 4 as double (null when r % 1000 == 999), ts 1700000000000000 + r / 200 us.
+  const rows = Number(rest[0]);
+  const ids = Array.from({ length: rows }, (_, r) => r);
+  const runSchema = new arrow.Schema([
+    new arrow.Field("id", new arrow.Int64(), false),
+    new arrow.Field("label", new arrow.Int32(), true),
+    new arrow.Field("level", new arrow.Int64(), false),
+    new arrow.Field("score", new arrow.Float64(), true),
+    new arrow.Field("ts", new arrow.TimestampMicrosecond("UTC"), true),
+  ]);
+  const runColumns = {
+    id: arrow.vectorFromArray(ids.map((r) => BigInt(r)), new arrow.Int64()),
+    label: arrow.vectorFromArray(ids.map((r) => (r % 1000 === 999 ? null : Math.floor(r / 100))), new arrow.Int32()),
+    level: arrow.vectorFromArray(ids.map((r) => BigInt(Math.floor(r / 300))), new arrow.Int64()),
+    score: arrow.vectorFromArray(ids.map((r) => (r % 1000 === 999 ? null : Math.floor(r / 50) / 4)), new arrow.Float64()),
+    ts: arrow.vectorFromArray(ids.map((r) => (1700000000000000 + Math.floor(r / 200)) / 1000), new arrow.TimestampMicrosecond("UTC")),
+  };
+  const data = new arrow.Table(runSchema, arrow.makeData({ type: new arrow.Struct(runSchema.fields), length: rows, nullCount: 0,
+    children: runSchema.fields.map((f) => runColumns[f.name].data[0]) }));
+  const t = await db.createTable(table, data, { mode: "create", storageOptions });
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "write-constant") {
+  // Columns whose rows all hold one value, which LanceDB 2.2 stores in the page layout itself: c int32 7, d double 2.5,
+  // and with --with-string s utf8 "same".
+  const rows = Number(rest[0]);
+  const constant = (value, type) => arrow.vectorFromArray(Array.from({ length: rows }, () => value), type);
+  const columns = { c: constant(7, new arrow.Int32()), d: constant(2.5, new arrow.Float64()) };
+  if (flag("--with-string")) columns.s = constant("same", new arrow.Utf8());
+  const t = await db.createTable(table, new arrow.Table(columns), { mode: "create", storageOptions });
   console.log(JSON.stringify({ version: await t.version() }));
 } else if (command === "write-typed") {
   const rows = Number(rest[0]);

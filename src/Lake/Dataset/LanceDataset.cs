@@ -62,13 +62,16 @@ public sealed class LanceDataset
         return dataset;
     }
 
-    private async Task RefuseUnreadableFilesAsync(CancellationToken ct)
+    /// <summary>
+    /// A file format this library cannot read is refused when the dataset opens; the encodings of 2.0-2.2 files are
+    /// checked as each file opens, before any of its values is decoded.
+    /// </summary>
+    private Task RefuseUnreadableFilesAsync(CancellationToken ct)
     {
-        var foreign = Fragments.SelectMany(f => f.Files).FirstOrDefault(f => f.FileVersion != "2.0");
-        if (foreign is null) return;
-        // Opening the file names the column and encoding; a file that turns out to be 2.0 contradicts the manifest.
-        await Reader(foreign, ct);
-        throw new InvalidDataException($"{_store.Uri($"{Path}/data/{foreign.Path}")} is a 2.0 file but the manifest records file format {foreign.FileVersion}");
+        var foreign = Fragments.SelectMany(f => f.Files).FirstOrDefault(f => !LanceFileReader.Readable(f.FileVersion));
+        if (foreign is null) return Task.CompletedTask;
+        throw new NotSupportedException(
+            $"{_store.Uri($"{Path}/data/{foreign.Path}")} is Lance file format {foreign.FileVersion}; this reader supports file formats {LanceFileReader.ReadableVersions}");
     }
 
     internal static async Task<(Manifest Manifest, string Uri)> ReadManifestAsync(IObjectStore store, string path, long version, CancellationToken ct)
@@ -233,8 +236,16 @@ public sealed class LanceDataset
         lock (_readers)
         {
             if (!_readers.TryGetValue(file.Path, out var reader))
-                _readers[file.Path] = reader = LanceFileReader.OpenAsync(_store, $"{Path}/data/{file.Path}", file.SizeBytes > 0 ? file.SizeBytes : null, ct);
+                _readers[file.Path] = reader = OpenAsync(file, ct);
             return reader;
         }
+    }
+
+    private async Task<LanceFileReader> OpenAsync(DataFile file, CancellationToken ct)
+    {
+        var reader = await LanceFileReader.OpenAsync(_store, $"{Path}/data/{file.Path}", file.SizeBytes > 0 ? file.SizeBytes : null, ct);
+        return reader.FileVersion == file.FileVersion
+            ? reader
+            : throw new InvalidDataException($"{reader.Uri} is a {reader.FileVersion} file but the manifest records file format {file.FileVersion}");
     }
 }

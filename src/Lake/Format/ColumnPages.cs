@@ -1,7 +1,11 @@
 namespace AiPlatform.Lake.Format;
 
 /// <summary>One page of one column as stored: where its buffers are, how many rows, and how they are encoded.</summary>
-internal sealed record PageInfo(long[] BufferOffsets, long[] BufferSizes, long Rows, byte[] ArrayEncoding, long FirstRow);
+internal sealed record PageInfo(long[] BufferOffsets, long[] BufferSizes, long Rows, byte[] ArrayEncoding, long FirstRow)
+{
+    /// <summary>The checked layout of a 2.1/2.2 page; null for a 2.0 page, whose <see cref="ArrayEncoding"/> says how to decode it.</summary>
+    public V21.PageLayout? Layout { get; init; }
+}
 
 internal sealed record ColumnInfo(string Name, IReadOnlyList<PageInfo> Pages)
 {

@@ -14,14 +14,6 @@ internal static class EncodingCheck
         "packed_struct_fixed_width_mini_block", "block", "rle", "general_mini_block", "byte_stream_split",
     ];
 
-    private static readonly string[] LayoutNames = ["", "mini_block_layout", "all_null_layout", "full_zip_layout", "blob_layout"];
-
-    private static readonly string[] CompressiveNames =
-    [
-        "", "flat", "variable", "constant", "out_of_line_bitpacking", "inline_bitpacking", "fsst", "dictionary", "rle",
-        "byte_stream_split", "general", "fixed_size_list", "packed_struct", "variable_packed_struct",
-    ];
-
     /// <summary>Validates a 2.0 page's <c>Encoding</c> and returns its ArrayEncoding bytes.</summary>
     public static byte[] ArrayEncoding(ReadOnlySpan<byte> encoding, int bufferCount, string uri, string column)
     {
@@ -31,14 +23,15 @@ internal static class EncodingCheck
         return value;
     }
 
-    public static void ColumnEncoding(ReadOnlySpan<byte> encoding, string uri, string column)
+    public static void ColumnEncoding(ReadOnlySpan<byte> encoding, string uri, string column, string version)
     {
         var (typeUrl, value) = Encodings.UnwrapDirect(encoding);
-        if (typeUrl != Encodings.ColumnEncodingUrl) throw Unsupported(uri, column, $"column encoding type {typeUrl}");
+        if (typeUrl != Encodings.ColumnEncodingUrl) throw Unsupported(uri, column, $"column encoding type {typeUrl}", version);
         var reader = new ProtoReader(value);
         while (reader.Next())
         {
-            if (reader.Field != 1) throw Unsupported(uri, column, reader.Field == 2 ? "zone_index column encoding" : reader.Field == 3 ? "blob column encoding" : $"column encoding #{reader.Field}");
+            if (reader.Field != 1)
+                throw Unsupported(uri, column, reader.Field == 2 ? "zone_index column encoding" : reader.Field == 3 ? "blob column encoding" : $"column encoding #{reader.Field}", version);
             reader.Skip();
         }
     }
@@ -135,38 +128,21 @@ internal static class EncodingCheck
         return 0;
     }
 
-    /// <summary>Names a 2.1/2.2 column's first page layout and value compression, e.g. "mini_block_layout, values inline_bitpacking".</summary>
-    public static string Describe21(ColumnInfo column)
+    /// <summary>Parses a 2.1/2.2 page's <c>PageLayout</c>; whatever <see cref="V21.PageLayout"/> does not fully understand is refused.</summary>
+    public static V21.PageLayout PageLayout(ReadOnlySpan<byte> encoding, int bufferCount, string uri, string column, string version)
     {
-        if (column.Pages.Count == 0) return "no pages";
+        var (typeUrl, value) = Encodings.UnwrapDirect(encoding);
+        if (typeUrl != V21.PageLayout.TypeUrl) throw Unsupported(uri, column, $"page encoding type {typeUrl}", version);
         try
         {
-            var (typeUrl, value) = Encodings.UnwrapDirect(column.Pages[0].ArrayEncoding);
-            var layout = new ProtoReader(value);
-            if (!layout.Next()) return $"empty {typeUrl}";
-            var name = layout.Field < LayoutNames.Length ? LayoutNames[layout.Field] : $"layout #{layout.Field}";
-            var valueField = layout.Field switch { 1 => 3, 3 => 7, _ => 0 };
-            if (valueField == 0) return $"encoding {name}";
-            var inner = new ProtoReader(layout.Bytes());
-            while (inner.Next())
-            {
-                if (inner.Field != valueField)
-                {
-                    inner.Skip();
-                    continue;
-                }
-                var compression = new ProtoReader(inner.Bytes());
-                if (compression.Next())
-                    return $"encoding {name}, values {(compression.Field < CompressiveNames.Length ? CompressiveNames[compression.Field] : $"#{compression.Field}")}";
-            }
-            return $"encoding {name}";
+            return V21.PageLayout.Parse(value, bufferCount);
         }
-        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        catch (NotSupportedException e)
         {
-            return "an encoding that could not be parsed";
+            throw Unsupported(uri, column, e.Message, version);
         }
     }
 
-    private static NotSupportedException Unsupported(string uri, string column, string encoding) =>
-        new($"{uri}: column '{column}' (Lance file format 2.0) uses {encoding}, which this reader does not support");
+    private static NotSupportedException Unsupported(string uri, string column, string encoding, string version = "2.0") =>
+        new($"{uri}: column '{column}' (Lance file format {version}) uses {encoding}, which this reader does not support");
 }

@@ -5,7 +5,7 @@ using AiPlatform.Lake.ObjectStore;
 namespace AiPlatform.Lake.Format;
 
 /// <summary>
-/// Reads a Lance v2.0 data file through ranged reads: the tail (footer and metadata) once, then only the pages of the
+/// Reads a Lance data file (file format 2.0, 2.1 or 2.2) through ranged reads: the tail (footer and metadata) once, then only the pages of the
 /// columns and rows asked for. Everything the reader cannot decode is refused when the file is opened, naming the file,
 /// the column, the format version and the encoding; metadata that does not add up is refused as corrupt.
 /// </summary>
@@ -18,8 +18,13 @@ public sealed class LanceFileReader
     private readonly string _path;
     private readonly IReadOnlyList<ColumnInfo> _columns;
 
-    private LanceFileReader(IObjectStore store, string path, IReadOnlyList<ColumnInfo> columns, long rows)
+    public const string ReadableVersions = "2.0, 2.1 and 2.2";
+
+    public static bool Readable(string fileVersion) => fileVersion is "2.0" or "2.1" or "2.2";
+
+    private LanceFileReader(IObjectStore store, string path, IReadOnlyList<ColumnInfo> columns, long rows, string fileVersion)
     {
+        FileVersion = fileVersion;
         _store = store;
         _path = path;
         _columns = columns;
@@ -27,6 +32,9 @@ public sealed class LanceFileReader
     }
 
     public long Rows { get; }
+
+    /// <summary>The file format version as manifests record it ("2.0" for files whose footer says 0.3).</summary>
+    public string FileVersion { get; }
     public int ColumnCount => _columns.Count;
     public string Uri => _store.Uri(_path);
 
@@ -61,6 +69,7 @@ public sealed class LanceFileReader
         var major = BinaryPrimitives.ReadUInt16LittleEndian(footer[32..]);
         var minor = BinaryPrimitives.ReadUInt16LittleEndian(footer[34..]);
         var version = major == 0 && minor == 3 ? "2.0" : $"{major}.{minor}";
+        if (!Readable(version)) throw new NotSupportedException($"{store.Uri(path)} is Lance file format {version}; this reader supports file formats {ReadableVersions}");
         var metadataStart = BinaryPrimitives.ReadInt64LittleEndian(footer);
         var columnTable = BinaryPrimitives.ReadInt64LittleEndian(footer[8..]);
         var globalTable = BinaryPrimitives.ReadInt64LittleEndian(footer[16..]);
@@ -93,15 +102,11 @@ public sealed class LanceFileReader
                 throw new InvalidDataException($"column '{ColumnName(c)}' metadata ({position}, {length} bytes) is outside the column metadata region");
             var column = ParseColumn(ColumnName(c), metadata.Span.Slice((int)(position - from), (int)length), store.Uri(path), version)
                 with { LogicalType = names.Count == columnCount ? names[c].LogicalType : null };
-            if (version != "2.0")
-                throw new NotSupportedException(
-                    $"{store.Uri(path)}: column '{column.Name}' is stored in Lance file format {version} ({EncodingCheck.Describe21(column)}); this reader supports file format 2.0 only");
             if (column.Rows != rows) throw new InvalidDataException($"column '{column.Name}' has {column.Rows} rows in its pages, the file {rows}");
             columns.Add(column);
         }
-        if (version != "2.0") throw new NotSupportedException($"{store.Uri(path)} is Lance file format {version}; this reader supports file format 2.0 only");
         CheckBufferLayout(columns, globalPosition, metadataStart);
-        return new LanceFileReader(store, path, columns, rows);
+        return new LanceFileReader(store, path, columns, rows, version);
     }
 
     /// <summary>Page buffers lie inside the data region and never overlap: a corrupted offset cannot point at other data.</summary>
@@ -129,9 +134,9 @@ public sealed class LanceFileReader
         long firstRow = 0;
         while (reader.Next())
         {
-            if (reader.Field == 1 && version == "2.0")
+            if (reader.Field == 1)
             {
-                EncodingCheck.ColumnEncoding(reader.Bytes(), uri, name);
+                EncodingCheck.ColumnEncoding(reader.Bytes(), uri, name, version);
                 continue;
             }
             if (reader.Field != 2)
@@ -158,8 +163,10 @@ public sealed class LanceFileReader
             if (offsets.Count != sizes.Count) throw new InvalidDataException($"column '{name}' has a page with {offsets.Count} buffer offsets but {sizes.Count} sizes");
             if (rows < 0 || offsets.Any(o => o > long.MaxValue) || sizes.Any(s => s > int.MaxValue))
                 throw new InvalidDataException($"column '{name}' has a page with out-of-range rows or buffers");
+            V21.PageLayout? layout = null;
             if (version == "2.0") encoding = EncodingCheck.ArrayEncoding(encoding, offsets.Count, uri, name);
-            pages.Add(new PageInfo(offsets.Select(o => (long)o).ToArray(), sizes.Select(s => (long)s).ToArray(), rows, encoding, firstRow));
+            else layout = EncodingCheck.PageLayout(encoding, offsets.Count, uri, name, version);
+            pages.Add(new PageInfo(offsets.Select(o => (long)o).ToArray(), sizes.Select(s => (long)s).ToArray(), rows, encoding, firstRow) { Layout = layout });
             firstRow += rows;
         }
         return new ColumnInfo(name, pages);
@@ -255,11 +262,18 @@ public sealed class LanceFileReader
         Column decoded;
         try
         {
-            decoded = PageDecoder.Decode(page.ArrayEncoding, buffers, checked((int)page.Rows), type);
+            var rows = checked((int)page.Rows);
+            decoded = page.Layout is { } layout
+                ? PageDecoder.ToColumn(layout.Decode(buffers, rows, PageDecoder.BitsOf(type)), rows, type)
+                : PageDecoder.Decode(page.ArrayEncoding, buffers, rows, type);
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or IndexOutOfRangeException or OverflowException)
         {
             throw new InvalidDataException($"{Uri}: column '{column.Name}', page at row {page.FirstRow}: {e.Message}", e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"{Uri}: column '{column.Name}' (Lance file format {FileVersion}), page at row {page.FirstRow}, uses {e.Message}, which this reader does not support", e);
         }
         decodedPages?.Keep(this, columnIndex, page, decoded);
         return decoded;

@@ -10,8 +10,8 @@ namespace AiPlatform.Lake.Format;
 /// </summary>
 internal static class PageDecoder
 {
-    /// <summary>What an encoding layer yields before it becomes a typed column.</summary>
-    private sealed class Decoded
+    /// <summary>What an encoding layer (or a 2.1/2.2 page layout) yields before it becomes a typed column.</summary>
+    internal sealed class Decoded
     {
         public byte[] Values = [];
         public bool[]? Validity;
@@ -27,7 +27,7 @@ internal static class PageDecoder
     }
 
     /// <summary>Bits per item of a flat buffer for the type, 0 when the layer decides (variable width).</summary>
-    private static int BitsOf(LanceType type) => type.IsVariableWidth ? 0 : type.BitWidth;
+    public static int BitsOf(LanceType type) => type.IsVariableWidth ? 0 : type.BitWidth;
 
     private static Decoded DecodeArray(ReadOnlySpan<byte> encoding, byte[][] buffers, int rows, int bits)
     {
@@ -225,7 +225,7 @@ internal static class PageDecoder
         throw new InvalidDataException($"encoding lacks its part {field}");
     }
 
-    private static Column ToColumn(Decoded decoded, int rows, LanceType type)
+    public static Column ToColumn(Decoded decoded, int rows, LanceType type)
     {
         if (decoded.AllNull) return ColumnFactory.Nulls(type, rows);
         var validity = decoded.Validity;

@@ -1,0 +1,153 @@
+using System.Text.Json.Nodes;
+using AiPlatform.Lake.Batches;
+using AiPlatform.Lake.Catalog;
+using AiPlatform.Lake.ObjectStore;
+using Xunit;
+
+namespace AiPlatform.Lake.Tests;
+
+/// <summary>Tables LanceDB writes in Lance file format 2.1 and 2.2 (its defaults), read here value by value like LanceDB reads them.</summary>
+public class V21ReadTests
+{
+    public static TheoryData<string, string> StoresAndVersions => new()
+    {
+        { "local", "2.1" }, { "local", "2.2" }, { "s3", "2.1" }, { "s3", "2.2" },
+    };
+
+    private static async Task<RecordBatch> AssertReadsLikeLanceDb(LakeOptions options, string table)
+    {
+        var ours = await (await new LakeCatalog(options).OpenDatasetAsync(table)).ReadAsync();
+        OracleRows.AssertSame(LanceDbOracle.Read(LanceDbOracle.DatasetsUri(options), table), ours);
+        return ours;
+    }
+
+    [Theory]
+    [MemberData(nameof(StoresAndVersions))]
+    public async Task Every_supported_type_with_and_without_nulls_reads_like_LanceDB(string kind, string version)
+    {
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("write", LanceDbOracle.DatasetsUri(options), "all", "create", "0", "1000", "--storage", version);
+        await AssertReadsLikeLanceDb(options, "all");
+    }
+
+    [Theory]
+    [MemberData(nameof(StoresAndVersions))]
+    public async Task Null_items_inside_vectors_null_vectors_and_an_all_null_vector_column_read_like_LanceDB(string kind, string version)
+    {
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("write-vectors", LanceDbOracle.DatasetsUri(options), "vectors", "3000", "--storage", version);
+        var ours = await AssertReadsLikeLanceDb(options, "vectors");
+        Assert.Equal(new float?[] { 1, null, 3 }, ours.Column<FixedSizeListFloat32Column>("vec")[1]);
+        Assert.Null(ours.Column<FixedSizeListFloat32Column>("vec")[4]);
+        Assert.Null(ours.Column<FixedSizeListFloat32Column>("empty")[0]);
+    }
+
+    /// <summary>
+    /// 200,000 rows in 20 record batches: several pages per column (at different rows per column), many chunks,
+    /// fsst-compressed strings and bit-packed definition levels. On S3 20,000 rows (one page per column, many chunks):
+    /// the local S3 service has no multipart uploads, which LanceDB uses for files over 5 MB.
+    /// </summary>
+    [Theory]
+    [InlineData("local", "2.1", 200_000)]
+    [InlineData("local", "2.2", 200_000)]
+    [InlineData("s3", "2.1", 20_000)]
+    [InlineData("s3", "2.2", 20_000)]
+    public async Task A_large_table_of_many_pages_and_chunks_reads_like_LanceDB_whole_and_in_small_batches(string kind, string version, int rows)
+    {
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("write", LanceDbOracle.DatasetsUri(options), "large", "create", "0", rows.ToString(), "--batches", "20", "--storage", version);
+        var ours = await AssertReadsLikeLanceDb(options, "large");
+
+        var dataset = await new LakeCatalog(options).OpenDatasetAsync("large");
+        var row = 0;
+        await foreach (var batch in dataset.ReadBatchesAsync(4_000))
+        {
+            foreach (var field in ours.Schema.Fields)
+                for (var i = 0; i < batch.Length; i++)
+                    Assert.True(JsonNode.DeepEquals(OracleRows.Value(ours[field.Name], row + i), OracleRows.Value(batch[field.Name], i)),
+                        $"column '{field.Name}' row {row + i} differs between the whole read and the batched one");
+            row += batch.Length;
+        }
+        Assert.Equal(ours.Length, row);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoresAndVersions))]
+    public async Task Run_length_encoded_values_and_levels_and_fixed_width_dictionaries_read_like_LanceDB(string kind, string version)
+    {
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("write-runs", LanceDbOracle.DatasetsUri(options), "runs", "20000", "--storage", version);
+        await AssertReadsLikeLanceDb(options, "runs");
+    }
+
+    [Theory]
+    [MemberData(nameof(StoresAndVersions))]
+    public async Task Long_strings_stored_whole_per_row_read_like_LanceDB(string kind, string version)
+    {
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("write", LanceDbOracle.DatasetsUri(options), "long", "create", "0", "2000", "--long-text", "--storage", version);
+        await AssertReadsLikeLanceDb(options, "long");
+    }
+
+    [Theory]
+    [MemberData(nameof(StoresAndVersions))]
+    public async Task Columns_whose_rows_all_hold_one_value_read_like_LanceDB(string kind, string version)
+    {
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("write-constant", LanceDbOracle.DatasetsUri(options), "constant", "5000", "--storage", version);
+        var ours = await AssertReadsLikeLanceDb(options, "constant");
+        Assert.All(ours.Column<Int32Column>("c").Values, v => Assert.Equal(7, v));
+    }
+
+    [Theory]
+    [InlineData("2.2")]
+    public async Task A_column_whose_rows_all_hold_the_same_string_is_refused_at_open_naming_file_column_version_and_encoding(string version)
+    {
+        var options = Stores.Options("local");
+        LanceDbOracle.Run("write-constant", LanceDbOracle.DatasetsUri(options), "same", "5000", "--with-string", "--storage", version);
+        var dataset = await new LakeCatalog(options).OpenDatasetAsync("same");
+
+        var error = await Assert.ThrowsAsync<NotSupportedException>(() => dataset.ReadAsync());
+        Assert.Contains("same.lance/data/", error.Message);
+        Assert.Contains("column 's'", error.Message);
+        Assert.Contains($"file format {version}", error.Message);
+        Assert.Contains("all_null_layout of a constant value stored in a page buffer", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoresAndVersions))]
+    public async Task Dictionary_encoded_strings_read_like_LanceDB(string kind, string version)
+    {
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("write", LanceDbOracle.DatasetsUri(options), "classes", "create", "0", "5000", "--dictionary", "--storage", version);
+        await AssertReadsLikeLanceDb(options, "classes");
+    }
+
+    [Theory]
+    [MemberData(nameof(StoresAndVersions))]
+    public async Task Wide_vectors_stored_whole_per_row_with_null_items_and_null_vectors_read_like_LanceDB(string kind, string version)
+    {
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("write-vectors", LanceDbOracle.DatasetsUri(options), "wide", "3000", "--dimension", "128", "--storage", version);
+        var ours = await AssertReadsLikeLanceDb(options, "wide");
+        Assert.Null(ours.Column<FixedSizeListFloat32Column>("vec")[1]![1]);
+        Assert.Equal(129, ours.Column<FixedSizeListFloat32Column>("vec")[2]![127]);
+        Assert.Null(ours.Column<FixedSizeListFloat32Column>("vec")[4]);
+    }
+
+    [Theory]
+    [InlineData("2.1")]
+    [InlineData("2.2")]
+    public async Task A_page_in_an_encoding_this_reader_does_not_understand_is_refused_at_open_naming_file_column_version_and_encoding(string version)
+    {
+        var options = Stores.Options("local");
+        LanceDbOracle.Run("write", LanceDbOracle.DatasetsUri(options), "huge", "create", "0", "100", "--huge-text", "--storage", version);
+        var dataset = await new LakeCatalog(options).OpenDatasetAsync("huge");
+
+        var error = await Assert.ThrowsAsync<NotSupportedException>(() => dataset.ReadAsync());
+        Assert.Contains("huge.lance/data/", error.Message);
+        Assert.Contains("column 'text'", error.Message);
+        Assert.Contains($"file format {version}", error.Message);
+        Assert.Contains("general (zstd) as full-zip values", error.Message);
+    }
+}
