@@ -65,8 +65,10 @@ foreach (var kind in (args.SkipWhile(a => a != "--stores").Skip(1).FirstOrDefaul
     var theirs22Read = MedianOf(repeats, () => Oracle("bench-read", datasets, "theirs22"));
 
     Console.WriteLine($"{kind,-5} write: this library {megabytes / oursWrite:0} MB/s ({oursWrite:0.000} s), LanceDB {megabytes / theirsWrite:0} MB/s ({theirsWrite:0.000} s), ratio {oursWrite / theirsWrite:0.00} (goal <= 1.0)");
-    Console.WriteLine($"{kind,-5} read:  this library {megabytes / oursRead:0} MB/s ({oursRead:0.000} s), LanceDB {megabytes / theirsRead:0} MB/s ({theirsRead:0.000} s), ratio {oursRead / theirsRead:0.00} (goal <= 1.0)");
-    Console.WriteLine($"{kind,-5} read of LanceDB's 2.2 files: this library {megabytes / ours22Read:0} MB/s ({ours22Read:0.000} s), LanceDB {megabytes / theirs22Read:0} MB/s ({theirs22Read:0.000} s), ratio {ours22Read / theirs22Read:0.00} (goal <= 1.0)");
+    // Reads aim at half LanceDB's time on local disk, where decoding is all there is; on S3 the transfer is the same for both.
+    var readGoal = kind == "local" ? "0.5" : "1.0";
+    Console.WriteLine($"{kind,-5} read:  this library {megabytes / oursRead:0} MB/s ({oursRead:0.000} s), LanceDB {megabytes / theirsRead:0} MB/s ({theirsRead:0.000} s), ratio {oursRead / theirsRead:0.00} (goal <= {readGoal})");
+    Console.WriteLine($"{kind,-5} read of LanceDB's 2.2 files: this library {megabytes / ours22Read:0} MB/s ({ours22Read:0.000} s), LanceDB {megabytes / theirs22Read:0} MB/s ({theirs22Read:0.000} s), ratio {ours22Read / theirs22Read:0.00} (goal <= {readGoal})");
     foreach (var (size, seconds) in batched)
         Console.WriteLine($"{kind,-5} scan in batches of {size,6}: {seconds:0.000} s, ratio to the whole read {seconds / oursRead:0.00} (goal <= 1.1)");
     await catalog.DeleteDatasetAsync("ours");
