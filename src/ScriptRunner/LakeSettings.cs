@@ -2,7 +2,7 @@ using AiPlatform.Lake.ObjectStore;
 
 namespace AiPlatform.ScriptRunner;
 
-/// <summary>The lake a runner process works on, from the settings its worker passed down (Lake__Root, S3__*).</summary>
+/// <summary>The lake a runner process works on, from the settings its worker passed down (Lake__Root, S3__*; S3__Socket in a sandbox without a network).</summary>
 internal static class LakeSettings
 {
     public static LakeOptions FromEnvironment()
@@ -22,5 +22,6 @@ internal static class LakeSettings
             S3AccessKey = Environment.GetEnvironmentVariable("S3__AccessKey"),
             S3SecretKey = Environment.GetEnvironmentVariable("S3__SecretKey"),
             S3Region = Environment.GetEnvironmentVariable("S3__Region") ?? "us-east-1",
+            S3Socket = Environment.GetEnvironmentVariable("S3__Socket"),
         };
 }

@@ -2,16 +2,16 @@ using System.Diagnostics;
 
 namespace AiPlatform.ScriptRunner;
 
-/// <summary>What a sandboxed runner may reach: folders it writes and reads, paths hidden from it, and the network.</summary>
+/// <summary>What a sandboxed runner may reach: folders it writes and reads, and paths hidden from it. It never has a network.</summary>
 /// <param name="Writable">The lake (when local) and the compiled-script cache: bound read-write.</param>
 /// <param name="Readable">Input roots that a private /tmp or a hidden path would otherwise cover.</param>
 /// <param name="Hidden">Secrets readable by the worker's user: folders become empty, files unreadable.</param>
-/// <param name="Network">False cuts the runner off every network, loopback services included.</param>
-public sealed record SandboxPolicy(IReadOnlyList<string> Writable, IReadOnlyList<string> Readable, IReadOnlyList<string> Hidden, bool Network);
+public sealed record SandboxPolicy(IReadOnlyList<string> Writable, IReadOnlyList<string> Readable, IReadOnlyList<string> Hidden);
 
 /// <summary>
 /// Runs script-runner children under bubblewrap (Debian's <c>bubblewrap</c>): PID, IPC and UTS namespaces of their own
-/// (the worker and its environment are out of sight), no network unless the lake or an input is remote, the whole file
+/// (the worker and its environment are out of sight), no network (an S3 lake is reached through a Unix socket its
+/// worker relays to the endpoint, bound in with the readable folders), the whole file
 /// system read-only apart from a private /tmp (the runner's scratch) and the policy's writable folders, secrets
 /// hidden, and no capabilities. The runner keeps talking to its worker over stdin and stdout, which pass through.
 /// </summary>
@@ -56,10 +56,9 @@ public static class RunnerSandbox
     {
         var arguments = new List<string>
         {
-            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL",
+            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try", "--cap-drop", "ALL",
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
         };
-        if (!policy.Network) arguments.Add("--unshare-net");
         foreach (var path in policy.Hidden.Select(Path.GetFullPath).Distinct())
         {
             if (Directory.Exists(path)) arguments.AddRange(["--tmpfs", path]);

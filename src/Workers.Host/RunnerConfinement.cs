@@ -7,63 +7,89 @@ namespace AiPlatform.Workers.Host;
 
 /// <summary>
 /// How this worker starts its script runners: with an allow-listed environment, and inside the sandbox
-/// <see cref="WorkerOptions.Sandbox"/> asks for when it can be had here. Whether it could is logged at start.
+/// <see cref="WorkerOptions.Sandbox"/> asks for when it can be had here. Whether it could is logged at start. A
+/// sandboxed runner has no network: when the lake or an input is on S3, it reaches the S3 endpoint, and only that,
+/// through this worker's <see cref="S3Relay"/>, which lives as long as this object.
 /// </summary>
-internal static class RunnerConfinement
+internal sealed class RunnerConfinement : IDisposable
 {
-    public static RunnerLaunches Launches(IConfiguration configuration, WorkerOptions options, ILogger logger)
+    private readonly S3Relay? _relay;
+
+    public RunnerLaunches Launches { get; }
+
+    public RunnerConfinement(IConfiguration configuration, WorkerOptions options, ILogger<RunnerConfinement> logger)
     {
         var environment = ScriptEnvironment(configuration);
-        var own = Confine(RunnerLaunch.ForCurrentProcess(environment), configuration, options, logger);
-        if (options.TorchSharpRunner is not { } program) return new RunnerLaunches(own, null);
+        var sandbox = Sandbox(configuration, options, logger);
+        if (sandbox is not null && configuration["S3:ServiceUrl"] is { } endpoint && ReachesS3(configuration))
+        {
+            _relay = S3Relay.Start(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.ScriptCacheDirectory))!, "relay"), new Uri(endpoint), logger);
+            environment["S3__Socket"] = _relay.SocketPath;
+            sandbox = sandbox with { Policy = sandbox.Policy with { Readable = [.. sandbox.Policy.Readable, Path.GetDirectoryName(_relay.SocketPath)!] } };
+        }
+        if (sandbox is not null)
+            logger.LogInformation("Script runners are sandboxed by bubblewrap: no network{Relay}, writable {Writable}",
+                _relay is null ? "" : " but the S3 endpoint's relay", string.Join(", ", sandbox.Policy.Writable));
+        Launches = new RunnerLaunches(Confine(RunnerLaunch.ForCurrentProcess(environment), sandbox), TorchSharpLaunch(environment, sandbox, options, logger));
+    }
+
+    private sealed record Bubblewrap(string Path, SandboxPolicy Policy);
+
+    private static RunnerLaunch Confine(RunnerLaunch launch, Bubblewrap? sandbox) =>
+        sandbox is null ? launch : RunnerSandbox.Wrap(launch, sandbox.Path, sandbox.Policy);
+
+    private static RunnerLaunch? TorchSharpLaunch(Dictionary<string, string> environment, Bubblewrap? sandbox, WorkerOptions options, ILogger logger)
+    {
+        if (options.TorchSharpRunner is not { } program) return null;
         if (!File.Exists(program))
         {
             logger.LogWarning("Worker:TorchSharpRunner names {Program}, which does not exist (dotnet build src/ScriptRunner.TorchSharp makes it): " +
                               "scripts on the TorchSharp engine fail on this worker", program);
-            return new RunnerLaunches(own, null);
+            return null;
         }
-        var torchSharp = Confine(RunnerLaunch.ForProgram(Path.GetFullPath(program), environment), configuration, options, logger);
         logger.LogInformation("Scripts on the TorchSharp engine run in {Program}", program);
-        return new RunnerLaunches(own, torchSharp);
+        return Confine(RunnerLaunch.ForProgram(Path.GetFullPath(program), environment), sandbox);
     }
 
-    private static RunnerLaunch Confine(RunnerLaunch launch, IConfiguration configuration, WorkerOptions options, ILogger logger)
+    /// <summary>bubblewrap and the policy runners run under, or null when they run unconfined (as allowed, or with a warning).</summary>
+    private static Bubblewrap? Sandbox(IConfiguration configuration, WorkerOptions options, ILogger logger)
     {
         if (options.Sandbox == SandboxMode.None)
         {
             logger.LogWarning("Script runners are not sandboxed (Worker:Sandbox is none): scripts reach whatever this worker's user can");
-            return launch;
+            return null;
         }
         PrivateDirectory.Ensure(options.ScriptCacheDirectory);
         var policy = Policy(configuration, options);
         var bubblewrap = RunnerSandbox.Find();
         var problem = bubblewrap is null ? "bubblewrap (bwrap) is not installed" : RunnerSandbox.Probe(bubblewrap, policy);
-        if (problem is null)
-        {
-            logger.LogInformation("Script runners are sandboxed by bubblewrap: network {Network}, writable {Writable}",
-                policy.Network ? "on (the lake or an input is remote)" : "off", string.Join(", ", policy.Writable));
-            return RunnerSandbox.Wrap(launch, bubblewrap!, policy);
-        }
+        if (problem is null) return new Bubblewrap(bubblewrap!, policy);
         if (options.Sandbox == SandboxMode.Bubblewrap)
             throw new InvalidOperationException($"Worker:Sandbox is bubblewrap, but script runners cannot be sandboxed here: {problem}");
         logger.LogWarning("Script runners are NOT sandboxed: {Problem}. Scripts reach whatever this worker's user can; " +
                           "install bubblewrap, or set Worker:Sandbox=none to say this is intended", problem);
-        return launch;
+        return null;
     }
 
     private static SandboxPolicy Policy(IConfiguration configuration, WorkerOptions options)
     {
         var lakeRoot = WorkerHostExtensions.LakeOptionsFrom(configuration).Root;
-        var sourceRoots = configuration.GetSection("Lake:SourceRoots").GetChildren().Select(c => c.Value).OfType<string>().ToList();
-        if (sourceRoots.Count == 0) sourceRoots = SourceRoots.Defaults(lakeRoot);
-        var remote = sourceRoots.Append(lakeRoot).Where(IsRemote).ToList();
         var writable = new List<string> { options.ScriptCacheDirectory };
         if (!IsRemote(lakeRoot)) writable.Add(lakeRoot);
         // The runner's own program and runtime stay readable whatever a hidden path covers.
-        var readable = sourceRoots.Where(r => !IsRemote(r)).Append(AppContext.BaseDirectory).Append(RuntimeEnvironment.GetRuntimeDirectory()).ToList();
+        var readable = SourceRootsOf(configuration).Where(r => !IsRemote(r)).Append(AppContext.BaseDirectory).Append(RuntimeEnvironment.GetRuntimeDirectory()).ToList();
         if (options.TorchSharpRunner is { } program) readable.Add(Path.GetDirectoryName(Path.GetFullPath(program))!);
-        return new SandboxPolicy(writable, readable, options.SandboxHiddenPaths, Network: remote.Count > 0);
+        return new SandboxPolicy(writable, readable, options.SandboxHiddenPaths);
     }
+
+    private static List<string> SourceRootsOf(IConfiguration configuration)
+    {
+        var configured = configuration.GetSection("Lake:SourceRoots").GetChildren().Select(c => c.Value).OfType<string>().ToList();
+        return configured.Count > 0 ? configured : SourceRoots.Defaults(WorkerHostExtensions.LakeOptionsFrom(configuration).Root);
+    }
+
+    private static bool ReachesS3(IConfiguration configuration) =>
+        SourceRootsOf(configuration).Append(WorkerHostExtensions.LakeOptionsFrom(configuration).Root).Any(IsRemote);
 
     private static bool IsRemote(string location) => location.StartsWith("s3://", StringComparison.Ordinal);
 
@@ -73,4 +99,6 @@ internal static class RunnerConfinement
             .SelectMany(section => configuration.GetSection(section).AsEnumerable(makePathsRelative: false))
             .Where(pair => pair.Value is not null)
             .ToDictionary(pair => pair.Key.Replace(":", "__"), pair => pair.Value!);
+
+    public void Dispose() => _relay?.Dispose();
 }

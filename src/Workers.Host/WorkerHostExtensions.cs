@@ -88,8 +88,9 @@ public static class WorkerHostExtensions
         services.AddSingleton<TaskExecutor>();
         services.AddSingleton<CheckpointCleanup>();
         services.AddSingleton<ResourceBudget>();
-        services.AddSingleton(sp => RunnerConfinement.Launches(builder.Configuration, sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RunnerConfinement).FullName!)));
+        services.AddSingleton(sp => new RunnerConfinement(builder.Configuration, sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
+            sp.GetRequiredService<ILogger<RunnerConfinement>>()));
+        services.AddSingleton(sp => sp.GetRequiredService<RunnerConfinement>().Launches);
         services.AddSingleton(sp =>
         {
             var pools = new RunnerPools(sp.GetRequiredService<RunnerLaunches>(), sp.GetRequiredService<IOptions<WorkerOptions>>().Value);

@@ -10,6 +10,9 @@ public sealed record LakeOptions
     public string? S3AccessKey { get; init; }
     public string? S3SecretKey { get; init; }
     public string S3Region { get; init; } = "us-east-1";
+
+    /// <summary>A Unix socket that leads to the S3 endpoint, for a process without a network of its own (a sandboxed script runner).</summary>
+    public string? S3Socket { get; init; }
 }
 
 public static class ObjectStores
@@ -24,6 +27,6 @@ public static class ObjectStores
         var prefix = slash < 0 ? "" : rest[(slash + 1)..];
         if (options.S3ServiceUrl is null || options.S3AccessKey is null || options.S3SecretKey is null)
             throw new ArgumentException($"lake root {options.Root} is on S3 but S3 ServiceUrl, AccessKey and SecretKey are not all set");
-        return new MeteredObjectStore(new S3ObjectStore(bucket, prefix, options.S3ServiceUrl, options.S3AccessKey, options.S3SecretKey, options.S3Region), "s3");
+        return new MeteredObjectStore(new S3ObjectStore(bucket, prefix, options.S3ServiceUrl, options.S3AccessKey, options.S3SecretKey, options.S3Region, options.S3Socket), "s3");
     }
 }

@@ -18,7 +18,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     private readonly string _bucket;
     private readonly string _prefix;
 
-    public S3ObjectStore(string bucket, string prefix, string serviceUrl, string accessKey, string secretKey, string region)
+    /// <param name="socketPath">A Unix socket that leads to <paramref name="serviceUrl"/>, for a process without a network; null to connect directly.</param>
+    public S3ObjectStore(string bucket, string prefix, string serviceUrl, string accessKey, string secretKey, string region, string? socketPath = null)
     {
         _bucket = bucket;
         _prefix = prefix.Trim('/');
@@ -33,6 +34,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             // The SDK's default (3 tries, under a second of backoff) fails a task across a server restart of a few
             // seconds; 9 tries with its capped exponential backoff wait out about ten.
             MaxErrorRetry = 8,
+            HttpClientFactory = socketPath is null ? null : new UnixSocketHttpClients(socketPath),
         });
     }
 
