@@ -10,7 +10,8 @@ namespace AiPlatform.Workers.Host;
 /// OutOfMemoryException in the script) and whose whole resident memory (native buffers, tensors, the runtime itself)
 /// is watched by <see cref="RunnerWatch"/>, which stops the process once it is over. Cpu: the runner is told how many
 /// cores it has (<c>DOTNET_PROCESSOR_COUNT</c>, the BLAS and OpenMP thread counts), so its thread pools are sized to
-/// them; it is not throttled below that. The worker's own limits hold every task, by the same watch:
+/// them, and is throttled to the declared share by <see cref="CpuQuota"/> where the worker has a cpu controller. The
+/// worker's own limits hold every task, by the same watch:
 /// <see cref="WorkerOptions.TaskCpuTimeLimit"/>, and <see cref="WorkerOptions.TaskMemoryLimitMiB"/> for tasks that declare no memory.
 /// </summary>
 public static class ResourceLimits

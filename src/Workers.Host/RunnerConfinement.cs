@@ -30,6 +30,8 @@ internal sealed class RunnerConfinement : IDisposable
         if (sandbox is not null)
             logger.LogInformation("Script runners are sandboxed by bubblewrap: no network{Relay}, writable {Writable}",
                 _relay is null ? "" : " but the S3 endpoint's relay", string.Join(", ", sandbox.Policy.Writable));
+        if (CpuQuota.Controller.Problem is { } problem)
+            logger.LogWarning("Tasks' declared cpu is reserved but not enforced on this worker: {Problem}", problem);
         Launches = new RunnerLaunches(Confine(RunnerLaunch.ForCurrentProcess(environment), sandbox), TorchSharpLaunch(environment, sandbox, options, logger));
     }
 

@@ -9,7 +9,7 @@ namespace AiPlatform.Workers.Host;
 /// writes the lake, but cannot open a connection to the broker, the database or anything else on the network.
 /// Bytes pass through untouched: TLS, when the endpoint uses it, stays between the runner and the endpoint.
 /// </summary>
-internal sealed class S3Relay : IDisposable
+public sealed class S3Relay : IDisposable
 {
     private readonly Socket _listener;
     private readonly string _host;

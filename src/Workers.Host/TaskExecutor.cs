@@ -27,6 +27,7 @@ public sealed class TaskExecutor(
         RunnerProcess? runner = null;
         RunnerPool? pool = null;
         IDisposable? reservation = null;
+        CpuQuota? cpuQuota = null;
         var reusable = false;
         try
         {
@@ -47,6 +48,9 @@ public sealed class TaskExecutor(
             var limits = ResourceLimits.RunnerEnvironment(command.Resources);
             pool = pools.For(command.Script.Source);
             runner = limits.Count > 0 ? await pool.StartDedicatedAsync(limits) : await pool.AcquireAsync(owner);
+            // A declared cpu is a limit as well as a reservation; the runner is the task's own, so is its cgroup.
+            if (command.Resources?.Cpu is { } cores)
+                cpuQuota = CpuQuota.Apply(cores, $"aiplatform-runner-{runner.ProcessId}", ProcessTree.TreeOf(runner.ProcessId));
             ScriptOutcome outcome;
             // The time limit counts from the start of the script, not from the submit: queueing is not the script's fault.
             using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -81,6 +85,7 @@ public sealed class TaskExecutor(
         {
             running.Unregister(command.TaskId);
             if (runner is not null) await pool!.ReleaseAsync(runner, owner, reusable);
+            if (cpuQuota is not null) await cpuQuota.DisposeAsync();
             reservation?.Dispose();
         }
     }

@@ -60,6 +60,16 @@ public sealed class RunnerLimitsTests(RunnerLimitsTests.LimitedFleet limited) : 
         AssertCompleted(await RunAsync(limited.Fleet.Http, "memory_hog.csx", new { mib = 32 }));
     }
 
+    [Fact]
+    public async Task A_task_that_declares_a_tenth_of_a_core_gets_a_tenth_however_many_threads_it_spins()
+    {
+        // Two spinning threads take both cores of an idle machine, and got 0.45 of a core on one loaded by benchmarks:
+        // the cgroup's quota holds them to 0.1 between them.
+        var task = await RunAsync(limited.Fleet.Http, "cpu_spin.csx", new { seconds = 3, threads = 2 }, new { cpu = 0.1 });
+        AssertCompleted(task);
+        Assert.InRange(task["result"]!["cores"]!.GetValue<double>(), 0.02, 0.2);
+    }
+
     private static async Task<JsonNode> RunStateProbeAsync(HttpClient submitter, string marker)
     {
         var task = await RunAsync(submitter, "runner_state.csx", new { marker });
@@ -67,11 +77,11 @@ public sealed class RunnerLimitsTests(RunnerLimitsTests.LimitedFleet limited) : 
         return task["result"]!;
     }
 
-    private static async Task<JsonNode> RunAsync(HttpClient submitter, string script, object parameters)
+    private static async Task<JsonNode> RunAsync(HttpClient submitter, string script, object parameters, object? resources = null)
     {
         var id = await submitter.SubmitTaskAsync(new
         {
-            type = "ingestion", name = $"limits-{Guid.NewGuid():N}"[..20], script, input = "in", output = "out", @params = parameters,
+            type = "ingestion", name = $"limits-{Guid.NewGuid():N}"[..20], script, input = "in", output = "out", @params = parameters, resources,
         });
         return await submitter.WaitForTaskStatusAsync(id, Patience, "completed", "failed");
     }
