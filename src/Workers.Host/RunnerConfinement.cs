@@ -23,7 +23,8 @@ internal sealed class RunnerConfinement : IDisposable
         var sandbox = Sandbox(configuration, options, logger);
         if (sandbox is not null && configuration["S3:ServiceUrl"] is { } endpoint && ReachesS3(configuration))
         {
-            _relay = S3Relay.Start(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.ScriptCacheDirectory))!, "relay"), new Uri(endpoint), logger);
+            // Beside the script cache, not in it: the cache is writable in the sandbox, and a script must not remove the socket.
+            _relay = S3Relay.Start(Path.GetFullPath(options.ScriptCacheDirectory).TrimEnd('/') + "-relay", new Uri(endpoint), logger);
             environment["S3__Socket"] = _relay.SocketPath;
             sandbox = sandbox with { Policy = sandbox.Policy with { Readable = [.. sandbox.Policy.Readable, Path.GetDirectoryName(_relay.SocketPath)!] } };
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AiPlatform.Fleet;
 using Xunit;
@@ -62,5 +63,23 @@ public sealed class DeploymentTests(DeploymentFixture deployment, ITestOutputHel
             Assert.DoesNotContain(Podman.Inspect(container)["Mounts"]!.AsArray(), mount => mount!["Type"]!.GetValue<string>() == "bind");
             Assert.NotEqual(0, Podman.Run(["exec", container, "test", "-e", "/app/scripts"]).ExitCode);
         }
+    }
+
+    [PodmanFact]
+    public async Task Scripts_in_worker_containers_are_sandboxed_reach_the_lake_in_s3_and_nothing_else()
+    {
+        var name = $"sandboxed-{Guid.NewGuid():N}"[..24];
+        var id = await deployment.Http.SubmitTaskAsync(new
+        {
+            type = "ingestion", name, output = name, script = "sandbox_probe.csx", @params = new { rows = 500 },
+        });
+        var task = await deployment.Http.WaitForStatusAsync(id, TimeSpan.FromMinutes(3), "completed", "failed");
+        Assert.True(task["status"]!.GetValue<string>() == "completed", task.ToJsonString());
+        var result = task["result"]!;
+        Assert.Equal("SocketException", result["broker"]!.GetValue<string>());
+        Assert.Equal("SocketException", result["database"]!.GetValue<string>());
+        Assert.Equal("aiplatform", result["user"]!.GetValue<string>());
+        var dataset = (await deployment.Http.GetFromJsonAsync<JsonNode>($"/api/v1/datasets/{name}"))!;
+        Assert.Equal(500, dataset["num_rows"]!.GetValue<long>());
     }
 }
