@@ -12,12 +12,18 @@ packages=(
   dataset-fashion-mnist                # the worked example's data (IDX files)
   fortunes                             # the text example's corpus (fortune cookie files)
   bubblewrap                           # the sandbox script runners run in
+  acl                                  # setfacl: a root worker gives its runners' user the local lake (Worker:RunnerUser)
   docker-compose                       # validates docker-compose.yml
   prometheus prometheus-alertmanager   # metrics, alert rules (promtool tests them) and alert routing
   chromium chromium-driver             # browser tests of the monitoring page
   cmake g++ curl nodejs                # nodejs ships npm (Debian's or NodeSource's)
   patchelf                             # makes TorchSharp-cpu's native glue load on Debian 12 (eng/patch-libtorchsharp.sh)
 )
+
+# The user a root worker's script runners run as (Worker:RunnerUser): a system account that owns nothing and logs in nowhere.
+if [ "$(id -u)" = 0 ] && ! id -u aiplatform-runner >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin aiplatform-runner
+fi
 
 missing=()
 for p in "${packages[@]}"; do

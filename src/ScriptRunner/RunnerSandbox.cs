@@ -6,7 +6,11 @@ namespace AiPlatform.ScriptRunner;
 /// <param name="Writable">The lake (when local) and the compiled-script cache: bound read-write.</param>
 /// <param name="Readable">Input roots that a private /tmp or a hidden path would otherwise cover.</param>
 /// <param name="Hidden">Secrets readable by the worker's user: folders become empty, files unreadable.</param>
-public sealed record SandboxPolicy(IReadOnlyList<string> Writable, IReadOnlyList<string> Readable, IReadOnlyList<string> Hidden);
+/// <param name="User">The unprivileged user a root worker's runners run as; null to run as the worker's user.</param>
+public sealed record SandboxPolicy(IReadOnlyList<string> Writable, IReadOnlyList<string> Readable, IReadOnlyList<string> Hidden, RunnerUser? User = null);
+
+/// <summary>A user of this machine, as <c>setpriv</c> takes it.</summary>
+public sealed record RunnerUser(string Name, int Uid, int Gid);
 
 /// <summary>
 /// Runs script-runner children under bubblewrap (Debian's <c>bubblewrap</c>): PID, IPC and UTS namespaces of their own
@@ -19,14 +23,30 @@ public static class RunnerSandbox
 {
     public const string Executable = "bwrap";
 
-    /// <summary>bubblewrap's path when it is installed (on <c>PATH</c>), otherwise null.</summary>
-    public static string? Find() =>
+    /// <summary>The path of <paramref name="program"/> (bubblewrap by default) when it is installed (on <c>PATH</c>), otherwise null.</summary>
+    public static string? Find(string program = Executable) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
-        .Select(folder => Path.Combine(folder, Executable)).FirstOrDefault(File.Exists);
+        .Select(folder => Path.Combine(folder, program)).FirstOrDefault(File.Exists);
 
     /// <summary><paramref name="launch"/> started inside the sandbox <paramref name="policy"/> describes.</summary>
-    public static RunnerLaunch Wrap(RunnerLaunch launch, string bubblewrap, SandboxPolicy policy) =>
-        launch with { FileName = bubblewrap, Arguments = [.. Arguments(policy), "--", launch.FileName, .. launch.Arguments] };
+    public static RunnerLaunch Wrap(RunnerLaunch launch, string bubblewrap, SandboxPolicy policy)
+    {
+        var (program, arguments) = Command(bubblewrap, policy, [launch.FileName, .. launch.Arguments]);
+        // The worker's home is not the runner's user's; the runtime keeps nothing there that a runner needs.
+        var environment = policy.User is null ? launch.Environment : new Dictionary<string, string>(launch.Environment) { ["HOME"] = "/tmp" };
+        return launch with { FileName = program, Arguments = arguments, Environment = environment };
+    }
+
+    /// <summary>
+    /// bubblewrap's command line, behind <c>setpriv</c> when the runner has a user of its own: bubblewrap then starts
+    /// unprivileged, in a user namespace it makes, and nothing in the sandbox is root outside it.
+    /// </summary>
+    private static (string Program, IReadOnlyList<string> Arguments) Command(string bubblewrap, SandboxPolicy policy, IReadOnlyList<string> inside)
+    {
+        IReadOnlyList<string> sandboxed = [.. Arguments(policy), "--", .. inside];
+        if (policy.User is not { } user) return (bubblewrap, sandboxed);
+        return ("setpriv", [$"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--", bubblewrap, .. sandboxed]);
+    }
 
     /// <summary>
     /// Starts <c>true</c> in the sandbox: null when it ran, else why not (no user namespaces in a container, say), so
@@ -34,8 +54,9 @@ public static class RunnerSandbox
     /// </summary>
     public static string? Probe(string bubblewrap, SandboxPolicy policy)
     {
-        var info = new ProcessStartInfo(bubblewrap) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in Arguments(policy).Append("--").Append("true")) info.ArgumentList.Add(argument);
+        var (program, arguments) = Command(bubblewrap, policy, ["true"]);
+        var info = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"{bubblewrap} did not start");
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
@@ -43,7 +64,7 @@ public static class RunnerSandbox
             process.Kill(entireProcessTree: true);
             return $"{bubblewrap} did not finish within 10 s";
         }
-        return process.ExitCode == 0 ? null : $"{bubblewrap} exited with {process.ExitCode}: {error.Result.Trim()}";
+        return process.ExitCode == 0 ? null : $"{program} exited with {process.ExitCode}: {error.Result.Trim()}";
     }
 
     /// <summary>
@@ -59,7 +80,9 @@ public static class RunnerSandbox
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try", "--cap-drop", "ALL",
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
         };
-        foreach (var path in policy.Hidden.Select(Path.GetFullPath).Distinct())
+        var bound = policy.Readable.Concat(policy.Writable).Select(Path.GetFullPath).ToList();
+        List<string> closed = policy.User is null ? [] : ClosedAncestors(bound);
+        foreach (var path in policy.Hidden.Select(Path.GetFullPath).Concat(closed).Distinct())
         {
             if (Directory.Exists(path)) arguments.AddRange(["--tmpfs", path]);
             else if (File.Exists(path)) arguments.AddRange(["--ro-bind", "/dev/null", path]);
@@ -72,5 +95,21 @@ public static class RunnerSandbox
             arguments.AddRange(["--bind", path, path]);
         }
         return arguments;
+    }
+
+    /// <summary>
+    /// Folders above <paramref name="bound"/> that others may not pass through (a clone under /root, say): a runner of
+    /// its own user could not reach what is bound below them, so the sandbox replaces them by empty ones, as hidden
+    /// folders, and binds the paths below back in.
+    /// </summary>
+    private static List<string> ClosedAncestors(IEnumerable<string> bound) =>
+        bound.SelectMany(Ancestors).Distinct()
+            .Where(folder => Directory.Exists(folder) && (File.GetUnixFileMode(folder) & UnixFileMode.OtherExecute) == 0)
+            .ToList();
+
+    private static IEnumerable<string> Ancestors(string path)
+    {
+        for (var parent = Path.GetDirectoryName(path); parent is not null && parent != "/"; parent = Path.GetDirectoryName(parent))
+            yield return parent;
     }
 }

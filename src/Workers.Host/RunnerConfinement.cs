@@ -26,11 +26,13 @@ internal sealed class RunnerConfinement : IDisposable
             // Beside the script cache, not in it: the cache is writable in the sandbox, and a script must not remove the socket.
             _relay = S3Relay.Start(Path.GetFullPath(options.ScriptCacheDirectory).TrimEnd('/') + "-relay", new Uri(endpoint), logger);
             environment["S3__Socket"] = _relay.SocketPath;
-            sandbox = sandbox with { Policy = sandbox.Policy with { Readable = [.. sandbox.Policy.Readable, Path.GetDirectoryName(_relay.SocketPath)!] } };
+            var relayFolder = Path.GetDirectoryName(_relay.SocketPath)!;
+            if (sandbox.Policy.User is { } user) RunnerAccount.GiveFolders(user, [relayFolder]);
+            sandbox = sandbox with { Policy = sandbox.Policy with { Readable = [.. sandbox.Policy.Readable, relayFolder] } };
         }
         if (sandbox is not null)
-            logger.LogInformation("Script runners are sandboxed by bubblewrap: no network{Relay}, writable {Writable}",
-                _relay is null ? "" : " but the S3 endpoint's relay", string.Join(", ", sandbox.Policy.Writable));
+            logger.LogInformation("Script runners are sandboxed by bubblewrap: as {User}, no network{Relay}, writable {Writable}",
+                sandbox.Policy.User?.Name ?? "this worker's user", _relay is null ? "" : " but the S3 endpoint's relay", string.Join(", ", sandbox.Policy.Writable));
         if (CpuQuota.Controller.Problem is { } problem)
             logger.LogWarning("Tasks' declared cpu is reserved but not enforced on this worker: {Problem}", problem);
         Launches = new RunnerLaunches(Confine(RunnerLaunch.ForCurrentProcess(environment), sandbox), TorchSharpLaunch(environment, sandbox, options, logger));
@@ -65,6 +67,11 @@ internal sealed class RunnerConfinement : IDisposable
         PrivateDirectory.Ensure(options.ScriptCacheDirectory);
         var policy = Policy(configuration, options);
         var bubblewrap = RunnerSandbox.Find();
+        if (bubblewrap is not null && AsRunnerUser(policy, configuration, options, logger) is { } unprivileged)
+        {
+            if (RunnerSandbox.Probe(bubblewrap, unprivileged) is not { } userProblem) return new Bubblewrap(bubblewrap, unprivileged);
+            logger.LogWarning("Script runners cannot run as {User} ({Problem}): they run as this worker's user, root", unprivileged.User!.Name, userProblem);
+        }
         var problem = bubblewrap is null ? "bubblewrap (bwrap) is not installed" : RunnerSandbox.Probe(bubblewrap, policy);
         if (problem is null) return new Bubblewrap(bubblewrap!, policy);
         if (options.Sandbox == SandboxMode.Bubblewrap)
@@ -72,6 +79,25 @@ internal sealed class RunnerConfinement : IDisposable
         logger.LogWarning("Script runners are NOT sandboxed: {Problem}. Scripts reach whatever this worker's user can; " +
                           "install bubblewrap, or set Worker:Sandbox=none to say this is intended", problem);
         return null;
+    }
+
+    /// <summary>
+    /// On a root worker, <paramref name="policy"/> for runners of <see cref="WorkerOptions.RunnerUser"/>, given the
+    /// cache and the local lake; null where runners keep the worker's user (not root, or no such user, said in the log).
+    /// </summary>
+    private static SandboxPolicy? AsRunnerUser(SandboxPolicy policy, IConfiguration configuration, WorkerOptions options, ILogger logger)
+    {
+        var (user, problem) = RunnerAccount.Find(options);
+        if (user is null)
+        {
+            if (problem is not null)
+                logger.LogWarning("Script runners run as root, this worker's user, keeping root's access to every file the sandbox does not hide: {Problem}", problem);
+            return null;
+        }
+        RunnerAccount.GiveFolders(user, [options.ScriptCacheDirectory]);
+        var lakeRoot = WorkerHostExtensions.LakeOptionsFrom(configuration).Root;
+        if (!IsRemote(lakeRoot)) RunnerAccount.ShareFolder(user, lakeRoot);
+        return policy with { User = user };
     }
 
     private static SandboxPolicy Policy(IConfiguration configuration, WorkerOptions options)

@@ -40,6 +40,13 @@ public sealed class WorkerOptions
     public SandboxMode Sandbox { get; set; } = SandboxMode.Auto;
 
     /// <summary>
+    /// The user a root worker's sandboxed runners run as (setpriv before bubblewrap), so that a script keeps none of
+    /// root's access to files the sandbox does not hide; eng/install-deps.sh makes this system user. A worker that is
+    /// not root runs its runners as its own user, whatever this says. Empty: runners of a root worker stay root.
+    /// </summary>
+    public string RunnerUser { get; set; } = "aiplatform-runner";
+
+    /// <summary>
     /// Paths a sandboxed script must not see although the worker's user can read them: secrets of the services on this
     /// machine. Settings add to these defaults (<c>Worker__SandboxHiddenPaths__0=...</c>); eng/services.sh adds its state folders.
     /// </summary>

@@ -30,16 +30,22 @@ public sealed class ScriptIsolationTests(PlatformFixture platform)
 
     /// <summary>
     /// The sandbox (bubblewrap, installed by eng/install-deps.sh): without it, a script read the worker's environment
-    /// from /proc, reached the broker and read the services' settings file.
+    /// from /proc, reached the broker and read the services' settings file; as root without a user of its own, it read
+    /// every file root owns that the sandbox does not hide.
     /// </summary>
     [Fact]
     public async Task A_sandboxed_script_cannot_see_the_worker_reach_the_broker_read_secrets_or_write_outside_its_scratch()
     {
         var settings = Path.Combine(RepoPaths.Root, ".state", "services.env");
+        // A file only its owner may read, where scripts may read input: a root worker's runner is not its owner.
+        Directory.CreateDirectory(PlatformFixture.TestInputRoot);
+        var rootOnly = Path.Combine(PlatformFixture.TestInputRoot, $"owner-only-{Guid.NewGuid():N}");
+        File.WriteAllText(rootOnly, "the worker's user's");
+        File.SetUnixFileMode(rootOnly, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var id = await platform.SubmitAsync(new
         {
             type = "training", name = $"sandbox-{Guid.NewGuid():N}"[..20], script = "sandbox_probe.csx",
-            @params = new { broker_port = int.Parse(ServicesEnvironment.Get("RabbitMq__Port")), services_settings = settings },
+            @params = new { broker_port = int.Parse(ServicesEnvironment.Get("RabbitMq__Port")), services_settings = settings, root_only_file = rootOnly },
         });
         var task = await platform.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "completed", "failed");
         Assert.True(task["status"]!.GetValue<string>() == "completed", task.ToJsonString());
@@ -50,6 +56,13 @@ public sealed class ScriptIsolationTests(PlatformFixture platform)
         Assert.Equal("UnauthorizedAccessException", result["system_passwords"]!.GetValue<string>());
         Assert.Equal("IOException", result["program_folder"]!.GetValue<string>());
         Assert.Equal("mine", result["scratch"]!.GetValue<string>());
+        File.Delete(rootOnly);
+        if (Environment.IsPrivilegedProcess)
+        {
+            // The fleet's workers run as root, as this test does: their runners run as the unprivileged runner user.
+            Assert.Equal("aiplatform-runner", result["user"]!.GetValue<string>());
+            Assert.Equal("UnauthorizedAccessException", result["root_only_file"]!.GetValue<string>());
+        }
     }
 
     [Theory]

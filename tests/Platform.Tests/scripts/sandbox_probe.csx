@@ -24,6 +24,8 @@ object Run(string input, string output, ScriptParams p)
         }),
         services_settings = Attempt(() => File.ReadAllText(p.GetString("services_settings")!).Contains("RabbitMq__Password") ? "read" : "empty"),
         system_passwords = Attempt(() => File.ReadAllText("/etc/shadow").Length > 0 ? "read" : "empty"),
+        root_only_file = Attempt(() => File.ReadAllText(p.GetString("root_only_file")!)),
+        user = Environment.UserName,
         program_folder = Attempt(() =>
         {
             File.WriteAllText(Path.Combine(AppContext.BaseDirectory, $"planted-{Guid.NewGuid():N}.dll"), "planted");
