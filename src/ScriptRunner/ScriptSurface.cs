@@ -14,6 +14,9 @@ public sealed record ScriptSurface(IReadOnlyList<Assembly> Assemblies, IReadOnly
     [
         typeof(ScriptGlobals).Assembly,
         typeof(AiPlatform.Lake.Catalog.LakeCatalog).Assembly,
+        // Batches convert to and from Arrow's (ToArrow, ArrowBatches.FromArrow); not imported: its RecordBatch and
+        // Schema would clash with the lake's, so scripts name them Apache.Arrow.RecordBatch.
+        typeof(Apache.Arrow.RecordBatch).Assembly,
         typeof(object).Assembly,
         typeof(Enumerable).Assembly,
         typeof(List<>).Assembly,

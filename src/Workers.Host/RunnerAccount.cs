@@ -30,7 +30,9 @@ internal static class RunnerAccount
         {
             Directory.CreateDirectory(folder);
             ChangeOwner(folder, user);
-            foreach (var entry in Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories)) ChangeOwner(entry, user);
+            // Other workers' runners may be adding and removing files meanwhile: one gone before its turn is no matter.
+            var entries = new DirectoryInfo(folder).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true });
+            foreach (var entry in entries) ChangeOwner(entry.FullName, user);
         }
     }
 
@@ -39,25 +41,23 @@ internal static class RunnerAccount
     {
         Directory.CreateDirectory(folder);
         var entry = $"u:{user.Uid}:rwX";
-        Run("setfacl", ["-R", "-m", entry, "-m", "d:" + entry, folder]);
+        var info = new ProcessStartInfo("setfacl") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-R", "-m", entry, "-m", "d:" + entry, folder }) info.ArgumentList.Add(argument);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("setfacl did not start");
+        var errors = process.StandardError.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        process.WaitForExit();
+        // As above: a file removed while the walk went on is no matter.
+        if (process.ExitCode != 0 && errors.Any(line => !line.Contains("No such file or directory", StringComparison.Ordinal)))
+            throw new InvalidOperationException($"setfacl could not share {folder} with {user.Name}: {string.Join("; ", errors)}");
     }
 
     private static void ChangeOwner(string path, RunnerUser user)
     {
-        if (lchown(path, user.Uid, user.Gid) != 0)
-            throw new UnauthorizedAccessException($"cannot give {path} to {user.Name}: error {Marshal.GetLastPInvokeError()}");
+        const int NoSuchFile = 2;
+        if (lchown(path, user.Uid, user.Gid) != 0 && Marshal.GetLastPInvokeError() is var error && error != NoSuchFile)
+            throw new UnauthorizedAccessException($"cannot give {path} to {user.Name}: error {error}");
     }
 
     [DllImport("libc", SetLastError = true)]
     private static extern int lchown(string path, int owner, int group);
-
-    private static void Run(string program, IReadOnlyList<string> arguments)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start");
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed: {error.Trim()}");
-    }
 }

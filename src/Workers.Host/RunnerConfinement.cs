@@ -94,10 +94,19 @@ internal sealed class RunnerConfinement : IDisposable
                 logger.LogWarning("Script runners run as root, this worker's user, keeping root's access to every file the sandbox does not hide: {Problem}", problem);
             return null;
         }
-        RunnerAccount.GiveFolders(user, [options.ScriptCacheDirectory]);
-        var lakeRoot = WorkerHostExtensions.LakeOptionsFrom(configuration).Root;
-        if (!IsRemote(lakeRoot)) RunnerAccount.ShareFolder(user, lakeRoot);
-        return policy with { User = user };
+        try
+        {
+            RunnerAccount.GiveFolders(user, [options.ScriptCacheDirectory]);
+            var lakeRoot = WorkerHostExtensions.LakeOptionsFrom(configuration).Root;
+            if (!IsRemote(lakeRoot)) RunnerAccount.ShareFolder(user, lakeRoot);
+            return policy with { User = user };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            logger.LogWarning("Script runners run as root, this worker's user: {User} could not be given the script cache and the lake ({Problem})",
+                user.Name, e.Message);
+            return null;
+        }
     }
 
     private static SandboxPolicy Policy(IConfiguration configuration, WorkerOptions options)

@@ -197,6 +197,21 @@ public sealed class ScriptSourceRulesTests : IDisposable
     }
 
     [Fact]
+    public void Scripts_hand_batches_to_apache_arrow_and_take_them_back()
+    {
+        var compiler = new ScriptCompiler(Path.Combine(_folder, "cache"));
+        var entry = compiler.Load("main.csx", """
+            object Run(string i, string o, ScriptParams p)
+            {
+                var batch = new RecordBatch(new Schema(new Field("n", LanceType.Int64)), [new Int64Column([1, 2, 3])]);
+                Apache.Arrow.RecordBatch arrow = batch.ToArrow();
+                return ArrowBatches.FromArrow(arrow).Length;
+            }
+            """);
+        Assert.NotNull(entry);
+    }
+
+    [Fact]
     public void A_shared_script_cache_is_made_private_and_emptied_of_planted_assemblies()
     {
         var cache = Directory.CreateDirectory(Path.Combine(_folder, "cache")).FullName;

@@ -46,6 +46,9 @@ public sealed class DatasetWriter : IAsyncDisposable
 
     public long RowsWritten => _written.Sum(f => f.Rows) + (_current?.Writer.Rows ?? 0);
 
+    /// <summary>An Apache Arrow batch of the dataset's schema (see <see cref="ArrowBatches.FromArrow(Apache.Arrow.RecordBatch)"/>).</summary>
+    public Task WriteAsync(Apache.Arrow.RecordBatch batch, CancellationToken ct = default) => WriteAsync(ArrowBatches.FromArrow(batch), ct);
+
     public async Task WriteAsync(RecordBatch batch, CancellationToken ct = default)
     {
         if (_committed) throw new InvalidOperationException("this writer has already committed");
