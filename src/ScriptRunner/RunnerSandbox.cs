@@ -103,9 +103,11 @@ public static class RunnerSandbox
     /// folders, and binds the paths below back in.
     /// </summary>
     private static List<string> ClosedAncestors(IEnumerable<string> bound) =>
-        bound.SelectMany(Ancestors).Distinct()
-            .Where(folder => Directory.Exists(folder) && (File.GetUnixFileMode(folder) & UnixFileMode.OtherExecute) == 0)
-            .ToList();
+        OperatingSystem.IsWindows()
+            ? []
+            : bound.SelectMany(Ancestors).Distinct()
+                .Where(folder => Directory.Exists(folder) && (File.GetUnixFileMode(folder) & UnixFileMode.OtherExecute) == 0)
+                .ToList();
 
     private static IEnumerable<string> Ancestors(string path)
     {
