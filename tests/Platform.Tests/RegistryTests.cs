@@ -218,6 +218,16 @@ public sealed class RegistryTests(PlatformFixture platform) : RegistryTestBase
         Assert.True(flagged["data_missing"]!.GetValue<bool>());
         Assert.Contains((await GetAsync($"/api/v1/datasets/{lost}/audit")).AsArray(), a => a!["action"]!.GetValue<string>() == "data_missing");
         AssertError(await SubmitAsync(new { type = "training", name = Unique("t"), script = "echo.csx", input = $"{lost}:1.0.0" }), 409, "VERSION_NOT_AVAILABLE", "missing");
+
+        // The lost version number committed again with other data (the lake lost it, or another lake took its place, as
+        // eng/run.sh --lake local|s3 on one database does): the new commit resolves at once, before its registration
+        // lands, and the registration takes the row over.
+        await RunTaskAsync(new { type = "ingestion", name = Unique("ingest"), script = "registry/write_dataset.csx", output = lost, @params = new { scale = 2 } });
+        var (status, submitted) = await SubmitAsync(new { type = "training", name = Unique("t"), script = "echo.csx", input = lost });
+        Assert.True(status == HttpStatusCode.Created, submitted.ToJsonString());
+        var replaced = await WaitForAsync(async () => (await GetAsync($"/api/v1/datasets/{lost}/versions/1.0.0")) is var v && !v["data_missing"]!.GetValue<bool>() ? v : null);
+        Assert.NotEqual(flagged["sha256"]!.GetValue<string>(), replaced["sha256"]!.GetValue<string>());
+        Assert.Contains((await GetAsync($"/api/v1/datasets/{lost}/audit")).AsArray(), a => a!["action"]!.GetValue<string>() == "replaced");
     }
 
     /// <summary>Seen in CI: the first task's report was slower than the second task, which got 1.0.0 for the newer data.</summary>

@@ -42,19 +42,21 @@ public sealed class ReferenceResolver(PlatformDbContext db, LakeCatalog lake)
             case ReferenceKind.Latest:
                 foreach (var candidate in committed.Reverse())
                 {
-                    var row = registered.SingleOrDefault(v => v.LanceVersion == candidate);
+                    var row = Current(registered, candidate);
                     if (row is null || (Stages.IsReadable(row.Stage) && !row.DataMissing)) return new ResolvedReference(kind, reference.Name, candidate, row);
                 }
                 throw new RegistryException(409, RegistryErrorCodes.VersionNotAvailable,
                     $"{RegistryException.Noun(kind)} '{reference.Name}' has no version that can be used (every one is archived, deleted or missing its data)");
             case ReferenceKind.LanceVersion:
             {
-                var row = registered.SingleOrDefault(v => v.LanceVersion == reference.LanceVersion);
                 if (!committed.Contains(reference.LanceVersion!.Value))
-                    throw row is null
+                {
+                    var lost = registered.SingleOrDefault(v => v.LanceVersion == reference.LanceVersion);
+                    throw lost is null
                         ? RegistryException.VersionNotFound(kind, reference.Name, reference.LanceVersion.Value.ToString())
-                        : RegistryException.NotReadable(kind, reference.Name, row);
-                return Readable(kind, reference.Name, reference.LanceVersion.Value, row);
+                        : RegistryException.NotReadable(kind, reference.Name, lost);
+                }
+                return Readable(kind, reference.Name, reference.LanceVersion.Value, Current(registered, reference.LanceVersion.Value));
             }
             case ReferenceKind.Alias:
             {
@@ -75,6 +77,14 @@ public sealed class ReferenceResolver(PlatformDbContext db, LakeCatalog lake)
             }
         }
     }
+
+    /// <summary>
+    /// The row of a version the lake has committed; null while its registration is on its way, which includes a row
+    /// still flagged as missing from the lake: the lake has the version again, its registration will say whether it is
+    /// the same data (see <see cref="RegistryService"/>'s rebinding).
+    /// </summary>
+    private static RegisteredVersion? Current(List<RegisteredVersion> registered, long committedVersion) =>
+        registered.SingleOrDefault(v => v.LanceVersion == committedVersion) is { DataMissing: false } row ? row : null;
 
     private static ResolvedReference Readable(EntryKind kind, string name, long lanceVersion, RegisteredVersion? row) =>
         row is not null && (!Stages.IsReadable(row.Stage) || row.DataMissing)

@@ -112,6 +112,10 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
                     : null;
                 Audit(kind, name, version.SemanticVersion, "registered", registration.Actor, reason, null, Snapshot(version));
             }
+            else if (version.DataMissing)
+            {
+                await RebindAsync(kind, name, version, registration, sha256, ct);
+            }
             else if (registration.TaskId is not null && registration.Origin != "reconciled"
                      && (version.CreatedByTaskId is null || version.Origin == "reconciled"))
             {
@@ -131,6 +135,38 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
             await db.SaveChangesAsync(ct);
             return version;
         }, ct);
+    }
+
+    /// <summary>
+    /// A version flagged as missing from the lake was committed again: the lake lost the version (or was swapped for
+    /// another, as when <c>eng/run.sh --lake</c> switches between a local lake and S3 on one database) and a writer made
+    /// the same version number anew. Its data back unchanged clears the flag; other data takes over the row, as the
+    /// version the lake now holds: its provenance is the new writer's, and the aliases and lineage that described the
+    /// lost content are dropped (audited as <c>replaced</c>).
+    /// </summary>
+    private async Task RebindAsync(EntryKind kind, string name, RegisteredVersion version, VersionRegistration registration, string sha256, CancellationToken ct)
+    {
+        var before = Snapshot(version);
+        version.DataMissing = false;
+        if (version.Sha256 == sha256)
+        {
+            Audit(kind, name, version.SemanticVersion, "data_found", registration.Actor, "the lake has this version's data again",
+                JsonSerializer.Serialize(new { data_missing = true }), JsonSerializer.Serialize(new { data_missing = false }));
+            return;
+        }
+        version.Sha256 = sha256;
+        version.Stage = Stages.Registered;
+        version.Origin = registration.Origin;
+        version.CreatedByTaskId = registration.TaskId;
+        version.ScriptPath = registration.ScriptPath;
+        version.ScriptSha256 = registration.ScriptSha256;
+        version.MetricsJson = registration.MetricsJson;
+        version.ParamsJson = registration.ParamsJson;
+        version.CreatedAt = DateTimeOffset.UtcNow;
+        db.RegistryAliases.RemoveRange(await db.RegistryAliases.Where(a => a.VersionId == version.Id).ToListAsync(ct));
+        db.RegistryLineage.RemoveRange(await db.RegistryLineage.Where(e => e.VersionId == version.Id).ToListAsync(ct));
+        Audit(kind, name, version.SemanticVersion, "replaced", registration.Actor,
+            $"lance version {version.LanceVersion} was missing from the lake and was committed again with other data", before, Snapshot(version));
     }
 
     /// <summary>
