@@ -5,6 +5,9 @@ internal sealed record PageInfo(long[] BufferOffsets, long[] BufferSizes, long R
 {
     /// <summary>The checked layout of a 2.1/2.2 page; null for a 2.0 page, whose <see cref="ArrayEncoding"/> says how to decode it.</summary>
     public V21.PageLayout? Layout { get; init; }
+
+    /// <summary>The buffer holding the page's values as a column's array does, when one does (see <see cref="PlainValues"/>).</summary>
+    public PlainValues? Plain { get; init; }
 }
 
 internal sealed record ColumnInfo(string Name, IReadOnlyList<PageInfo> Pages)
@@ -37,8 +40,11 @@ internal sealed class DecodedPages
         return false;
     }
 
+    /// <summary>A batch decodes its pages concurrently; the one furthest along is the one the next batch may need.</summary>
     public void Keep(LanceFileReader file, int column, PageInfo page, Batches.Column values)
     {
-        lock (_last) _last[(file, column)] = (page, values);
+        lock (_last)
+            if (!_last.TryGetValue((file, column), out var kept) || kept.Page.FirstRow <= page.FirstRow)
+                _last[(file, column)] = (page, values);
     }
 }

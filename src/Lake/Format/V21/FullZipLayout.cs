@@ -98,6 +98,17 @@ internal sealed class FullZipLayout : PageLayout
         };
     }
 
+    /// <summary>Rows without control words whose values are stored as they are: the page is the column's array.</summary>
+    public override PlainValues? Plain(long rows) =>
+        _definitionBits != 0 || _lengthBytes != 0 || _items != (ulong)rows
+            ? null
+            : _values switch
+            {
+                Flat flat => new PlainValues(0, flat.Bits, 1),
+                FixedSizeList { HasValidity: false } list => new PlainValues(0, list.ItemBits, list.Dimension),
+                _ => null,
+            };
+
     private int WordBytes => _definitionBits switch { 0 => 0, <= 8 => 1, _ => 2 };
 
     /// <summary>The row's control word at <paramref name="at"/>: definition level 0 is a valid row, 1 a null one.</summary>

@@ -11,6 +11,9 @@ internal abstract class PageLayout
     /// <summary>The page's rows as the column's values; <paramref name="bitsPerItem"/> is 0 for variable-width types.</summary>
     public abstract PageDecoder.Decoded Decode(byte[][] buffers, int rows, int bitsPerItem);
 
+    /// <summary>The buffer that holds the page's <paramref name="rows"/> values as a column's array does, when one does.</summary>
+    public virtual PlainValues? Plain(long rows) => null;
+
     /// <summary>Parses and checks a page layout; everything not understood throws <see cref="NotSupportedException"/> naming it.</summary>
     public static PageLayout Parse(ReadOnlySpan<byte> layout, int bufferCount)
     {
