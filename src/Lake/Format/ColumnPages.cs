@@ -19,32 +19,54 @@ internal sealed record ColumnInfo(string Name, IReadOnlyList<PageInfo> Pages)
 }
 
 /// <summary>
-/// The page a scan decoded last, per file column: consecutive batches that fall in the same page slice it instead of
-/// fetching and decoding it again, so a scan in small batches costs what one whole read costs.
+/// The pages a scan has decoded, or is decoding, per column of a file: consecutive batches that fall in the same page share
+/// it instead of fetching and decoding it again, so a scan in small batches costs what one whole read costs. The pages
+/// after the one asked for are fetched ahead, so a remote store's latency overlaps the batches being consumed.
 /// </summary>
 internal sealed class DecodedPages
 {
-    private readonly Dictionary<(LanceFileReader File, int Column), (PageInfo Page, Batches.Column Values)> _last = new();
+    private const long ReadAheadBytes = 64L * 1024 * 1024;
 
-    public bool TryGet(LanceFileReader file, int column, PageInfo page, out Batches.Column values)
+    private readonly Dictionary<ColumnInfo, List<(PageInfo Page, Task<Batches.Column> Values)>> _pages = new();
+
+    /// <summary>The page, decoded once; pages wholly before row <paramref name="scanAt"/> are let go, as a scan only moves on.</summary>
+    public Task<Batches.Column> GetAsync(ColumnInfo column, PageInfo page, long scanAt, Func<PageInfo, Task<Batches.Column>> decode)
     {
-        lock (_last)
+        lock (_pages)
         {
-            if (_last.TryGetValue((file, column), out var entry) && ReferenceEquals(entry.Page, page))
+            if (!_pages.TryGetValue(column, out var kept)) _pages[column] = kept = [];
+            kept.RemoveAll(k => k.Page.FirstRow + k.Page.Rows <= scanAt);
+            var values = Start(kept, page, decode);
+            long ahead = 0;
+            for (var next = IndexOf(column.Pages, page) + 1; next < column.Pages.Count && ahead < ReadAheadBytes; next++)
             {
-                values = entry.Values;
-                return true;
+                Start(kept, column.Pages[next], decode);
+                ahead += column.Pages[next].BufferSizes.Sum();
             }
+            return values;
         }
-        values = null!;
-        return false;
     }
 
-    /// <summary>A batch decodes its pages concurrently; the one furthest along is the one the next batch may need.</summary>
-    public void Keep(LanceFileReader file, int column, PageInfo page, Batches.Column values)
+    /// <summary>Whether the scan holds the page already (decoded or on its way).</summary>
+    public bool Holds(ColumnInfo column, PageInfo page)
     {
-        lock (_last)
-            if (!_last.TryGetValue((file, column), out var kept) || kept.Page.FirstRow <= page.FirstRow)
-                _last[(file, column)] = (page, values);
+        lock (_pages) return _pages.TryGetValue(column, out var kept) && kept.Exists(k => ReferenceEquals(k.Page, page));
+    }
+
+    private static Task<Batches.Column> Start(List<(PageInfo Page, Task<Batches.Column> Values)> kept, PageInfo page, Func<PageInfo, Task<Batches.Column>> decode)
+    {
+        foreach (var (keptPage, values) in kept)
+            if (ReferenceEquals(keptPage, page)) return values;
+        // Run off the lock: a decode's first steps (allocating, opening the file) are synchronous.
+        var started = Task.Run(() => decode(page));
+        kept.Add((page, started));
+        return started;
+    }
+
+    private static int IndexOf(IReadOnlyList<PageInfo> pages, PageInfo page)
+    {
+        for (var i = 0; i < pages.Count; i++)
+            if (ReferenceEquals(pages[i], page)) return i;
+        return pages.Count;
     }
 }

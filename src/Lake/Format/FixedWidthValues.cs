@@ -44,6 +44,17 @@ internal static class FixedWidthValues
         _ => throw new ArgumentException($"{type} has no fixed-width array"),
     };
 
+    /// <summary>The array behind a fixed-width column.</summary>
+    public static Array ArrayOf(Column column) => column switch
+    {
+        PrimitiveColumn<int> numbers => numbers.Values,
+        PrimitiveColumn<long> numbers => numbers.Values,
+        PrimitiveColumn<float> numbers => numbers.Values,
+        PrimitiveColumn<double> numbers => numbers.Values,
+        FixedSizeListFloat32Column vectors => vectors.Values,
+        _ => throw new ArgumentException($"{column.Type} has no fixed-width array"),
+    };
+
     /// <summary>The array's bytes as memory an object store can read into.</summary>
     public static Memory<byte> Bytes(Array values) => new ByteView(values).Memory;
 

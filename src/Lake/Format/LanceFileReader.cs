@@ -234,10 +234,11 @@ public sealed class LanceFileReader
         if (column.LogicalType is { } stored && !SameKind(stored, type))
             throw new InvalidDataException($"{Uri}: column {columnIndex} ('{column.Name}') holds {stored}, the table reads it as {type}");
         var pages = column.Pages.Where(p => p.FirstRow < start + count && p.FirstRow + p.Rows > start).ToList();
-        // A whole read takes just its rows of plain pages into one array; a scan keeps whole pages for its next batches.
-        if (decodedPages is null && pages.Count > 0 && pages.All(p => PlainBuffer(p, type) is not null))
-            return await ReadPlainAsync(pages, type, start, count, ct);
-        var decoded = await Task.WhenAll(pages.Select(page => DecodeAsync(columnIndex, column, page, type, decodedPages, ct)));
+        if (pages.Count > 0 && pages.All(p => PlainBuffer(p, type) is not null))
+            return await ReadPlainAsync(column, pages, type, start, count, decodedPages, ct);
+        var decoded = await Task.WhenAll(pages.Select(page => decodedPages is null
+            ? DecodeAsync(column, page, type, ct)
+            : decodedPages.GetAsync(column, page, start, p => DecodeAsync(column, p, type, ct))));
         var parts = new List<Column>(pages.Count);
         for (var i = 0; i < pages.Count; i++)
         {
@@ -259,18 +260,30 @@ public sealed class LanceFileReader
             : null;
     }
 
-    /// <summary>Rows [start, start + count) of plain pages, each page's share read concurrently into its place in one array.</summary>
-    private async Task<Column> ReadPlainAsync(IReadOnlyList<PageInfo> pages, LanceType type, long start, int count, CancellationToken ct)
+    /// <summary>
+    /// Rows [start, start + count) of plain pages, each page's share read concurrently into its place in one array. A
+    /// scan shares the pages its batches have in common (unless ranged reads are cheap: then each batch reads its own
+    /// rows), and reads the pages a batch covers whole straight into it.
+    /// </summary>
+    private async Task<Column> ReadPlainAsync(ColumnInfo column, IReadOnlyList<PageInfo> pages, LanceType type, long start, int count, DecodedPages? scan,
+        CancellationToken ct)
     {
         var values = FixedWidthValues.Allocate(type, count);
         var bytes = FixedWidthValues.Bytes(values);
         var rowBytes = FixedWidthValues.RowBytes(type);
-        await Task.WhenAll(pages.Select(page =>
+        await Task.WhenAll(pages.Select(async page =>
         {
             var from = Math.Max(start, page.FirstRow);
             var to = Math.Min(start + count, page.FirstRow + page.Rows);
-            var offset = page.BufferOffsets[PlainBuffer(page, type)!.Value] + (from - page.FirstRow) * rowBytes;
-            return _store.ReadRangeIntoAsync(_path, offset, bytes.Slice(checked((int)((from - start) * rowBytes)), checked((int)((to - from) * rowBytes))), ct);
+            var target = bytes.Slice(checked((int)((from - start) * rowBytes)), checked((int)((to - from) * rowBytes)));
+            var wholePage = from == page.FirstRow && to == page.FirstRow + page.Rows;
+            if (scan is null || _store.RangedReadsAreCheap || (wholePage && !scan.Holds(column, page)))
+            {
+                await _store.ReadRangeIntoAsync(_path, page.BufferOffsets[PlainBuffer(page, type)!.Value] + (from - page.FirstRow) * rowBytes, target, ct);
+                return;
+            }
+            var shared = await scan.GetAsync(column, page, start, p => DecodeAsync(column, p, type, ct));
+            FixedWidthValues.Bytes(FixedWidthValues.ArrayOf(shared)).Slice(checked((int)((from - page.FirstRow) * rowBytes)), target.Length).CopyTo(target);
         }));
         return FixedWidthValues.ToColumn(type, values);
     }
@@ -288,16 +301,10 @@ public sealed class LanceFileReader
         }
     }
 
-    private async Task<Column> DecodeAsync(int columnIndex, ColumnInfo column, PageInfo page, LanceType type, DecodedPages? decodedPages,
-        CancellationToken ct)
-    {
-        if (decodedPages is not null && decodedPages.TryGet(this, columnIndex, page, out var cached)) return cached;
-        var decoded = PlainBuffer(page, type) is null
-            ? await DecodeBuffersAsync(column, page, type, ct)
-            : await ReadPlainAsync([page], type, page.FirstRow, checked((int)page.Rows), ct);
-        decodedPages?.Keep(this, columnIndex, page, decoded);
-        return decoded;
-    }
+    private Task<Column> DecodeAsync(ColumnInfo column, PageInfo page, LanceType type, CancellationToken ct) =>
+        PlainBuffer(page, type) is null
+            ? DecodeBuffersAsync(column, page, type, ct)
+            : ReadPlainAsync(column, [page], type, page.FirstRow, checked((int)page.Rows), null, ct);
 
     private async Task<Column> DecodeBuffersAsync(ColumnInfo column, PageInfo page, LanceType type, CancellationToken ct)
     {

@@ -26,6 +26,8 @@ public sealed class MeteredObjectStore(IObjectStore inner, string storeKind) : I
         LakeMetrics.BytesRead.Add(destination.Length, _store);
     }
 
+    public bool RangedReadsAreCheap => inner.RangedReadsAreCheap;
+
     public Task<long?> SizeAsync(string path, CancellationToken ct = default) => inner.SizeAsync(path, ct);
 
     public async Task UploadAsync(string path, string localFile, CancellationToken ct = default)

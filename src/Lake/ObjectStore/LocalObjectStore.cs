@@ -50,6 +50,8 @@ public sealed class LocalObjectStore(string root) : IObjectStore
         }, ct);
     }
 
+    public bool RangedReadsAreCheap => true;
+
     public Task<long?> SizeAsync(string path, CancellationToken ct = default)
     {
         var info = new FileInfo(Full(path));
