@@ -75,7 +75,7 @@ internal sealed class FullZipLayout : PageLayout
         var wordBytes = WordBytes;
         var rowBytes = wordBytes + _valueBytes;
         if (data.Length != (long)rows * rowBytes) throw new InvalidDataException($"a full-zip page of {data.Length} bytes for {rows} rows of {rowBytes} bytes");
-        var values = new ValueBuffer(bitsPerItem);
+        var values = new ValueBuffer(bitsPerItem, checked(rows * ItemsPerValue(_values)));
         bool[]? validity = null;
         if (wordBytes == 0) _values.DecodeBlock(data, rows, values);
         else
@@ -129,7 +129,7 @@ internal sealed class FullZipLayout : PageLayout
     {
         var offsetBytes = rowOffsets.Length % (rows + 1L) == 0 ? rowOffsets.Length / (rows + 1) : 0;
         if (offsetBytes is not (1 or 2 or 4 or 8)) throw new InvalidDataException($"full-zip row offsets of {rowOffsets.Length} bytes for {rows} rows");
-        var values = new ValueBuffer(0);
+        var values = new ValueBuffer(0, rows);
         var validity = WordBytes == 0 ? null : new bool[rows];
         long at = 0;
         for (var row = 0; row <= rows; row++)

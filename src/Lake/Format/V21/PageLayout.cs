@@ -31,6 +31,9 @@ internal abstract class PageLayout
         return parsed;
     }
 
+    /// <summary>Items each value holds: a vector's dimension, else 1.</summary>
+    protected static int ItemsPerValue(Compression values) => values is FixedSizeList list ? list.Dimension : 1;
+
     /// <summary>The one definition layer of a top-level column: whether its rows can be null. Lists and structs are refused.</summary>
     protected static bool Nullable(List<ulong> layers) => layers switch
     {
