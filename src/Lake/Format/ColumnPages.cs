@@ -37,13 +37,25 @@ internal sealed class DecodedPages
             if (!_pages.TryGetValue(column, out var kept)) _pages[column] = kept = [];
             kept.RemoveAll(k => k.Page.FirstRow + k.Page.Rows <= scanAt);
             var values = Start(kept, page, decode);
-            long ahead = 0;
-            for (var next = IndexOf(column.Pages, page) + 1; next < column.Pages.Count && ahead < ReadAheadBytes; next++)
-            {
-                Start(kept, column.Pages[next], decode);
-                ahead += column.Pages[next].BufferSizes.Sum();
-            }
+            // The pages after it are fetched once it has arrived: until then it has the connection to itself.
+            if (values.IsCompleted) ReadAhead(kept, column, page, decode);
+            else
+                values.ContinueWith(_ =>
+                {
+                    lock (_pages) ReadAhead(kept, column, page, decode);
+                }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             return values;
+        }
+    }
+
+    private static void ReadAhead(List<(PageInfo Page, Task<Batches.Column> Values)> kept, ColumnInfo column, PageInfo page,
+        Func<PageInfo, Task<Batches.Column>> decode)
+    {
+        long ahead = 0;
+        for (var next = IndexOf(column.Pages, page) + 1; next < column.Pages.Count && ahead < ReadAheadBytes; next++)
+        {
+            Start(kept, column.Pages[next], decode);
+            ahead += column.Pages[next].BufferSizes.Sum();
         }
     }
 
