@@ -27,7 +27,7 @@ internal sealed class DecodedPages
 {
     private const long ReadAheadBytes = 64L * 1024 * 1024;
 
-    private readonly Dictionary<ColumnInfo, List<(PageInfo Page, Task<Batches.Column> Values)>> _pages = new();
+    private readonly Dictionary<ColumnInfo, List<(PageInfo Page, Task<Batches.Column> Values)>> _pages = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The page, decoded once; pages wholly before row <paramref name="scanAt"/> are let go, as a scan only moves on.</summary>
     public Task<Batches.Column> GetAsync(ColumnInfo column, PageInfo page, long scanAt, Func<PageInfo, Task<Batches.Column>> decode)

@@ -61,7 +61,7 @@ internal static class FixedWidthValues
     private sealed class ByteView(Array values) : MemoryManager<byte>
     {
         public override Span<byte> GetSpan() =>
-            MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(values), checked((int)Buffer.ByteLength(values)));
+            MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(values), Buffer.ByteLength(values));
 
         public override unsafe MemoryHandle Pin(int elementIndex = 0)
         {

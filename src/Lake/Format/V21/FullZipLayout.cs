@@ -80,15 +80,14 @@ internal sealed class FullZipLayout : PageLayout
         if (wordBytes == 0) _values.DecodeBlock(data, rows, values);
         else
         {
-            var unzipped = new byte[(long)rows * _valueBytes];
+            // Each row's value decodes where it lies, between control words: wide values are not worth gathering first.
             validity = new bool[rows];
             for (var row = 0; row < rows; row++)
             {
                 var at = row * rowBytes;
                 validity[row] = Valid(data, at);
-                data.AsSpan(at + wordBytes, _valueBytes).CopyTo(unzipped.AsSpan(row * _valueBytes));
+                _values.DecodeBlock(data.AsSpan(at + wordBytes, _valueBytes), 1, values);
             }
-            _values.DecodeBlock(unzipped, rows, values);
         }
         return new PageDecoder.Decoded
         {

@@ -162,9 +162,18 @@ internal sealed class ValueBuffer
         if (bitmap.Length * 8L < count) throw new InvalidDataException($"a validity bitmap of {bitmap.Length} bytes does not hold {count} items");
         _itemValidity ??= new bool[Math.Max(64, count)];
         if (_itemValidityCount + count > _itemValidity.Length) Array.Resize(ref _itemValidity, Math.Max(_itemValidity.Length * 2, _itemValidityCount + count));
-        for (var i = 0; i < count; i++) _itemValidity[_itemValidityCount + i] = (bitmap[i >> 3] & (1 << (i & 7))) != 0;
+        var target = _itemValidity.AsSpan(_itemValidityCount, count);
+        var whole = count / 8;
+        var bools = MemoryMarshal.AsBytes(target);
+        for (var b = 0; b < whole; b++) BinaryPrimitives.WriteUInt64LittleEndian(bools[(b * 8)..], BitsAsBools[bitmap[b]]);
+        for (var i = whole * 8; i < count; i++) target[i] = (bitmap[i >> 3] & (1 << (i & 7))) != 0;
         _itemValidityCount += count;
     }
+
+    /// <summary>Each byte's 8 bits (from bit 0) as 8 bools: a bitmap expands a byte at a time.</summary>
+    private static readonly ulong[] BitsAsBools = Enumerable.Range(0, 256)
+        .Select(bits => Enumerable.Range(0, 8).Aggregate(0UL, (word, bit) => word | (ulong)((bits >> bit) & 1) << (bit * 8)))
+        .ToArray();
 
     /// <summary>The bytes appended, for when appending is done: the buffer's own array when it is just full (it was sized for its page).</summary>
     public byte[] Bytes() => _bytes.Length == ByteLength ? _bytes : _bytes.AsSpan(0, ByteLength).ToArray();
