@@ -135,6 +135,45 @@ public class V21ReadTests
         Assert.Null(ours.Column<FixedSizeListFloat32Column>("vec")[4]);
     }
 
+    /// <summary>
+    /// Vectors without nulls: full-zip rows with no control words, read straight into the column's array. Whole, by row
+    /// ranges inside the page and in batches (a remote store shares the page between batches, a local one reads each
+    /// batch's rows), every value lands where it belongs.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoresAndVersions))]
+    public async Task Vectors_stored_as_they_are_read_whole_by_ranges_and_in_batches_with_every_value_in_place(string kind, string version)
+    {
+        const int rows = 3_000, dimension = 256;
+        var options = Stores.Options(kind);
+        LanceDbOracle.Run("bench-write", LanceDbOracle.DatasetsUri(options), "plain", rows.ToString(), dimension.ToString(), "--storage", version);
+        var dataset = await new LakeCatalog(options).OpenDatasetAsync("plain");
+
+        // As the oracle computes them: a double, stored as a float.
+        static float Expected(long row, int item) => (float)((row * 31 + item * 17) % 255 / 255.0);
+        static void AssertRows(RecordBatch batch, long first)
+        {
+            var vectors = batch.Column<FixedSizeListFloat32Column>("image");
+            for (var i = 0; i < batch.Length; i++)
+            {
+                Assert.Equal(first + i, batch.Column<Int64Column>("id").Values[i]);
+                for (var item = 0; item < dimension; item++)
+                    if (vectors.Row(i)[item] != Expected(first + i, item)) Assert.Fail($"row {first + i} item {item} is {vectors.Row(i)[item]}, not {Expected(first + i, item)}");
+            }
+        }
+        var whole = await dataset.ReadAsync();
+        Assert.Equal(rows, whole.Length);
+        AssertRows(whole, 0);
+        foreach (var (offset, limit) in new[] { (0L, 1L), (1_234L, 567L), (rows - 1L, 1L) }) AssertRows(await dataset.ReadAsync(null, offset, limit), offset);
+        long row = 0;
+        await foreach (var batch in dataset.ReadBatchesAsync(97))
+        {
+            AssertRows(batch, row);
+            row += batch.Length;
+        }
+        Assert.Equal(rows, row);
+    }
+
     [Theory]
     [InlineData("2.1")]
     [InlineData("2.2")]

@@ -166,7 +166,11 @@ public sealed class LanceFileReader
             V21.PageLayout? layout = null;
             if (version == "2.0") encoding = EncodingCheck.ArrayEncoding(encoding, offsets.Count, uri, name);
             else layout = EncodingCheck.PageLayout(encoding, offsets.Count, uri, name, version);
-            pages.Add(new PageInfo(offsets.Select(o => (long)o).ToArray(), sizes.Select(s => (long)s).ToArray(), rows, encoding, firstRow) { Layout = layout });
+            pages.Add(new PageInfo(offsets.Select(o => (long)o).ToArray(), sizes.Select(s => (long)s).ToArray(), rows, encoding, firstRow)
+            {
+                Layout = layout,
+                Plain = layout is null ? PlainValues.FromArrayEncoding(encoding) : layout.Plain(rows),
+            });
             firstRow += rows;
         }
         return new ColumnInfo(name, pages);
@@ -230,15 +234,58 @@ public sealed class LanceFileReader
         if (column.LogicalType is { } stored && !SameKind(stored, type))
             throw new InvalidDataException($"{Uri}: column {columnIndex} ('{column.Name}') holds {stored}, the table reads it as {type}");
         var pages = column.Pages.Where(p => p.FirstRow < start + count && p.FirstRow + p.Rows > start).ToList();
+        if (pages.Count > 0 && pages.All(p => PlainBuffer(p, type) is not null))
+            return await ReadPlainAsync(column, pages, type, start, count, decodedPages, ct);
+        var decoded = await Task.WhenAll(pages.Select(page => decodedPages is null
+            ? DecodeAsync(column, page, type, ct)
+            : decodedPages.GetAsync(column, page, start, p => DecodeAsync(column, p, type, ct))));
         var parts = new List<Column>(pages.Count);
-        foreach (var page in pages)
+        for (var i = 0; i < pages.Count; i++)
         {
-            var decoded = await DecodeAsync(columnIndex, column, page, type, decodedPages, ct);
+            var page = pages[i];
             var from = (int)Math.Max(0, start - page.FirstRow);
             var to = (int)Math.Min(page.Rows, start + count - page.FirstRow);
-            parts.Add(from == 0 && to == page.Rows ? decoded : decoded.Slice(from, to - from));
+            parts.Add(from == 0 && to == page.Rows ? decoded[i] : decoded[i].Slice(from, to - from));
         }
         return parts.Count == 0 ? ColumnFactory.Empty(type) : ColumnConcat.Concat(type, parts);
+    }
+
+    /// <summary>The page's buffer that holds its values as the column's array does, when it has one of the size its rows take.</summary>
+    private static int? PlainBuffer(PageInfo page, LanceType type)
+    {
+        var rowBytes = FixedWidthValues.RowBytes(type);
+        return rowBytes > 0 && page.Plain is { } plain && plain.ItemBits == type.BitWidth && plain.ItemsPerRow == FixedWidthValues.ItemsPerRow(type)
+               && plain.Buffer < page.BufferSizes.Length && page.BufferSizes[plain.Buffer] == page.Rows * rowBytes
+            ? plain.Buffer
+            : null;
+    }
+
+    /// <summary>
+    /// Rows [start, start + count) of plain pages, each page's share read concurrently into its place in one array. A
+    /// scan shares the pages its batches have in common (unless ranged reads are cheap: then each batch reads its own
+    /// rows), and reads the pages a batch covers whole straight into it.
+    /// </summary>
+    private async Task<Column> ReadPlainAsync(ColumnInfo column, IReadOnlyList<PageInfo> pages, LanceType type, long start, int count, DecodedPages? scan,
+        CancellationToken ct)
+    {
+        var values = FixedWidthValues.Allocate(type, count);
+        var bytes = FixedWidthValues.Bytes(values);
+        var rowBytes = FixedWidthValues.RowBytes(type);
+        await Task.WhenAll(pages.Select(async page =>
+        {
+            var from = Math.Max(start, page.FirstRow);
+            var to = Math.Min(start + count, page.FirstRow + page.Rows);
+            var target = bytes.Slice(checked((int)((from - start) * rowBytes)), checked((int)((to - from) * rowBytes)));
+            var wholePage = from == page.FirstRow && to == page.FirstRow + page.Rows;
+            if (scan is null || _store.RangedReadsAreCheap || (wholePage && !scan.Holds(column, page)))
+            {
+                await _store.ReadRangeIntoAsync(_path, page.BufferOffsets[PlainBuffer(page, type)!.Value] + (from - page.FirstRow) * rowBytes, target, ct);
+                return;
+            }
+            var shared = await scan.GetAsync(column, page, start, p => DecodeAsync(column, p, type, ct));
+            FixedWidthValues.Bytes(FixedWidthValues.ArrayOf(shared)).Slice(checked((int)((from - page.FirstRow) * rowBytes)), target.Length).CopyTo(target);
+        }));
+        return FixedWidthValues.ToColumn(type, values);
     }
 
     /// <summary>The file's own schema agrees with the table's type (large and zoned variants read alike).</summary>
@@ -254,10 +301,13 @@ public sealed class LanceFileReader
         }
     }
 
-    private async Task<Column> DecodeAsync(int columnIndex, ColumnInfo column, PageInfo page, LanceType type, DecodedPages? decodedPages,
-        CancellationToken ct)
+    private Task<Column> DecodeAsync(ColumnInfo column, PageInfo page, LanceType type, CancellationToken ct) =>
+        PlainBuffer(page, type) is null
+            ? DecodeBuffersAsync(column, page, type, ct)
+            : ReadPlainAsync(column, [page], type, page.FirstRow, checked((int)page.Rows), null, ct);
+
+    private async Task<Column> DecodeBuffersAsync(ColumnInfo column, PageInfo page, LanceType type, CancellationToken ct)
     {
-        if (decodedPages is not null && decodedPages.TryGet(this, columnIndex, page, out var cached)) return cached;
         var buffers = await Task.WhenAll(page.BufferOffsets.Select((offset, i) => _store.ReadRangeAsync(_path, offset, (int)page.BufferSizes[i], ct)));
         Column decoded;
         try
@@ -275,7 +325,6 @@ public sealed class LanceFileReader
         {
             throw new NotSupportedException($"{Uri}: column '{column.Name}' (Lance file format {FileVersion}), page at row {page.FirstRow}, uses {e.Message}, which this reader does not support", e);
         }
-        decodedPages?.Keep(this, columnIndex, page, decoded);
         return decoded;
     }
 }

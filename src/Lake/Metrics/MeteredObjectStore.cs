@@ -20,6 +20,14 @@ public sealed class MeteredObjectStore(IObjectStore inner, string storeKind) : I
     public async Task<byte[]> ReadRangeAsync(string path, long offset, int length, CancellationToken ct = default) =>
         CountRead(await inner.ReadRangeAsync(path, offset, length, ct));
 
+    public async Task ReadRangeIntoAsync(string path, long offset, Memory<byte> destination, CancellationToken ct = default)
+    {
+        await inner.ReadRangeIntoAsync(path, offset, destination, ct);
+        LakeMetrics.BytesRead.Add(destination.Length, _store);
+    }
+
+    public bool RangedReadsAreCheap => inner.RangedReadsAreCheap;
+
     public Task<long?> SizeAsync(string path, CancellationToken ct = default) => inner.SizeAsync(path, ct);
 
     public async Task UploadAsync(string path, string localFile, CancellationToken ct = default)

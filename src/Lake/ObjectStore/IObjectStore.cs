@@ -13,6 +13,19 @@ public interface IObjectStore
 
     Task<byte[]> ReadRangeAsync(string path, long offset, int length, CancellationToken ct = default);
 
+    /// <summary>
+    /// Bytes [offset, offset + destination.Length) straight into <paramref name="destination"/>, which may be a column's
+    /// own array: large values then cross memory once. Stores that cannot read into a buffer copy a ranged read.
+    /// </summary>
+    async Task ReadRangeIntoAsync(string path, long offset, Memory<byte> destination, CancellationToken ct = default) =>
+        (await ReadRangeAsync(path, offset, destination.Length, ct)).CopyTo(destination);
+
+    /// <summary>
+    /// Whether a ranged read costs about its bytes alone (a local file) rather than a request's latency too (S3):
+    /// readers then fetch just the bytes they need, however often, instead of whole pages kept for later.
+    /// </summary>
+    bool RangedReadsAreCheap => false;
+
     Task<long?> SizeAsync(string path, CancellationToken ct = default);
 
     /// <summary>Writes an object from a file on local disk (multipart for big ones on S3), replacing what is there.</summary>

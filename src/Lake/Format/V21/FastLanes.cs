@@ -24,32 +24,42 @@ internal static class FastLanes
         if (width < 0 || width > wordBits) throw new InvalidDataException($"values packed at {width} bits in words of {wordBits} bits");
         if (packed.Length < BlockBytes(width))
             throw new InvalidDataException($"a bit-packed block of {packed.Length} bytes is shorter than {BlockBytes(width)} for width {width}");
+        if (width == 0)
+        {
+            values[..ValuesPerBlock].Clear();
+            return;
+        }
+        // Widened once, so the loop below reads words of any size alike.
+        Span<ulong> words = stackalloc ulong[ValuesPerBlock];
+        words = words[..(ValuesPerBlock * width / wordBits)];
+        Widen(packed, wordBits, words);
         var lanes = ValuesPerBlock / wordBits;
         var mask = width == 64 ? ulong.MaxValue : (1UL << width) - 1;
-        for (var lane = 0; lane < lanes; lane++)
+        for (var row = 0; row < wordBits; row++)
         {
-            for (var row = 0; row < wordBits; row++)
+            var bit = row * width;
+            var first = bit / wordBits * lanes;
+            var shift = bit % wordBits;
+            var spills = shift + width > wordBits;
+            var target = values.Slice(GroupOrder[row / 8] * 16 + row % 8 * 128, lanes);
+            for (var lane = 0; lane < lanes; lane++)
             {
-                var value = 0UL;
-                if (width > 0)
-                {
-                    var bit = row * width;
-                    var word = bit / wordBits;
-                    var shift = bit % wordBits;
-                    value = Word(packed, wordBits, lanes * word + lane) >> shift;
-                    if (shift + width > wordBits) value |= Word(packed, wordBits, lanes * (word + 1) + lane) << (wordBits - shift);
-                    value &= mask;
-                }
-                values[GroupOrder[row / 8] * 16 + row % 8 * 128 + lane] = value;
+                var value = words[first + lane] >> shift;
+                if (spills) value |= words[first + lanes + lane] << (wordBits - shift);
+                target[lane] = value & mask;
             }
         }
     }
 
-    private static ulong Word(ReadOnlySpan<byte> packed, int wordBits, int index) => wordBits switch
+    private static void Widen(ReadOnlySpan<byte> packed, int wordBits, Span<ulong> words)
     {
-        8 => packed[index],
-        16 => BinaryPrimitives.ReadUInt16LittleEndian(packed[(index * 2)..]),
-        32 => BinaryPrimitives.ReadUInt32LittleEndian(packed[(index * 4)..]),
-        _ => BinaryPrimitives.ReadUInt64LittleEndian(packed[(index * 8)..]),
-    };
+        for (var i = 0; i < words.Length; i++)
+            words[i] = wordBits switch
+            {
+                8 => packed[i],
+                16 => BinaryPrimitives.ReadUInt16LittleEndian(packed[(i * 2)..]),
+                32 => BinaryPrimitives.ReadUInt32LittleEndian(packed[(i * 4)..]),
+                _ => BinaryPrimitives.ReadUInt64LittleEndian(packed[(i * 8)..]),
+            };
+    }
 }

@@ -11,6 +11,11 @@ internal sealed class FixedSizeList(int dimension, bool hasValidity, Flat items)
 
     public override string Name => "fixed_size_list";
 
+    /// <summary>Whether each vector carries validity bits for its items.</summary>
+    public bool HasValidity => hasValidity;
+
+    public int ItemBits => items.Bits;
+
     public override int ChunkBuffers => hasValidity ? 2 : 1;
 
     public override bool Supports(CompressionRole role) => role != CompressionRole.Block;

@@ -61,12 +61,12 @@ internal sealed class Fsst : Compression
 
     public override void DecodeChunk(ReadOnlyMemory<byte>[] buffers, int count, ValueBuffer into)
     {
-        var compressed = new ValueBuffer(0);
+        var compressed = new ValueBuffer(0, count);
         _strings.DecodeChunk(buffers, count, compressed);
         for (var i = 0; i < count; i++) AppendDecompressed(compressed.Item(i), into);
     }
 
-    /// <summary>Appends one string from its codes.</summary>
+    /// <summary>Appends one string from its codes, decoded in place: each code gives at most 8 bytes, and a symbol is written as one 8-byte word.</summary>
     public void AppendDecompressed(ReadOnlySpan<byte> codes, ValueBuffer into)
     {
         if (!_compressed)
@@ -74,27 +74,23 @@ internal sealed class Fsst : Compression
             into.AppendItem(codes);
             return;
         }
-        var output = new byte[Math.Max(64, codes.Length * 4)];
-        Span<byte> symbol = stackalloc byte[8];
+        var output = into.ItemSpace(checked(codes.Length * 8));
         var length = 0;
         for (var at = 0; at < codes.Length; at++)
         {
-            if (output.Length - length < 8) Array.Resize(ref output, output.Length * 2);
             var code = codes[at];
-            if (code == Escape)
+            if (code < _symbols.Length)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(output[length..], _symbols[code]);
+                length += _lengths[code];
+            }
+            else if (code == Escape)
             {
                 if (++at == codes.Length) throw new InvalidDataException("an fsst string ends with an escape code");
                 output[length++] = codes[at];
             }
-            else if (code < _symbols.Length)
-            {
-                BinaryPrimitives.WriteUInt64LittleEndian(symbol, _symbols[code]);
-                symbol[.._lengths[code]].CopyTo(output.AsSpan(length));
-                length += _lengths[code];
-            }
             else throw new InvalidDataException($"fsst code {code} is not among the {_symbols.Length} symbols");
         }
-        into.AppendItem(output.AsSpan(0, length));
+        into.EndItem(length);
     }
-
 }

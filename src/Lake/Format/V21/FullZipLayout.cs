@@ -75,20 +75,19 @@ internal sealed class FullZipLayout : PageLayout
         var wordBytes = WordBytes;
         var rowBytes = wordBytes + _valueBytes;
         if (data.Length != (long)rows * rowBytes) throw new InvalidDataException($"a full-zip page of {data.Length} bytes for {rows} rows of {rowBytes} bytes");
-        var values = new ValueBuffer(bitsPerItem);
+        var values = new ValueBuffer(bitsPerItem, checked(rows * ItemsPerValue(_values)));
         bool[]? validity = null;
         if (wordBytes == 0) _values.DecodeBlock(data, rows, values);
         else
         {
-            var unzipped = new byte[(long)rows * _valueBytes];
+            // Each row's value decodes where it lies, between control words: wide values are not worth gathering first.
             validity = new bool[rows];
             for (var row = 0; row < rows; row++)
             {
                 var at = row * rowBytes;
                 validity[row] = Valid(data, at);
-                data.AsSpan(at + wordBytes, _valueBytes).CopyTo(unzipped.AsSpan(row * _valueBytes));
+                _values.DecodeBlock(data.AsSpan(at + wordBytes, _valueBytes), 1, values);
             }
-            _values.DecodeBlock(unzipped, rows, values);
         }
         return new PageDecoder.Decoded
         {
@@ -97,6 +96,17 @@ internal sealed class FullZipLayout : PageLayout
             Validity = validity,
         };
     }
+
+    /// <summary>Rows without control words whose values are stored as they are: the page is the column's array.</summary>
+    public override PlainValues? Plain(long rows) =>
+        _definitionBits != 0 || _lengthBytes != 0 || _items != (ulong)rows
+            ? null
+            : _values switch
+            {
+                Flat flat => new PlainValues(0, flat.Bits, 1),
+                FixedSizeList { HasValidity: false } list => new PlainValues(0, list.ItemBits, list.Dimension),
+                _ => null,
+            };
 
     private int WordBytes => _definitionBits switch { 0 => 0, <= 8 => 1, _ => 2 };
 
@@ -118,7 +128,7 @@ internal sealed class FullZipLayout : PageLayout
     {
         var offsetBytes = rowOffsets.Length % (rows + 1L) == 0 ? rowOffsets.Length / (rows + 1) : 0;
         if (offsetBytes is not (1 or 2 or 4 or 8)) throw new InvalidDataException($"full-zip row offsets of {rowOffsets.Length} bytes for {rows} rows");
-        var values = new ValueBuffer(0);
+        var values = new ValueBuffer(0, rows);
         var validity = WordBytes == 0 ? null : new bool[rows];
         long at = 0;
         for (var row = 0; row <= rows; row++)

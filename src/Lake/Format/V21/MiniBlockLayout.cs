@@ -61,8 +61,10 @@ internal sealed class MiniBlockLayout : PageLayout
     public override PageDecoder.Decoded Decode(byte[][] buffers, int rows, int bitsPerItem)
     {
         if (_items != (ulong)rows) throw new InvalidDataException($"a mini-block page of {rows} rows holds {_items} items");
-        var values = new ValueBuffer(_dictionary is null ? bitsPerItem : _values.FixedBits!.Value);
-        var levels = _definition is null ? null : new ValueBuffer(16);
+        var values = _dictionary is null
+            ? new ValueBuffer(bitsPerItem, checked(rows * ItemsPerValue(_values)))
+            : new ValueBuffer(_values.FixedBits!.Value, rows);
+        var levels = _definition is null ? null : new ValueBuffer(16, rows);
         var (words, data) = (buffers[0], buffers[1]);
         var wordBytes = _largeChunks ? 4 : 2;
         if (words.Length % wordBytes != 0) throw new InvalidDataException($"mini-block chunk sizes of {words.Length} bytes in {wordBytes}-byte words");
@@ -96,9 +98,9 @@ internal sealed class MiniBlockLayout : PageLayout
     /// <summary>Dictionary pages store each row's index (from 0) into the page's dictionary; null rows' indices mean nothing.</summary>
     private ValueBuffer LookUp(ValueBuffer indices, bool[]? validity, byte[] dictionaryBuffer, int bitsPerItem)
     {
-        var dictionary = new ValueBuffer(bitsPerItem);
+        var dictionary = new ValueBuffer(bitsPerItem, (int)_dictionaryItems);
         _dictionary!.DecodeBlock(dictionaryBuffer, (int)_dictionaryItems, dictionary);
-        var values = new ValueBuffer(bitsPerItem);
+        var values = new ValueBuffer(bitsPerItem, indices.Count);
         for (var row = 0; row < indices.Count; row++)
         {
             if (validity is not null && !validity[row]) values.AppendNull();

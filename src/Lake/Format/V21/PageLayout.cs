@@ -11,6 +11,9 @@ internal abstract class PageLayout
     /// <summary>The page's rows as the column's values; <paramref name="bitsPerItem"/> is 0 for variable-width types.</summary>
     public abstract PageDecoder.Decoded Decode(byte[][] buffers, int rows, int bitsPerItem);
 
+    /// <summary>The buffer that holds the page's <paramref name="rows"/> values as a column's array does, when one does.</summary>
+    public virtual PlainValues? Plain(long rows) => null;
+
     /// <summary>Parses and checks a page layout; everything not understood throws <see cref="NotSupportedException"/> naming it.</summary>
     public static PageLayout Parse(ReadOnlySpan<byte> layout, int bufferCount)
     {
@@ -27,6 +30,9 @@ internal abstract class PageLayout
         if (reader.Next()) throw new InvalidDataException("a page layout with two kinds");
         return parsed;
     }
+
+    /// <summary>Items each value holds: a vector's dimension, else 1.</summary>
+    protected static int ItemsPerValue(Compression values) => values is FixedSizeList list ? list.Dimension : 1;
 
     /// <summary>The one definition layer of a top-level column: whether its rows can be null. Lists and structs are refused.</summary>
     protected static bool Nullable(List<ulong> layers) => layers switch

@@ -46,11 +46,13 @@ internal sealed class Rle(Flat values) : Compression
         var width = values.Bits / 8;
         if (runValues.Length != lengths.Length * width)
             throw new InvalidDataException($"rle chunk with {runValues.Length} bytes of values for {lengths.Length} runs of {width}-byte values");
+        if (into.BitsPerItem != values.Bits) throw new InvalidDataException($"rle of {values.Bits}-bit values where the column holds {into.BitsPerItem}-bit values");
         var remaining = count;
         for (var run = 0; run < lengths.Length && remaining > 0; run++)
         {
-            var value = runValues.Slice(run * width, width);
-            for (var i = Math.Min(lengths[run], remaining); i > 0; i--, remaining--) values.DecodeBlock(value, 1, into);
+            var length = Math.Min(lengths[run], remaining);
+            into.AppendRepeated(runValues.Slice(run * width, width), length);
+            remaining -= length;
         }
         if (remaining > 0) throw new InvalidDataException($"rle runs hold {count - remaining} of the {count} values");
     }
