@@ -121,12 +121,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
             {
                 // Reconciliation found the commit before the task's report arrived (a model's with what its row recorded):
                 // the report adds what it knows, and says where the version came from.
-                version.Origin = registration.Origin;
-                version.CreatedByTaskId = registration.TaskId;
-                version.ScriptPath = registration.ScriptPath;
-                version.ScriptSha256 = registration.ScriptSha256;
-                version.MetricsJson = registration.MetricsJson;
-                version.ParamsJson = registration.ParamsJson;
+                TakeProvenance(version, registration);
             }
             var known = await db.RegistryLineage.Where(e => e.VersionId == version.Id).ToListAsync(ct);
             foreach (var (source, relation) in sources)
@@ -146,22 +141,16 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
     /// </summary>
     private async Task RebindAsync(EntryKind kind, string name, RegisteredVersion version, VersionRegistration registration, string sha256, CancellationToken ct)
     {
-        var before = Snapshot(version);
-        version.DataMissing = false;
         if (version.Sha256 == sha256)
         {
-            Audit(kind, name, version.SemanticVersion, "data_found", registration.Actor, "the lake has this version's data again",
-                JsonSerializer.Serialize(new { data_missing = true }), JsonSerializer.Serialize(new { data_missing = false }));
+            FlagDataMissing(kind, name, version, missing: false, registration.Actor);
             return;
         }
+        var before = Snapshot(version);
+        version.DataMissing = false;
         version.Sha256 = sha256;
         version.Stage = Stages.Registered;
-        version.Origin = registration.Origin;
-        version.CreatedByTaskId = registration.TaskId;
-        version.ScriptPath = registration.ScriptPath;
-        version.ScriptSha256 = registration.ScriptSha256;
-        version.MetricsJson = registration.MetricsJson;
-        version.ParamsJson = registration.ParamsJson;
+        TakeProvenance(version, registration);
         version.CreatedAt = DateTimeOffset.UtcNow;
         db.RegistryAliases.RemoveRange(await db.RegistryAliases.Where(a => a.VersionId == version.Id).ToListAsync(ct));
         db.RegistryLineage.RemoveRange(await db.RegistryLineage.Where(e => e.VersionId == version.Id).ToListAsync(ct));
@@ -309,13 +298,29 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
             var resource = await LockAsync(kind, name, ct);
             var version = await db.RegistryVersions.SingleAsync(v => v.ResourceId == resource.Id && v.LanceVersion == lanceVersion, ct);
             if (version.DataMissing == missing) return false;
-            version.DataMissing = missing;
-            Audit(kind, name, version.SemanticVersion, missing ? "data_missing" : "data_found", actor,
-                missing ? "the lake has no committed data for this version" : "the lake has this version's data again",
-                JsonSerializer.Serialize(new { data_missing = !missing }), JsonSerializer.Serialize(new { data_missing = missing }));
+            FlagDataMissing(kind, name, version, missing, actor);
             await db.SaveChangesAsync(ct);
             return true;
         }, ct);
+
+    private void FlagDataMissing(EntryKind kind, string name, RegisteredVersion version, bool missing, string actor)
+    {
+        version.DataMissing = missing;
+        Audit(kind, name, version.SemanticVersion, missing ? "data_missing" : "data_found", actor,
+            missing ? "the lake has no committed data for this version" : "the lake has this version's data again",
+            JsonSerializer.Serialize(new { data_missing = !missing }), JsonSerializer.Serialize(new { data_missing = missing }));
+    }
+
+    /// <summary>Where a version came from, as a task's report (or reconciliation) tells it.</summary>
+    private static void TakeProvenance(RegisteredVersion version, VersionRegistration registration)
+    {
+        version.Origin = registration.Origin;
+        version.CreatedByTaskId = registration.TaskId;
+        version.ScriptPath = registration.ScriptPath;
+        version.ScriptSha256 = registration.ScriptSha256;
+        version.MetricsJson = registration.MetricsJson;
+        version.ParamsJson = registration.ParamsJson;
+    }
 
     /// <summary>A version of a locked resource by semantic version (<c>1.4.0</c>) or Lance version number (<c>3</c>).</summary>
     internal async Task<RegisteredVersion> FindVersionAsync(EntryKind kind, RegisteredResource resource, string selector, CancellationToken ct)
