@@ -38,14 +38,19 @@ public static class RunnerSandbox
     }
 
     /// <summary>
-    /// bubblewrap's command line, behind <c>setpriv</c> when the runner has a user of its own: bubblewrap then starts
-    /// unprivileged, in a user namespace it makes, and nothing in the sandbox is root outside it.
+    /// bubblewrap's command line. When the runner has a user of its own, bubblewrap still starts as the (root) worker,
+    /// so it can bind folders that user could not reach, and keeps only the capabilities to change user; inside,
+    /// <c>setpriv</c> becomes that user, drops those too (inheritable and bounding sets included) and forbids gaining
+    /// any back (no setuid programs), and then starts the runner.
     /// </summary>
     private static (string Program, IReadOnlyList<string> Arguments) Command(string bubblewrap, SandboxPolicy policy, IReadOnlyList<string> inside)
     {
-        IReadOnlyList<string> sandboxed = [.. Arguments(policy), "--", .. inside];
-        if (policy.User is not { } user) return (bubblewrap, sandboxed);
-        return ("setpriv", [$"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--", bubblewrap, .. sandboxed]);
+        if (policy.User is not { } user) return (bubblewrap, [.. Arguments(policy), "--", .. inside]);
+        return (bubblewrap, [
+            .. Arguments(policy), "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP", "--",
+            "setpriv", $"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+            "--no-new-privs", "--", .. inside,
+        ]);
     }
 
     /// <summary>
@@ -78,15 +83,25 @@ public static class RunnerSandbox
         var arguments = new List<string>
         {
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try", "--cap-drop", "ALL",
-            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
         };
         var bound = policy.Readable.Concat(policy.Writable).Select(Path.GetFullPath).ToList();
-        List<string> closed = policy.User is null ? [] : ClosedAncestors(bound);
+        IReadOnlyList<string> closed = policy.User is null ? [] : ClosedAncestors(bound);
+        var emptied = new List<string> { "/tmp" };
         foreach (var path in policy.Hidden.Select(Path.GetFullPath).Concat(closed).Distinct())
         {
-            if (Directory.Exists(path)) arguments.AddRange(["--tmpfs", path]);
+            if (Directory.Exists(path))
+            {
+                arguments.AddRange(["--perms", "0755", "--tmpfs", path]);
+                emptied.Add(path);
+            }
             else if (File.Exists(path)) arguments.AddRange(["--ro-bind", "/dev/null", path]);
         }
+        // bubblewrap makes the folders on the way to a bound path inside an emptied one for root alone: a runner with a
+        // user of its own gets them made first, passable by all.
+        if (policy.User is not null)
+            foreach (var folder in bound.SelectMany(path => Ancestors(path).Reverse()).Distinct().Where(a => emptied.Any(e => a.StartsWith(e + "/", StringComparison.Ordinal))))
+                arguments.AddRange(["--perms", "0755", "--dir", folder]);
         foreach (var path in policy.Readable.Select(Path.GetFullPath).Distinct().Where(Path.Exists))
             arguments.AddRange(["--ro-bind", path, path]);
         foreach (var path in policy.Writable.Select(Path.GetFullPath).Distinct())
@@ -102,7 +117,7 @@ public static class RunnerSandbox
     /// its own user could not reach what is bound below them, so the sandbox replaces them by empty ones, as hidden
     /// folders, and binds the paths below back in.
     /// </summary>
-    private static List<string> ClosedAncestors(IEnumerable<string> bound) =>
+    private static IReadOnlyList<string> ClosedAncestors(IEnumerable<string> bound) =>
         OperatingSystem.IsWindows()
             ? []
             : bound.SelectMany(Ancestors).Distinct()

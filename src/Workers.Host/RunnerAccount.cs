@@ -12,6 +12,8 @@ namespace AiPlatform.Workers.Host;
 /// </summary>
 internal static class RunnerAccount
 {
+    public static readonly RunnerUser Root = new("root", 0, 0);
+
     /// <summary>The user, or null with the reason when runners keep the worker's user.</summary>
     public static (RunnerUser? User, string? Problem) Find(WorkerOptions options)
     {

@@ -67,11 +67,8 @@ internal sealed class RunnerConfinement : IDisposable
         PrivateDirectory.Ensure(options.ScriptCacheDirectory);
         var policy = Policy(configuration, options);
         var bubblewrap = RunnerSandbox.Find();
-        if (bubblewrap is not null && AsRunnerUser(policy, configuration, options, logger) is { } unprivileged)
-        {
-            if (RunnerSandbox.Probe(bubblewrap, unprivileged) is not { } userProblem) return new Bubblewrap(bubblewrap, unprivileged);
-            logger.LogWarning("Script runners cannot run as {User} ({Problem}): they run as this worker's user, root", unprivileged.User!.Name, userProblem);
-        }
+        if (bubblewrap is not null && AsRunnerUser(bubblewrap, policy, configuration, options, logger) is { } unprivileged)
+            return new Bubblewrap(bubblewrap, unprivileged);
         var problem = bubblewrap is null ? "bubblewrap (bwrap) is not installed" : RunnerSandbox.Probe(bubblewrap, policy);
         if (problem is null) return new Bubblewrap(bubblewrap!, policy);
         if (options.Sandbox == SandboxMode.Bubblewrap)
@@ -83,30 +80,36 @@ internal sealed class RunnerConfinement : IDisposable
 
     /// <summary>
     /// On a root worker, <paramref name="policy"/> for runners of <see cref="WorkerOptions.RunnerUser"/>, given the
-    /// cache and the local lake; null where runners keep the worker's user (not root, or no such user, said in the log).
+    /// cache and the local lake; null where runners keep the worker's user (not root, or the user cannot be had: said
+    /// in the log, and the cache is left, or given back, to the worker's user).
     /// </summary>
-    private static SandboxPolicy? AsRunnerUser(SandboxPolicy policy, IConfiguration configuration, WorkerOptions options, ILogger logger)
+    private static SandboxPolicy? AsRunnerUser(string bubblewrap, SandboxPolicy policy, IConfiguration configuration, WorkerOptions options, ILogger logger)
     {
         var (user, problem) = RunnerAccount.Find(options);
-        if (user is null)
+        if (user is not null)
         {
-            if (problem is not null)
-                logger.LogWarning("Script runners run as root, this worker's user, keeping root's access to every file the sandbox does not hide: {Problem}", problem);
-            return null;
+            var unprivileged = policy with { User = user };
+            problem = RunnerSandbox.Probe(bubblewrap, unprivileged);
+            if (problem is null)
+            {
+                try
+                {
+                    RunnerAccount.GiveFolders(user, [options.ScriptCacheDirectory]);
+                    var lakeRoot = WorkerHostExtensions.LakeOptionsFrom(configuration).Root;
+                    if (!IsRemote(lakeRoot)) RunnerAccount.ShareFolder(user, lakeRoot);
+                    return unprivileged;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+                {
+                    problem = $"{user.Name} could not be given the script cache and the lake: {e.Message}";
+                }
+            }
         }
-        try
-        {
-            RunnerAccount.GiveFolders(user, [options.ScriptCacheDirectory]);
-            var lakeRoot = WorkerHostExtensions.LakeOptionsFrom(configuration).Root;
-            if (!IsRemote(lakeRoot)) RunnerAccount.ShareFolder(user, lakeRoot);
-            return policy with { User = user };
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            logger.LogWarning("Script runners run as root, this worker's user: {User} could not be given the script cache and the lake ({Problem})",
-                user.Name, e.Message);
-            return null;
-        }
+        if (problem is null) return null;
+        logger.LogWarning("Script runners run as root, this worker's user, keeping root's access to every file the sandbox does not hide: {Problem}", problem);
+        // Runners without capabilities could not write a cache another worker gave the runner user.
+        RunnerAccount.GiveFolders(RunnerAccount.Root, [options.ScriptCacheDirectory]);
+        return null;
     }
 
     private static SandboxPolicy Policy(IConfiguration configuration, WorkerOptions options)
