@@ -40,7 +40,7 @@ public sealed class WorkerOptions
     public SandboxMode Sandbox { get; set; } = SandboxMode.Auto;
 
     /// <summary>
-    /// The user a root worker's sandboxed runners run as (setpriv before bubblewrap), so that a script keeps none of
+    /// The user a root worker's sandboxed runners run as (setpriv inside bubblewrap), so that a script keeps none of
     /// root's access to files the sandbox does not hide; eng/install-deps.sh makes this system user. A worker that is
     /// not root runs its runners as its own user, whatever this says. Empty: runners of a root worker stay root.
     /// </summary>
