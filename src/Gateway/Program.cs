@@ -6,6 +6,7 @@ using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Lake;
 using AiPlatform.Gateway.Monitoring;
 using AiPlatform.Gateway.Pipelines;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.ServiceDefaults;
@@ -41,8 +42,10 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 // Every endpoint below needs a role: its own policy, or by default viewer to read, operator to change, admin to delete.
 app.UsePlatformAuth();
+app.UseProjectScope();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapAuthEndpoints();
+app.MapProjectEndpoints();
 app.MapTaskEndpoints();
 app.MapPipelineEndpoints();
 app.MapPredictEndpoints();

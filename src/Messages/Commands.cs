@@ -22,24 +22,28 @@ public interface ITaskCommand
     /// what one user's script leaves in its process (static state, files in its /tmp) never reaches another user's.
     /// </summary>
     string? SubmittedBy { get; }
+
+    /// <summary>The project the task belongs to: its script sees that project's lake, and only that.</summary>
+    string Project { get; }
 }
 
 /// <summary>The script is snapshotted at submit time, so every attempt runs the exact code the user submitted.</summary>
 public record TaskScript(string Path, string Sha256, string Source);
 
 public record RunIngestion(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
-    int? TimeoutSeconds, TaskResources? Resources = null, string? SubmittedBy = null) : ITaskCommand;
+    int? TimeoutSeconds, TaskResources? Resources = null, string? SubmittedBy = null, string Project = ProjectNames.Default) : ITaskCommand;
 
 /// <param name="Model">The exact model version the task names (<c>fashion-cnn@4</c>: one to evaluate or start from), resolved at submit.</param>
 public record RunTraining(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
-    int? TimeoutSeconds, TaskResources? Resources = null, string? Model = null, string? SubmittedBy = null) : ITaskCommand;
+    int? TimeoutSeconds, TaskResources? Resources = null, string? Model = null, string? SubmittedBy = null, string Project = ProjectNames.Default)
+    : ITaskCommand;
 
 /// <summary>Fanned out to every serve worker: each one becomes a replica of the service.</summary>
 /// <param name="Model">The exact version to serve (<c>fashion-cnn@4</c>), as resolved when the task was submitted.</param>
 /// <param name="Follows">The alias reference the service follows (<c>fashion-cnn@production</c>): replicas serve the version
 /// it points at now and swap when it moves. Null for a service pinned to its version.</param>
 public record StartInferenceService(Guid TaskId, string Name, int Attempt, TaskScript Script, string? Input, string? Output, string ParamsJson,
-    string Model, string Device, string? Follows = null) : ITaskCommand
+    string Model, string Device, string? Follows = null, string Project = ProjectNames.Default) : ITaskCommand
 {
     /// <summary>A service runs until it is cancelled.</summary>
     public int? TimeoutSeconds => null;

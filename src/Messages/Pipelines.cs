@@ -32,5 +32,6 @@ public static class PipelineQueueNames
 /// <param name="Model">The model reference the action is about, references filled in and pinned.</param>
 /// <param name="Output">What the action writes: the alias a promote moves, the service a deploy starts.</param>
 /// <param name="Script">A deploy's serving script, snapshotted when the run started.</param>
+/// <param name="Project">The run's project, whose registry and services the action works on.</param>
 public record RunPipelineAction(Guid RunId, string Step, Guid ActionId, string Type, string Model, string? Output, string ParamsJson,
-    TaskScript? Script, string? Actor);
+    TaskScript? Script, string? Actor, string Project = ProjectNames.Default);

@@ -109,8 +109,26 @@ public static class RunnerSandbox
             Directory.CreateDirectory(path);
             arguments.AddRange(["--bind", path, path]);
         }
+        HideInsideBound(arguments, policy, bound);
         return arguments;
     }
+
+    /// <summary>
+    /// A hidden folder inside a bound one (other projects' lakes inside the lake a runner writes) would be uncovered by
+    /// that bind, so it is emptied again after the binds, and what is bound below it is bound back in.
+    /// </summary>
+    private static void HideInsideBound(List<string> arguments, SandboxPolicy policy, IReadOnlyList<string> bound)
+    {
+        var inside = policy.Hidden.Select(Path.GetFullPath).Distinct().Where(Directory.Exists).Where(hidden => bound.Any(b => IsBelow(hidden, b))).ToList();
+        if (inside.Count == 0) return;
+        foreach (var hidden in inside) arguments.AddRange(["--perms", "0755", "--tmpfs", hidden]);
+        foreach (var path in policy.Readable.Select(Path.GetFullPath).Distinct().Where(Path.Exists).Where(p => inside.Any(h => IsBelow(p, h))))
+            arguments.AddRange(["--ro-bind", path, path]);
+        foreach (var path in policy.Writable.Select(Path.GetFullPath).Distinct().Where(p => inside.Any(h => IsBelow(p, h))))
+            arguments.AddRange(["--bind", path, path]);
+    }
+
+    private static bool IsBelow(string path, string folder) => path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     /// <summary>
     /// Folders above <paramref name="bound"/> that others may not pass through (a clone under /root, say): a runner of

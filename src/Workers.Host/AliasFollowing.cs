@@ -22,8 +22,8 @@ public sealed class AliasFollowCheck(ServiceReplicas replicas, ModelAliasLookup 
         using var timer = new PeriodicTimer(options.Value.AliasCheckInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            foreach (var reference in replicas.FollowedAliases)
-                if (await aliases.TryResolveAsync(reference, stoppingToken) is { } pointer)
+            foreach (var (project, reference) in replicas.FollowedAliases)
+                if (await aliases.TryResolveAsync(project, reference, stoppingToken) is { } pointer)
                     await replicas.FollowAsync(pointer, stoppingToken);
         }
     }

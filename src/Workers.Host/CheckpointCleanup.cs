@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
+using AiPlatform.Messages;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -11,13 +13,19 @@ namespace AiPlatform.Workers.Host;
 /// </summary>
 public sealed class CheckpointCleanup(IConfiguration configuration, ILogger<CheckpointCleanup> logger)
 {
-    private readonly Lazy<IObjectStore> _lake = new(() => ObjectStores.Open(WorkerHostExtensions.LakeOptionsFrom(configuration)));
+    private readonly ConcurrentDictionary<string, IObjectStore> _lakes = new();
 
-    public async Task RemoveAsync(Guid taskId)
+    /// <summary>Removes them from the lake of the task's project, where its script kept them.</summary>
+    public async Task RemoveAsync(Guid taskId, string project)
     {
         try
         {
-            await new TaskCheckpoints(_lake.Value, taskId).DeleteAllAsync();
+            var lake = _lakes.GetOrAdd(project, p =>
+            {
+                var options = WorkerHostExtensions.LakeOptionsFrom(configuration);
+                return ObjectStores.Open(options with { Root = ProjectNames.LakeRootOf(options.Root, p) });
+            });
+            await new TaskCheckpoints(lake, taskId).DeleteAllAsync();
         }
         catch (Exception e)
         {

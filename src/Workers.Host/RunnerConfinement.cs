@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using AiPlatform.Messages;
 using AiPlatform.ScriptRunner;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -9,16 +10,23 @@ namespace AiPlatform.Workers.Host;
 /// How this worker starts its script runners: with an allow-listed environment, and inside the sandbox
 /// <see cref="WorkerOptions.Sandbox"/> asks for when it can be had here. Whether it could is logged at start. A
 /// sandboxed runner has no network: when the lake or an input is on S3, it reaches the S3 endpoint, and only that,
-/// through this worker's <see cref="S3Relay"/>, which lives as long as this object.
+/// through this worker's <see cref="S3Relay"/>, which lives as long as this object. Each project's runners get that
+/// project's lake as theirs, and in the sandbox no other project's folder.
 /// </summary>
 internal sealed class RunnerConfinement : IDisposable
 {
     private readonly S3Relay? _relay;
+    private readonly IConfiguration _configuration;
+    private readonly WorkerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, string> _environment;
+    private readonly Bubblewrap? _sandbox;
 
     public RunnerLaunches Launches { get; }
 
     public RunnerConfinement(IConfiguration configuration, WorkerOptions options, ILogger<RunnerConfinement> logger)
     {
+        (_configuration, _options, _logger) = (configuration, options, logger);
         var environment = ScriptEnvironment(configuration);
         var sandbox = Sandbox(configuration, options, logger);
         if (sandbox is not null && configuration["S3:ServiceUrl"] is { } endpoint && ReachesS3(configuration))
@@ -35,24 +43,56 @@ internal sealed class RunnerConfinement : IDisposable
                 sandbox.Policy.User?.Name ?? "this worker's user", _relay is null ? "" : " but the S3 endpoint's relay", string.Join(", ", sandbox.Policy.Writable));
         if (CpuQuota.Controller.Problem is { } problem)
             logger.LogWarning("Tasks' declared cpu is reserved but not enforced on this worker: {Problem}", problem);
-        Launches = new RunnerLaunches(Confine(RunnerLaunch.ForCurrentProcess(environment), sandbox), TorchSharpLaunch(environment, sandbox, options, logger));
+        (_environment, _sandbox) = (environment, sandbox);
+        Launches = new RunnerLaunches(LaunchesOf);
     }
+
+    /// <summary>Runners of <paramref name="project"/>: its lake is their lake root, and the only lake folder their sandbox has.</summary>
+    private EngineLaunches LaunchesOf(string project)
+    {
+        var environment = new Dictionary<string, string>(_environment) { ["Lake__Root"] = ProjectNames.LakeRootOf(LakeRoot(_configuration), project) };
+        var sandbox = _sandbox is null ? null : _sandbox with { Policy = ForProject(_sandbox.Policy, project) };
+        return new EngineLaunches(Confine(RunnerLaunch.ForCurrentProcess(environment), sandbox),
+            TorchSharpLaunch(environment, sandbox, _options, project == ProjectNames.Default ? _logger : null));
+    }
+
+    /// <summary>
+    /// The worker-wide policy narrowed to <paramref name="project"/>: on a local lake its lake folder replaces the whole
+    /// lake's (as written and as a default input root). The default project's lake holds the others' under
+    /// <c>projects/</c>, which its runners get empty; another project's runners get the whole lake empty but their own folder.
+    /// </summary>
+    private SandboxPolicy ForProject(SandboxPolicy policy, string project)
+    {
+        var lakeRoot = Path.GetFullPath(LakeRoot(_configuration));
+        if (IsRemote(LakeRoot(_configuration))) return policy;
+        var projectLake = ProjectNames.LakeRootOf(lakeRoot, project);
+        var writable = policy.Writable.Select(path => Path.GetFullPath(path) == lakeRoot ? projectLake : path).ToList();
+        var readable = policy.Readable.Select(path => Path.GetFullPath(path) == lakeRoot ? projectLake : path).ToList();
+        var others = Path.Combine(lakeRoot, ProjectNames.LakeFolder);
+        // Made now, so a project created after this runner started is hidden from it too.
+        Directory.CreateDirectory(others);
+        Directory.CreateDirectory(projectLake);
+        return policy with { Writable = writable, Readable = readable, Hidden = [.. policy.Hidden, project == ProjectNames.Default ? others : lakeRoot] };
+    }
+
+    private static string LakeRoot(IConfiguration configuration) => WorkerHostExtensions.LakeOptionsFrom(configuration).Root;
 
     private sealed record Bubblewrap(string Path, SandboxPolicy Policy);
 
     private static RunnerLaunch Confine(RunnerLaunch launch, Bubblewrap? sandbox) =>
         sandbox is null ? launch : RunnerSandbox.Wrap(launch, sandbox.Path, sandbox.Policy);
 
-    private static RunnerLaunch? TorchSharpLaunch(Dictionary<string, string> environment, Bubblewrap? sandbox, WorkerOptions options, ILogger logger)
+    /// <param name="logger">Where to say how it went; null when it was said already (for another project).</param>
+    private static RunnerLaunch? TorchSharpLaunch(Dictionary<string, string> environment, Bubblewrap? sandbox, WorkerOptions options, ILogger? logger)
     {
         if (options.TorchSharpRunner is not { } program) return null;
         if (!File.Exists(program))
         {
-            logger.LogWarning("Worker:TorchSharpRunner names {Program}, which does not exist (dotnet build src/ScriptRunner.TorchSharp makes it): " +
+            logger?.LogWarning("Worker:TorchSharpRunner names {Program}, which does not exist (dotnet build src/ScriptRunner.TorchSharp makes it): " +
                               "scripts on the TorchSharp engine fail on this worker", program);
             return null;
         }
-        logger.LogInformation("Scripts on the TorchSharp engine run in {Program}", program);
+        logger?.LogInformation("Scripts on the TorchSharp engine run in {Program}", program);
         return Confine(RunnerLaunch.ForProgram(Path.GetFullPath(program), environment), sandbox);
     }
 

@@ -20,7 +20,7 @@ public sealed class ServiceReplica(StartInferenceService command, RunnerProcess 
     /// <summary>The exact model version this replica answers with now.</summary>
     public string Model { get; private set; } = model;
 
-    public bool Follows(ModelAliasPointer pointer) => command.Follows == pointer.Reference;
+    public bool Follows(ModelAliasPointer pointer) => command.Follows == pointer.Reference && command.Project == pointer.Project;
 
     /// <summary>
     /// Serves the version <paramref name="pointer"/> names, unless a newer pointer was already applied or the alias is gone

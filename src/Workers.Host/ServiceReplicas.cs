@@ -29,7 +29,8 @@ public sealed class ServiceReplicas(
     public IReadOnlyCollection<Guid> Hosted => _replicas.Keys.ToList();
 
     /// <summary>The alias references the services hosted here follow.</summary>
-    public IReadOnlyList<string> FollowedAliases => Started().Select(r => r.Command.Follows).OfType<string>().Distinct().ToList();
+    public IReadOnlyList<(string Project, string Reference)> FollowedAliases =>
+        Started().Where(r => r.Command.Follows is not null).Select(r => (r.Command.Project, r.Command.Follows!)).Distinct().ToList();
 
     /// <summary>Starts hosting a service unless already hosting it; returns when the replica serves or has failed.</summary>
     public Task HostAsync(StartInferenceService command)
@@ -78,14 +79,14 @@ public sealed class ServiceReplicas(
     private async Task<ServiceReplica> StartReplicaAsync(StartInferenceService command)
     {
         // A replica starting late (a restarted worker, a redelivered command) starts on where the alias points now.
-        var (model, asOf) = command.Follows is { } follows && await aliases.TryResolveAsync(follows, CancellationToken.None) is { Version: { } current } pointer
+        var (model, asOf) = command.Follows is { } follows && await aliases.TryResolveAsync(command.Project, follows, CancellationToken.None) is { Version: { } current } pointer
             ? (current, pointer.AsOf)
             : (command.Model, DateTimeOffset.MinValue);
         var serving = command with { Model = model, Input = command.Follows is null ? command.Input : model };
         RunnerLaunch launch;
         try
         {
-            launch = launches.For(command.Script.Source);
+            launch = launches.For(command.Script.Source, command.Project);
         }
         catch (ArgumentException e)
         {

@@ -46,7 +46,7 @@ public sealed class TaskExecutor(
             var memoryLimit = declaredMemory ?? options.Value.TaskMemoryLimitMiB;
             var cpuTimeLimit = options.Value.TaskCpuTimeLimit;
             var limits = ResourceLimits.RunnerEnvironment(command.Resources);
-            pool = pools.For(command.Script.Source);
+            pool = pools.For(command.Script.Source, command.Project);
             runner = limits.Count > 0 ? await pool.StartDedicatedAsync(limits) : await pool.AcquireAsync(owner);
             // A declared cpu is a limit as well as a reservation; the runner is the task's own, so is its cgroup.
             if (command.Resources?.Cpu is { } cores)
@@ -71,7 +71,7 @@ public sealed class TaskExecutor(
             var final = FinalEvent(command, outcome, workerStopping.IsCancellationRequested);
             await PublishFinalAsync(publisher, final, workerStopping);
             // Off the task's path: on S3 it is a listing, and the next task need not wait for it.
-            if (final is not TaskReleased) _ = checkpoints.RemoveAsync(command.TaskId);
+            if (final is not TaskReleased) _ = checkpoints.RemoveAsync(command.TaskId, command.Project);
         }
         catch (Exception e) when (!workerStopping.IsCancellationRequested)
         {
@@ -79,7 +79,7 @@ public sealed class TaskExecutor(
             span?.SetStatus(ActivityStatusCode.Error, e.Message);
             await PublishFinalAsync(publisher, new TaskFailed(command.TaskId, command.Attempt, identity.WorkerId, DateTimeOffset.UtcNow,
                 $"worker {identity.WorkerId} could not run the script: {e.Message}"), workerStopping);
-            _ = checkpoints.RemoveAsync(command.TaskId);
+            _ = checkpoints.RemoveAsync(command.TaskId, command.Project);
         }
         finally
         {

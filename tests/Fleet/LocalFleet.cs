@@ -142,9 +142,10 @@ public sealed class LocalFleet : IAsyncDisposable
     }
 
     /// <summary>Creates a key through the API with the admin key and returns it (it is shown only in this answer).</summary>
-    public async Task<string> CreateKeyAsync(string name, string role)
+    /// <param name="project">The one project the key acts in; null for a key of every project.</param>
+    public async Task<string> CreateKeyAsync(string name, string role, string? project = null)
     {
-        using var response = await Http.PostAsJsonAsync("/api/v1/keys", new { name, role });
+        using var response = await Http.PostAsJsonAsync("/api/v1/keys", new { name, role, project });
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"creating key {name} answered {(int)response.StatusCode}: {body}");
         return System.Text.Json.Nodes.JsonNode.Parse(body)!["key"]!.GetValue<string>();

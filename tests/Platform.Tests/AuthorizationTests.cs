@@ -22,6 +22,7 @@ public sealed class AuthorizationTests(PlatformFixture platform)
     private static readonly Dictionary<string, string> RequiredRole = new()
     {
         ["GET /api/v1/me"] = Viewer,
+        ["GET /api/v1/projects"] = Viewer,
         ["POST /api/v1/alerts"] = Operator,
         ["GET /api/v1/alerts"] = Viewer,
         ["POST /api/v1/stream/tickets"] = Viewer,
@@ -96,6 +97,14 @@ public sealed class AuthorizationTests(PlatformFixture platform)
         ["POST /api/v2/cluster/scale"] = Admin,
     };
 
+    /// <summary>Cluster-wide endpoints: a key held to one project is refused them whatever its role.</summary>
+    private static readonly HashSet<string> EveryProjectOnly =
+    [
+        "POST /api/v1/alerts", "POST /api/v1/keys", "GET /api/v1/keys", "DELETE /api/v1/keys/{id}",
+        "POST /api/v1/hooks", "GET /api/v1/hooks", "GET /api/v1/hooks/{id}", "DELETE /api/v1/hooks/{id}", "GET /api/v1/hooks/{id}/deliveries",
+        "GET /api/v1/hooks/{id}/audit", "GET /api/v2/cluster/nodes", "GET /api/v2/cluster/resources", "POST /api/v2/cluster/scale",
+    ];
+
     /// <summary>Endpoints the OpenAPI document leaves out: the event stream and the document itself.</summary>
     private static readonly Dictionary<string, string> Undocumented = new()
     {
@@ -117,6 +126,9 @@ public sealed class AuthorizationTests(PlatformFixture platform)
             [Operator] = await platform.CreateKeyAsync(UniqueName("matrix-operator"), Operator),
             [Admin] = platform.AdminKey,
         };
+        // An admin of another project: everything of its own project, nothing cluster-wide (what it may not see of
+        // another project's resources is the isolation test's).
+        var otherProjectAdmin = await platform.CreateKeyAsync(UniqueName("matrix-elsewhere"), Admin, project: "matrix-elsewhere");
         var failures = new List<string>();
         foreach (var (endpoint, required) in RequiredRole.Concat(Undocumented))
         {
@@ -134,6 +146,14 @@ public sealed class AuthorizationTests(PlatformFixture platform)
                     failures.Add($"{endpoint} as {role}: {(int)status}, expected it to be allowed");
                 if (!allowed && status != HttpStatusCode.Forbidden)
                     failures.Add($"{endpoint} as {role}: {(int)status}, expected 403 (needs {required})");
+            }
+            using (var elsewhere = platform.Client(otherProjectAdmin))
+            {
+                var status = await CallAsync(elsewhere, endpoint);
+                if (EveryProjectOnly.Contains(endpoint) && status != HttpStatusCode.Forbidden)
+                    failures.Add($"{endpoint} with another project's admin key: {(int)status}, expected 403 (cluster-wide)");
+                if (!EveryProjectOnly.Contains(endpoint) && status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.InternalServerError)
+                    failures.Add($"{endpoint} with another project's admin key: {(int)status}, expected it to be allowed in its own project");
             }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));

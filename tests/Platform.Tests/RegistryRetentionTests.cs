@@ -2,6 +2,7 @@ using System.Net;
 using AiPlatform.Gateway.Persistence;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Lake.Catalog;
+using AiPlatform.Messages;
 using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Platform.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -56,7 +57,7 @@ public sealed class RegistryRetentionTests(PlatformFixture platform) : RegistryT
         }
 
         // Now: nothing is old enough, the orphan is too young to be told from a write in flight.
-        var now = await retention.RunAsync(EntryKind.Model, model, default);
+        var now = await retention.RunAsync(ProjectNames.Default, EntryKind.Model, model, default);
         Assert.Equal((0, 0, 0), (now.Purged.Count, now.Archived.Count, now.OrphansRemoved.Count));
         Assert.True(File.Exists(orphan));
 
@@ -64,7 +65,7 @@ public sealed class RegistryRetentionTests(PlatformFixture platform) : RegistryT
         clock.Now = start + TimeSpan.FromDays(8);
         await MarkReadAsync(services, model, "1.2.0", clock.Now);
         clock.Now = start + TimeSpan.FromDays(11);
-        var later = await retention.RunAsync(EntryKind.Model, model, default);
+        var later = await retention.RunAsync(ProjectNames.Default, EntryKind.Model, model, default);
         Assert.Equal(["1.3.0"], later.Purged);
         Assert.Equal(["1.0.0"], later.Archived);
         Assert.Single(later.OrphansRemoved);
@@ -75,7 +76,7 @@ public sealed class RegistryRetentionTests(PlatformFixture platform) : RegistryT
 
         // keep_last 1: everything but the newest and the aliased goes, read or not.
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Put, $"/api/v1/models/{model}/retention", new { keep_last = 1, archive_after_days = 10 })).Status);
-        Assert.Equal(["1.2.0"], (await retention.RunAsync(EntryKind.Model, model, default)).Archived);
+        Assert.Equal(["1.2.0"], (await retention.RunAsync(ProjectNames.Default, EntryKind.Model, model, default)).Archived);
 
         var audit = (await GetAsync($"/api/v1/models/{model}/audit")).AsArray();
         Assert.Contains(audit, a => a!["action"]!.GetValue<string>() == "purged" && a["actor"]!.GetValue<string>() == "retention");

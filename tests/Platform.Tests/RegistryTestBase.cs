@@ -4,9 +4,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiPlatform.Gateway.Inference;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Lake.ObjectStore;
+using AiPlatform.Messages;
 using AiPlatform.Platform.Tests.Infrastructure;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -86,11 +88,16 @@ public abstract class RegistryTestBase
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddDbContext<PlatformDbContext>(db => db.UseNpgsql(Platform.DatabaseConnectionString)
+        // Work done in these scopes is the default project's, as the fleet's requests without a project are.
+        services.AddScoped(_ =>
+        {
+            var scope = new ProjectScope();
+            scope.Enter(ProjectNames.Default);
+            return scope;
+        });
+        services.AddPlatformDbContext(db => db.UseNpgsql(Platform.DatabaseConnectionString)
             .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
-        var lake = new LakeCatalog(new LakeOptions { Root = Platform.LakeRoot });
-        services.AddSingleton(lake);
-        services.AddSingleton(new VersionArchive(lake, new ColdStorage(lake.Store, new RegistryOptions().ColdPrefix)));
+        services.AddProjects(new LakeOptions { Root = Platform.LakeRoot });
         services.AddSingleton(clock);
         services.AddSingleton(Options.Create(new RegistryOptions()));
         // Alias moves announce themselves on the bus; the tests that use these move none, so an in-memory bus that never starts will do.

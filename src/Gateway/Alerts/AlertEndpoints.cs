@@ -2,6 +2,8 @@ using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Auth;
 using Microsoft.Extensions.Options;
 
+using AiPlatform.Gateway.Projects;
+
 namespace AiPlatform.Gateway.Alerts;
 
 /// <summary>
@@ -17,7 +19,7 @@ public static class AlertEndpoints
     public static void MapAlertEndpoints(this IEndpointRouteBuilder app)
     {
         var alerts = app.MapGroup("/api/v1/alerts").WithTags("Alerts");
-        alerts.MapPost("/", ReceiveAsync).WithName("ReceiveAlerts").Accepts<object>("application/json")
+        alerts.MapPost("/", ReceiveAsync).WithName("ReceiveAlerts").RequireAuthorization(Roles.Policy(Roles.Operator), ProjectPolicies.EveryProject).Accepts<object>("application/json")
             .Produces<AlertsReceived>().Produces<ApiError>(400).Produces<ApiError>(413).Produces<ApiError>(502);
         alerts.MapGet("/", ListAsync).WithName("ListAlerts").Produces<AlertList>().Produces<ApiError>(400);
     }

@@ -9,6 +9,9 @@ public sealed class ApiKeyRecord
     public Guid Id { get; set; }
     public string Name { get; set; } = "";
     public string Role { get; set; } = Roles.Viewer;
+
+    /// <summary>The one project the key acts in; null for a key of every project (which names its project per request).</summary>
+    public string? Project { get; set; }
     public string Prefix { get; set; } = "";
     public byte[] Hash { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
@@ -18,4 +21,4 @@ public sealed class ApiKeyRecord
 }
 
 /// <summary>What a request learns about the key it came with.</summary>
-public sealed record ApiKeyIdentity(Guid Id, string Name, string Role);
+public sealed record ApiKeyIdentity(Guid Id, string Name, string Role, string? Project);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Messages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ using Npgsql;
 
 namespace AiPlatform.Gateway.Auth;
 
-public enum KeyCreation { Created, InvalidName, InvalidRole, NameTaken }
+public enum KeyCreation { Created, InvalidName, InvalidRole, InvalidProject, NameTaken }
 
 /// <summary>
 /// API keys: created with 256 random bits, stored as their SHA-256 only, looked up by that hash. A slow password hash
@@ -36,24 +37,27 @@ public sealed partial class ApiKeyStore(PlatformDbContext db, IMemoryCache cache
         if (cache.TryGetValue(cacheKey, out ApiKeyIdentity? known)) return known;
         var key = await db.ApiKeys.AsNoTracking()
             .Where(k => k.Hash == hash && k.RevokedAt == null)
-            .Select(k => new ApiKeyIdentity(k.Id, k.Name, k.Role))
+            .Select(k => new ApiKeyIdentity(k.Id, k.Name, k.Role, k.Project))
             .SingleOrDefaultAsync(ct);
         // Unknown keys are not cached: guesses would fill the cache, and a key cannot become valid after the fact.
         if (key is not null && options.Value.KeyCacheDuration > TimeSpan.Zero) cache.Set(cacheKey, key, options.Value.KeyCacheDuration);
         return key;
     }
 
-    public async Task<(KeyCreation Outcome, ApiKeyRecord? Record, string? Key)> CreateAsync(string name, string role, string createdBy,
+    /// <param name="project">The one project the key acts in; null for a key of every project.</param>
+    public async Task<(KeyCreation Outcome, ApiKeyRecord? Record, string? Key)> CreateAsync(string name, string role, string? project, string createdBy,
         CancellationToken ct, string? key = null)
     {
         if (!NamePattern().IsMatch(name)) return (KeyCreation.InvalidName, null, null);
         if (!Roles.IsKnown(role)) return (KeyCreation.InvalidRole, null, null);
+        if (project is not null && !ProjectNames.IsValidName(project)) return (KeyCreation.InvalidProject, null, null);
         key ??= NewKey();
         var record = new ApiKeyRecord
         {
             Id = Guid.NewGuid(),
             Name = name,
             Role = role,
+            Project = project,
             Prefix = key[..Math.Min(VisiblePrefixLength, key.Length)],
             Hash = Hash(key),
             CreatedAt = DateTimeOffset.UtcNow,
@@ -98,14 +102,14 @@ public sealed partial class ApiKeyStore(PlatformDbContext db, IMemoryCache cache
     {
         var hash = Hash(key);
         var active = await db.ApiKeys.Where(k => k.Name == name && k.RevokedAt == null).ToListAsync(ct);
-        if (active.Any(k => k.Hash.AsSpan().SequenceEqual(hash) && k.Role == Roles.Admin)) return;
+        if (active.Any(k => k.Hash.AsSpan().SequenceEqual(hash) && k.Role == Roles.Admin && k.Project is null)) return;
         foreach (var old in active)
         {
             old.RevokedAt = DateTimeOffset.UtcNow;
             old.RevokedBy = "bootstrap rotation";
         }
         await db.SaveChangesAsync(ct);
-        var (outcome, _, _) = await CreateAsync(name, Roles.Admin, "bootstrap", ct, key);
+        var (outcome, _, _) = await CreateAsync(name, Roles.Admin, project: null, "bootstrap", ct, key);
         // Replicas starting together race to store it; the one that lost finds it stored.
         if (outcome != KeyCreation.Created && !await db.ApiKeys.AnyAsync(k => k.Hash == hash && k.Name == name && k.RevokedAt == null, ct))
             throw new InvalidOperationException($"the bootstrap key could not be stored ({outcome}); is it in use under another name?");

@@ -31,6 +31,13 @@ public sealed class AuthErrorResultHandler(ILogger<AuthErrorResultHandler> logge
                 : failure.Message).ExecuteAsync(context);
             return;
         }
+        if (result.Forbidden && context.User.KeyProject() is { } project && policy.Requirements.OfType<Projects.EveryProjectRequirement>().Any())
+        {
+            await ApiError.Result(StatusCodes.Status403Forbidden, AuthErrorCodes.Forbidden,
+                $"{context.Request.Method} {context.Request.Path} acts on every project and needs a key of every project; '{context.User.ActorName()}' acts in project '{project}' only")
+                .ExecuteAsync(context);
+            return;
+        }
         if (result.Forbidden)
         {
             var needed = RequiredRole.Of(policy, context);

@@ -3,6 +3,8 @@ using AiPlatform.Gateway.Auth;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
+using AiPlatform.Gateway.Projects;
+
 namespace AiPlatform.Gateway.Cluster;
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class ClusterEndpoints
 
     public static IEndpointRouteBuilder MapClusterEndpoints(this IEndpointRouteBuilder app)
     {
-        var cluster = app.MapGroup("/api/v2/cluster").WithTags("Cluster").RequireAuthorization(Roles.Policy(Roles.Admin));
+        var cluster = app.MapGroup("/api/v2/cluster").WithTags("Cluster").RequireAuthorization(Roles.Policy(Roles.Admin), ProjectPolicies.EveryProject);
 
         cluster.MapGet("/nodes", (ClusterNodes nodes) => Results.Ok(nodes.Nodes()))
             .WithName("ListClusterNodes").Produces<IReadOnlyList<NodeView>>();

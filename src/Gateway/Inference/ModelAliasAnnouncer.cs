@@ -1,4 +1,5 @@
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Messages;
 using MassTransit;
@@ -10,7 +11,7 @@ namespace AiPlatform.Gateway.Inference;
 /// at once. Best effort: the move stands even when the broker is down, and workers that missed it converge through
 /// their periodic check.
 /// </summary>
-public sealed class ModelAliasAnnouncer(PlatformDbContext db, IPublishEndpoint bus, TimeProvider clock, ILogger<ModelAliasAnnouncer> logger)
+public sealed class ModelAliasAnnouncer(PlatformDbContext db, ProjectScope project, IPublishEndpoint bus, TimeProvider clock, ILogger<ModelAliasAnnouncer> logger)
 {
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(2);
 
@@ -20,7 +21,7 @@ public sealed class ModelAliasAnnouncer(PlatformDbContext db, IPublishEndpoint b
         try
         {
             // The pointer as committed, not as this request wanted it: a concurrent move may have won since.
-            var pointer = await ModelAliasPointers.CurrentAsync(db, name, alias, clock, ct);
+            var pointer = await ModelAliasPointers.CurrentAsync(db, project.Required, name, alias, clock, ct);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(PublishTimeout);
             await bus.Publish(new ModelAliasMoved(pointer), timeout.Token);

@@ -8,5 +8,5 @@ namespace AiPlatform.Gateway.Inference;
 public sealed class ModelAliasResolver(PlatformDbContext db, TimeProvider clock) : IConsumer<ResolveModelAlias>
 {
     public async Task Consume(ConsumeContext<ResolveModelAlias> context) =>
-        await context.RespondAsync(await ModelAliasPointers.CurrentAsync(db, context.Message.Model, context.Message.Alias, clock, context.CancellationToken));
+        await context.RespondAsync(await ModelAliasPointers.CurrentAsync(db, context.Message.Project, context.Message.Model, context.Message.Alias, clock, context.CancellationToken));
 }

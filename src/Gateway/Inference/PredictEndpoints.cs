@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Messages;
 using MassTransit;
@@ -34,14 +35,14 @@ public static class PredictEndpoints
             .Produces<ApiError>(409).Produces<ApiError>(413).Produces<ApiError>(429).Produces<ApiError>(502).Produces<ApiError>(503);
     }
 
-    private static async Task<IResult> PredictAsync(string id, HttpRequest http, HttpResponse response, PlatformDbContext db,
+    private static async Task<IResult> PredictAsync(string id, HttpRequest http, HttpResponse response, PlatformDbContext db, ProjectScope project,
         RunningServices runningServices, IRequestClient<Predict> replicas, IOptions<PredictOptions> options, CancellationToken ct)
     {
         // The body is checked first: a malformed or oversized request costs no database round trip.
         var (body, bodyError) = await JsonBody.ReadTextAsync(http, options.Value.MaxBodyBytes, ct);
         if (body is null) return bodyError!;
         if (!Guid.TryParse(id, out var taskId)) return TaskEndpoints.NotFound(id);
-        if (!runningServices.TryGet(taskId, out var name))
+        if (!runningServices.TryGet(taskId, project.Required, out var name))
         {
             var (running, refusal) = await LookUpAsync(db, runningServices, id, ct);
             if (running is null) return refusal!;
@@ -91,7 +92,7 @@ public static class PredictEndpoints
         if (task.CurrentState != TaskStatuses.RunningState)
             return (null, ApiError.Result(409, ErrorCodes.ServiceNotRunning,
                 $"inference service {task.Name} is {TaskStatuses.ToStatus(task.CurrentState)}; it predicts only while running"));
-        runningServices.Remember(task.CorrelationId, task.Name);
+        runningServices.Remember(task.CorrelationId, task.Project, task.Name);
         return (task.Name, null);
     }
 }

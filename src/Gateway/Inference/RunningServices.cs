@@ -11,25 +11,26 @@ namespace AiPlatform.Gateway.Inference;
 /// </summary>
 public sealed class RunningServices(IOptions<PredictOptions> options, TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<Guid, (string Name, long Until)> _running = new();
+    private readonly ConcurrentDictionary<Guid, (string Project, string Name, long Until)> _running = new();
 
-    public bool TryGet(Guid taskId, out string name)
+    /// <summary>The running service's name, when <paramref name="project"/> is its own: another project's caller reads the task, and is told it does not exist.</summary>
+    public bool TryGet(Guid taskId, string project, out string name)
     {
         name = "";
-        if (!_running.TryGetValue(taskId, out var entry)) return false;
+        if (!_running.TryGetValue(taskId, out var entry) || entry.Project != project) return false;
         if (clock.GetTimestamp() > entry.Until)
         {
-            _running.TryRemove(new KeyValuePair<Guid, (string, long)>(taskId, entry));
+            _running.TryRemove(new KeyValuePair<Guid, (string, string, long)>(taskId, entry));
             return false;
         }
         name = entry.Name;
         return true;
     }
 
-    public void Remember(Guid taskId, string name)
+    public void Remember(Guid taskId, string project, string name)
     {
         var until = clock.GetTimestamp() + (long)(options.Value.RunningServiceCacheDuration.TotalSeconds * clock.TimestampFrequency);
-        _running[taskId] = (name, until);
+        _running[taskId] = (project, name, until);
     }
 
     public void Forget(Guid taskId) => _running.TryRemove(taskId, out _);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Lake.Catalog;
 
@@ -41,10 +42,10 @@ public static class LakeEndpoints
 
     private static void MapKind(RouteGroupBuilder group, EntryKind kind, string plural)
     {
-        group.MapGet("/", (string? stage, string? alias, string? prefix, LakeCatalog lake, RegistryQueries registry, CancellationToken ct) =>
-                ListAsync(kind, stage, alias, prefix, lake, registry, ct))
+        group.MapGet("/", (string? stage, string? alias, string? prefix, ProjectLake lake, RegistryQueries registry, CancellationToken ct) =>
+                ListAsync(kind, stage, alias, prefix, lake.Catalog, registry, ct))
             .WithName($"List{plural}").Produces<IEnumerable<LakeEntryView>>().Produces<ApiError>(400);
-        group.MapGet("/{id}", (string id, LakeCatalog lake, RegistryQueries registry, CancellationToken ct) => DescribeAsync(id, kind, lake, registry, ct))
+        group.MapGet("/{id}", (string id, ProjectLake lake, RegistryQueries registry, CancellationToken ct) => DescribeAsync(id, kind, lake.Catalog, registry, ct))
             .Produces<LakeEntryView>().Produces<ApiError>(404);
         group.MapDelete("/{id}", (string id, bool? hard, string? reason, HttpContext http, RegistryLifecycle lifecycle, CancellationToken ct) =>
                 DeleteAsync(id, kind, hard ?? false, reason, lifecycle, RegistryEndpoints.Actor(http), ct))

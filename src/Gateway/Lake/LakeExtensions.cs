@@ -1,11 +1,11 @@
-using AiPlatform.Lake.Catalog;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Lake.ObjectStore;
 
 namespace AiPlatform.Gateway.Lake;
 
 public static class LakeExtensions
 {
-    /// <summary>The lake catalog from <c>Lake:Root</c> (a folder or s3://bucket/prefix) and <c>S3:*</c>.</summary>
+    /// <summary>Each project's lake, under <c>Lake:Root</c> (a folder or s3://bucket/prefix), on <c>S3:*</c>.</summary>
     public static WebApplicationBuilder AddLake(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
@@ -17,7 +17,7 @@ public static class LakeExtensions
             S3SecretKey = configuration["S3:SecretKey"],
             S3Region = configuration["S3:Region"] ?? "us-east-1",
         };
-        builder.Services.AddSingleton(new LakeCatalog(options));
+        builder.Services.AddProjects(options);
         return builder;
     }
 }

@@ -6,6 +6,8 @@ using AiPlatform.Messages;
 using AiPlatform.Gateway.Persistence;
 using Microsoft.EntityFrameworkCore;
 
+using AiPlatform.Gateway.Projects;
+
 namespace AiPlatform.Gateway.Lake;
 
 /// <summary>
@@ -17,7 +19,8 @@ namespace AiPlatform.Gateway.Lake;
 /// An archived version refuses the task (409 VERSION_ARCHIVED) unless the submit asks <c>?restore=true</c>: then it is
 /// restored first, in the submit. Each version a task pins is marked read, which is what retention goes by.
 /// </remarks>
-public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog lake, IHttpContextAccessor http, IServiceScopeFactory scopes)
+public sealed class TaskReferenceCheck(ReferenceResolver resolver, ProjectLake lake, IHttpContextAccessor http, IServiceScopeFactory scopes,
+    ProjectScope project)
     : ITaskAdmissionCheck
 {
     public const string RestoreQuery = "restore";
@@ -74,7 +77,7 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog l
     /// <summary>In a scope of its own: the restore commits its own transaction, apart from the submit's unit of work.</summary>
     private async Task RestoreAsync(ArchivedVersionRef archived, CancellationToken ct)
     {
-        using var scope = scopes.CreateScope();
+        using var scope = scopes.CreateScope(project.Required);
         await scope.ServiceProvider.GetRequiredService<RegistryLifecycle>().RestoreAsync(archived.Kind, archived.Name, archived.Version,
             "restored for a task submitted with ?restore=true", RegistryEndpoints.Actor(http.HttpContext!), ct);
     }
@@ -82,7 +85,7 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog l
     /// <summary>In a scope of its own, apart from the submit's unit of work.</summary>
     private async Task MarkReadAsync(long versionId, CancellationToken ct)
     {
-        using var scope = scopes.CreateScope();
+        using var scope = scopes.CreateScope(project.Required);
         await scope.ServiceProvider.GetRequiredService<RegistryReads>().MarkAsync(versionId, ct);
     }
 
@@ -103,7 +106,7 @@ public sealed class TaskReferenceCheck(ReferenceResolver resolver, LakeCatalog l
             var name = input.Split('@', ':')[0];
             try
             {
-                return (await lake.ListVersionsAsync(EntryKind.Dataset, name, ct)).Count > 0;
+                return (await lake.Catalog.ListVersionsAsync(EntryKind.Dataset, name, ct)).Count > 0;
             }
             catch (ArgumentException)
             {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using AiPlatform.Gateway.Lake;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Messages;
 using AiPlatform.ServiceDefaults;
@@ -21,7 +22,7 @@ public static class GatewayMetrics
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueMetrics>());
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseReachableCheck>("database", tags: [ServiceDefaultsExtensions.ReadyTag])
-            .Add(new HealthCheckRegistration("lake", sp => new ObjectStoreReachableCheck(() => sp.GetRequiredService<LakeCatalog>().Store),
+            .Add(new HealthCheckRegistration("lake", sp => new ObjectStoreReachableCheck(() => sp.GetRequiredService<ProjectLakes>().CatalogOf(ProjectNames.Default).Store),
                 failureStatus: null, tags: [ServiceDefaultsExtensions.ReadyTag]));
         builder.Services.Configure<GatewayLinkOptions>(builder.Configuration.GetSection("Gateway"));
         builder.Services.AddSingleton<GatewayBusLink>();

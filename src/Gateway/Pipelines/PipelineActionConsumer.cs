@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Registry.Hooks;
 using AiPlatform.Gateway.Tasks;
@@ -20,13 +21,15 @@ namespace AiPlatform.Gateway.Pipelines;
 /// makes the monitor send the action again, and doing it twice changes nothing more.
 /// </summary>
 public sealed class PipelineActionConsumer(
-    PlatformDbContext db, ReferenceResolver resolver, RegistryService registry, HookGate gate, TaskSubmission submission, ILogger<PipelineActionConsumer> logger)
+    PlatformDbContext db, ProjectScope project, ReferenceResolver resolver, RegistryService registry, HookGate gate, TaskSubmission submission,
+    ILogger<PipelineActionConsumer> logger)
     : IConsumer<RunPipelineAction>
 {
     public async Task Consume(ConsumeContext<RunPipelineAction> context)
     {
         var action = context.Message;
         var ct = context.CancellationToken;
+        project.Enter(action.Project);
         string outcome = StepStates.Completed, error = "";
         JsonNode? result = null;
         try

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Messages;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -7,9 +8,10 @@ using Microsoft.EntityFrameworkCore;
 namespace AiPlatform.Gateway.Pipelines;
 
 /// <summary>A stored pipeline definition; a row of <c>pipelines</c>.</summary>
-public class PipelineRecord
+public class PipelineRecord : IProjectOwned
 {
     public Guid Id { get; set; }
+    public string Project { get; set; } = "";
     public string Name { get; set; } = "";
     public string? Description { get; set; }
     public string DefinitionJson { get; set; } = "{}";
@@ -20,9 +22,12 @@ public class PipelineRecord
 }
 
 /// <summary>One run of a pipeline as its saga knows it; a row of <c>pipeline_runs</c>.</summary>
-public class PipelineRunState : SagaStateMachineInstance
+public class PipelineRunState : SagaStateMachineInstance, IProjectOwned
 {
     public Guid CorrelationId { get; set; }
+
+    /// <summary>Its pipeline's project, which its steps' tasks belong to.</summary>
+    public string Project { get; set; } = "";
     public string CurrentState { get; set; } = PipelineRunStatuses.PendingState;
     public Guid PipelineId { get; set; }
 
@@ -119,7 +124,7 @@ public static class PipelineModel
             p.HasKey(x => x.Id);
             p.Property(x => x.Name).HasMaxLength(64);
             p.Property(x => x.DefinitionJson).HasColumnType("jsonb");
-            p.HasIndex(x => x.Name).IsUnique();
+            p.HasIndex(x => new { x.Project, x.Name }).IsUnique();
         });
         model.Entity<PipelineRunState>(r =>
         {

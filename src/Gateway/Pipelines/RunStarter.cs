@@ -30,6 +30,7 @@ public sealed class RunStarter(PlatformDbContext db, ScriptCatalog scripts)
         var run = new PipelineRunState
         {
             CorrelationId = NewId.NextGuid(),
+            Project = pipeline.Project,
             CurrentState = PipelineRunStatuses.PendingState,
             PipelineId = pipeline.Id,
             DefinitionJson = pipeline.DefinitionJson,

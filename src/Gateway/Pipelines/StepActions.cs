@@ -60,7 +60,7 @@ public static class StepActions
     /// <summary>The message that carries the step out, from its definition with references filled in.</summary>
     public static RunPipelineAction Message(PipelineRunState run, StepDefinition step, Guid actionId, string model, string? output, string paramsJson,
         TaskScript? script) =>
-        new(run.CorrelationId, step.Name, actionId, step.Type, model, output, paramsJson, script, run.SubmittedBy);
+        new(run.CorrelationId, step.Name, actionId, step.Type, model, output, paramsJson, script, run.SubmittedBy, run.Project);
 
     public static string Serialize(RunPipelineAction action) => JsonSerializer.Serialize(action, PipelineDefinition.Json);
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Messages;
 using MassTransit;
@@ -14,7 +15,7 @@ namespace AiPlatform.Gateway.Pipelines;
 /// state: a step is started exactly once, whatever is redelivered or restarted. Each task's id is derived from
 /// run, step and attempt, which makes a repeated start the same task, never a second one.
 /// </summary>
-public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission, ILogger<StepLauncher> logger)
+public sealed class StepLauncher(PlatformDbContext db, ProjectScope project, TaskSubmission submission, ILogger<StepLauncher> logger)
 {
     public static Guid TaskIdFor(Guid runId, string step, int attempt)
     {
@@ -32,6 +33,8 @@ public sealed class StepLauncher(PlatformDbContext db, TaskSubmission submission
         var run = context.Saga;
         if (db.Entry(run).State == EntityState.Detached)
             throw new InvalidOperationException("the step launcher must share the saga's unit of work, or steps could start without the run recording it");
+        // Its steps' tasks belong to the run's project, and their references resolve in it.
+        project.Enter(run.Project);
         var scripts = run.Scripts();
         var started = new List<object>();
         while (true)

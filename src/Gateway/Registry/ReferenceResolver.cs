@@ -2,6 +2,8 @@ using AiPlatform.Gateway.Persistence;
 using AiPlatform.Lake.Catalog;
 using Microsoft.EntityFrameworkCore;
 
+using AiPlatform.Gateway.Projects;
+
 namespace AiPlatform.Gateway.Registry;
 
 /// <summary>A reference pinned to one committed version; <see cref="Registered"/> is null while its registration is still on its way.</summary>
@@ -17,7 +19,7 @@ public sealed record ResolvedReference(EntryKind Kind, string Name, long LanceVe
 /// registration lands; aliases and semantic versions come from the registry. Archived, deleted or data-less versions
 /// never resolve.
 /// </summary>
-public sealed class ReferenceResolver(PlatformDbContext db, LakeCatalog lake)
+public sealed class ReferenceResolver(PlatformDbContext db, ProjectLake lake)
 {
     public async Task<ResolvedReference> ResolveAsync(EntryKind kind, string text, CancellationToken ct)
     {
@@ -30,7 +32,7 @@ public sealed class ReferenceResolver(PlatformDbContext db, LakeCatalog lake)
         {
             throw RegistryException.BadRequest(e.Message);
         }
-        var committed = await lake.ListVersionsAsync(kind, reference.Name, ct);
+        var committed = await lake.Catalog.ListVersionsAsync(kind, reference.Name, ct);
         var kindName = RegistryService.KindName(kind);
         var registered = await db.RegistryVersions.AsNoTracking()
             .Where(v => db.RegistryResources.Any(r => r.Id == v.ResourceId && r.Kind == kindName && r.Name == reference.Name))

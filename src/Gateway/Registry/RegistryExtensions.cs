@@ -1,7 +1,5 @@
 using AiPlatform.Gateway.Registry.Hooks;
 using AiPlatform.Gateway.Tasks;
-using AiPlatform.Lake.Catalog;
-using AiPlatform.Lake.ObjectStore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -15,8 +13,6 @@ public static class RegistryExtensions
         builder.Services.Configure<RegistryOptions>(builder.Configuration.GetSection("Registry"));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpContextAccessor();
-        builder.Services.AddSingleton(services => new VersionArchive(services.GetRequiredService<LakeCatalog>(), ColdStorageFrom(builder.Configuration,
-            services.GetRequiredService<LakeCatalog>(), services.GetRequiredService<IOptions<RegistryOptions>>().Value)));
         builder.Services.AddScoped<RegistryService>();
         builder.Services.AddScoped<RegistryLifecycle>();
         builder.Services.AddScoped<RegistryReads>();
@@ -37,17 +33,4 @@ public static class RegistryExtensions
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         return builder;
     }
-
-    /// <summary><c>Registry:ColdRoot</c> (a folder or s3://bucket/prefix, with the lake's S3 settings) or the lake's own store, below <c>Registry:ColdPrefix</c>.</summary>
-    private static ColdStorage ColdStorageFrom(IConfiguration configuration, LakeCatalog lake, RegistryOptions options) =>
-        new(options.ColdRoot is { Length: > 0 } root
-            ? ObjectStores.Open(new LakeOptions
-            {
-                Root = root,
-                S3ServiceUrl = configuration["S3:ServiceUrl"],
-                S3AccessKey = configuration["S3:AccessKey"],
-                S3SecretKey = configuration["S3:SecretKey"],
-                S3Region = configuration["S3:Region"] ?? "us-east-1",
-            })
-            : lake.Store, options.ColdPrefix);
 }

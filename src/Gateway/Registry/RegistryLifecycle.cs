@@ -4,6 +4,8 @@ using AiPlatform.Lake.Catalog;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
+using AiPlatform.Gateway.Projects;
+
 namespace AiPlatform.Gateway.Registry;
 
 /// <summary>
@@ -11,7 +13,7 @@ namespace AiPlatform.Gateway.Registry;
 /// transaction holding the resource's row lock, with its audit record; the lake's part happens under that lock, and
 /// its own journal (the archive record) lets reconciliation finish or undo it after a crash.
 /// </summary>
-public sealed class RegistryLifecycle(PlatformDbContext db, RegistryService registry, LakeCatalog lake, VersionArchive archive, VersionUsage usage,
+public sealed class RegistryLifecycle(PlatformDbContext db, ProjectScope project, RegistryService registry, ProjectLake lake, VersionUsage usage,
     IOptions<RegistryOptions> options, TimeProvider clock)
 {
     public TimeSpan SoftDeleteTime => TimeSpan.FromDays(options.Value.SoftDeleteDays);
@@ -24,7 +26,7 @@ public sealed class RegistryLifecycle(PlatformDbContext db, RegistryService regi
             var version = await registry.FindVersionAsync(kind, resource, selector, ct);
             await registry.EnsureCanBecomeAsync(kind, name, version, Stages.Archived, ct);
             VersionUsage.EnsureUnused(Describe(kind, name, version), "archived", await usage.UsersOfVersionAsync(kind, name, version.LanceVersion, ct));
-            var committed = await lake.ListVersionsAsync(kind, name, ct);
+            var committed = await lake.Catalog.ListVersionsAsync(kind, name, ct);
             if (committed.Count > 0 && committed[^1] == version.LanceVersion)
                 throw new RegistryException(409, RegistryErrorCodes.NewestVersion,
                     $"{Describe(kind, name, version)} is the newest version in the lake: the next write builds on its files, so it stays in place; write a newer version first");
@@ -32,7 +34,7 @@ public sealed class RegistryLifecycle(PlatformDbContext db, RegistryService regi
                 .Select(v => v.LanceVersion).ToListAsync(ct);
             var keepInPlace = committed.Where(c => c != version.LanceVersion && !archivedOrGone.Contains(c)).ToList();
 
-            var record = await archive.ArchiveAsync(kind, name, version.LanceVersion, keepInPlace, ct);
+            var record = await lake.Archive.ArchiveAsync(kind, name, version.LanceVersion, keepInPlace, ct);
             var before = StageJson(version);
             Move(version, Stages.Archived);
             registry.Audit(kind, name, version.SemanticVersion, "archived", actor, reason, before, JsonSerializer.Serialize(new
@@ -58,7 +60,7 @@ public sealed class RegistryLifecycle(PlatformDbContext db, RegistryService regi
             if (version.Stage == Stages.Deleted && version.StageChangedAt is { } deletedAt && deletedAt + SoftDeleteTime < clock.GetUtcNow())
                 throw new RegistryException(409, RegistryErrorCodes.RestoreExpired,
                     $"{Describe(kind, name, version)} was deleted at {deletedAt:u}, more than {options.Value.SoftDeleteDays} day(s) ago; it can no longer be restored");
-            var record = await archive.RestoreAsync(kind, name, version.LanceVersion, ct);
+            var record = await lake.Archive.RestoreAsync(kind, name, version.LanceVersion, ct);
             var before = StageJson(version);
             Move(version, Stages.Deprecated);
             registry.Audit(kind, name, version.SemanticVersion, "restored", actor, reason, before, JsonSerializer.Serialize(new
@@ -91,14 +93,17 @@ public sealed class RegistryLifecycle(PlatformDbContext db, RegistryService regi
         registry.InTransactionAsync(async () =>
         {
             var resource = (await db.RegistryResources.FromSql(
-                    $"""SELECT * FROM registry_resources WHERE "Kind" = {RegistryService.KindName(kind)} AND "Name" = {name} FOR UPDATE""").ToListAsync(ct))
+                    $"""
+                     SELECT * FROM registry_resources WHERE "Project" = {project.Required} AND "Kind" = {RegistryService.KindName(kind)} AND "Name" = {name}
+                     FOR UPDATE
+                     """).ToListAsync(ct))
                 .SingleOrDefault();
-            var inLake = (await lake.ListVersionsAsync(kind, name, ct)).Count > 0;
+            var inLake = (await lake.Catalog.ListVersionsAsync(kind, name, ct)).Count > 0;
             if (resource is null && !inLake) throw RegistryException.ResourceNotFound(kind, name);
             VersionUsage.EnsureUnused($"{RegistryException.Noun(kind)} '{name}'", "deleted", await usage.UsersOfResourceAsync(kind, name, ct));
             if (hard)
             {
-                await archive.DeleteAllAsync(kind, name, ct);
+                await lake.Archive.DeleteAllAsync(kind, name, ct);
                 if (resource is not null)
                 {
                     var versions = await db.RegistryVersions.Where(v => v.ResourceId == resource.Id).OrderBy(v => v.LanceVersion)
@@ -165,11 +170,11 @@ public sealed class RegistryLifecycle(PlatformDbContext db, RegistryService regi
 
     private async Task PurgeAsync(EntryKind kind, string name, RegisteredVersion version, string? reason, string actor, CancellationToken ct)
     {
-        var committed = await lake.ListVersionsAsync(kind, name, ct);
+        var committed = await lake.Catalog.ListVersionsAsync(kind, name, ct);
         if (committed.Count > 0 && committed[^1] == version.LanceVersion)
             throw new RegistryException(409, RegistryErrorCodes.NewestVersion,
                 $"{Describe(kind, name, version)} is the newest version in the lake: the next write builds on it, so its data stays; delete it without ?hard=true, or the whole {RegistryException.Noun(kind)}");
-        var freed = await archive.PurgeAsync(kind, name, version.LanceVersion, ct);
+        var freed = await lake.Archive.PurgeAsync(kind, name, version.LanceVersion, ct);
         db.RegistryVersions.Remove(version);
         registry.Audit(kind, name, version.SemanticVersion, "purged", actor, reason, JsonSerializer.Serialize(new
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Lake.Catalog;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,10 +21,16 @@ public sealed class RegistryReconciler(IServiceScopeFactory scopes, ILogger<Regi
     {
         try
         {
-            using var scope = scopes.CreateScope();
-            var (registered, flagged, recovered) = await ReconcileAsync(scope.ServiceProvider, logger, stoppingToken);
-            logger.LogInformation("Registry reconciled with the lake: {Registered} version(s) registered, {Flagged} flag change(s), {Recovered} interrupted archive(s) or restore(s) settled",
-                registered, flagged, recovered);
+            IReadOnlyList<string> projects;
+            using (var everyProject = scopes.CreateScope())
+                projects = await KnownProjects.ListAsync(everyProject.ServiceProvider.GetRequiredService<PlatformDbContext>(), stoppingToken);
+            foreach (var project in projects)
+            {
+                using var scope = scopes.CreateScope(project);
+                var (registered, flagged, recovered) = await ReconcileAsync(scope.ServiceProvider, logger, stoppingToken);
+                logger.LogInformation("Registry of project {Project} reconciled with its lake: {Registered} version(s) registered, {Flagged} flag change(s), " +
+                                      "{Recovered} interrupted archive(s) or restore(s) settled", project, registered, flagged, recovered);
+            }
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
@@ -32,13 +39,14 @@ public sealed class RegistryReconciler(IServiceScopeFactory scopes, ILogger<Regi
         }
     }
 
+    /// <summary>One project's registry and lake: <paramref name="services"/> is a scope that entered it.</summary>
     public static async Task<(int Registered, int Flagged, int Recovered)> ReconcileAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
     {
         var db = services.GetRequiredService<PlatformDbContext>();
         var registry = services.GetRequiredService<RegistryService>();
         var lifecycle = services.GetRequiredService<RegistryLifecycle>();
-        var archive = services.GetRequiredService<VersionArchive>();
-        var lake = services.GetRequiredService<LakeCatalog>();
+        var archive = services.GetRequiredService<ProjectLake>().Archive;
+        var lake = services.GetRequiredService<ProjectLake>().Catalog;
         int registeredCount = 0, flaggedCount = 0, recoveredCount = 0;
         foreach (var kind in new[] { EntryKind.Dataset, EntryKind.Model })
         {

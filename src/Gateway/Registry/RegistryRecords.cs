@@ -1,11 +1,13 @@
+using AiPlatform.Gateway.Projects;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiPlatform.Gateway.Registry;
 
 /// <summary>A dataset or model the registry manages; its bytes live in the lake under the same name.</summary>
-public class RegisteredResource
+public class RegisteredResource : IProjectOwned
 {
     public long Id { get; set; }
+    public string Project { get; set; } = "";
     public string Kind { get; set; } = "";
     public string Name { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
@@ -69,9 +71,10 @@ public class LineageEdge
 }
 
 /// <summary>One change to the registry, kept after the resource itself is gone.</summary>
-public class RegistryAuditRecord
+public class RegistryAuditRecord : IProjectOwned
 {
     public long Id { get; set; }
+    public string Project { get; set; } = "";
     public string Kind { get; set; } = "";
     public string Name { get; set; } = "";
     public string? SemanticVersion { get; set; }
@@ -92,7 +95,7 @@ public static class RegistryModel
         {
             r.ToTable("registry_resources");
             r.Property(x => x.Id).UseIdentityAlwaysColumn();
-            r.HasIndex(x => new { x.Kind, x.Name }).IsUnique();
+            r.HasIndex(x => new { x.Project, x.Kind, x.Name }).IsUnique();
         });
         model.Entity<RegisteredVersion>(v =>
         {

@@ -1,4 +1,5 @@
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Lake.Catalog;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -40,28 +41,28 @@ public sealed class RegistryRetention(IServiceScopeFactory scopes, TimeProvider 
     /// <summary>One pass over every registered dataset and model.</summary>
     public async Task RunOnceAsync(CancellationToken ct)
     {
-        List<(string Kind, string Name)> resources;
+        List<(string Project, string Kind, string Name)> resources;
         using (var scope = scopes.CreateScope())
             resources = (await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().RegistryResources.AsNoTracking()
-                .Select(r => new { r.Kind, r.Name }).ToListAsync(ct)).Select(r => (r.Kind, r.Name)).ToList();
-        foreach (var (kind, name) in resources)
+                .Select(r => new { r.Project, r.Kind, r.Name }).ToListAsync(ct)).Select(r => (r.Project, r.Kind, r.Name)).ToList();
+        foreach (var (project, kind, name) in resources)
         {
-            var report = await RunAsync(kind == "model" ? EntryKind.Model : EntryKind.Dataset, name, ct);
+            var report = await RunAsync(project, kind == "model" ? EntryKind.Model : EntryKind.Dataset, name, ct);
             if (report.Purged.Count + report.Archived.Count + report.OrphansRemoved.Count > 0)
-                logger.LogInformation("Retention on {Kind} {Name}: purged [{Purged}], archived [{Archived}], {Orphans} unreferenced file(s) removed",
-                    kind, name, string.Join(", ", report.Purged), string.Join(", ", report.Archived), report.OrphansRemoved.Count);
+                logger.LogInformation("Retention on {Kind} {Name} of project {Project}: purged [{Purged}], archived [{Archived}], {Orphans} unreferenced file(s) removed",
+                    kind, name, project, string.Join(", ", report.Purged), string.Join(", ", report.Archived), report.OrphansRemoved.Count);
         }
     }
 
-    /// <summary>One pass over one dataset or model.</summary>
-    public async Task<RetentionReport> RunAsync(EntryKind kind, string name, CancellationToken ct)
+    /// <summary>One pass over one dataset or model of <paramref name="project"/>.</summary>
+    public async Task<RetentionReport> RunAsync(string project, EntryKind kind, string name, CancellationToken ct)
     {
-        using var scope = scopes.CreateScope();
+        using var scope = scopes.CreateScope(project);
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<PlatformDbContext>();
         var lifecycle = services.GetRequiredService<RegistryLifecycle>();
         var registry = services.GetRequiredService<RegistryService>();
-        var lake = services.GetRequiredService<LakeCatalog>();
+        var lake = services.GetRequiredService<ProjectLake>().Catalog;
         var now = clock.GetUtcNow();
         var kindName = RegistryService.KindName(kind);
         var resource = await db.RegistryResources.AsNoTracking().SingleOrDefaultAsync(r => r.Kind == kindName && r.Name == name, ct)
@@ -99,7 +100,7 @@ public sealed class RegistryRetention(IServiceScopeFactory scopes, TimeProvider 
                 archived.Add(version.SemanticVersion);
         }
 
-        var orphans = await OrphanFiles.RemoveAsync(lake, services.GetRequiredService<VersionArchive>().Cold, kind, name, now - options.Value.OrphanMinAge, ct);
+        var orphans = await OrphanFiles.RemoveAsync(lake, services.GetRequiredService<ProjectLake>().Archive.Cold, kind, name, now - options.Value.OrphanMinAge, ct);
         return new RetentionReport(purged, archived, orphans);
     }
 

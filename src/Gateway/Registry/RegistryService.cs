@@ -4,6 +4,8 @@ using AiPlatform.Gateway.Persistence;
 using AiPlatform.Lake.Catalog;
 using Microsoft.EntityFrameworkCore;
 
+using AiPlatform.Gateway.Projects;
+
 namespace AiPlatform.Gateway.Registry;
 
 /// <summary>A version this one was made from: a dataset read (<c>input</c>) or a model loaded (<c>parent</c>).</summary>
@@ -29,7 +31,7 @@ public sealed record VersionRegistration(
 /// model or dataset (two promotes, a promote and a registration) happen one after the other, never interleaved, and
 /// each writes its audit record in the same transaction as the change.
 /// </summary>
-public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Inference.ModelAliasAnnouncer aliasMoves)
+public sealed class RegistryService(PlatformDbContext db, ProjectScope project, ProjectLake lake, Inference.ModelAliasAnnouncer aliasMoves)
 {
     public const string Production = "production";
 
@@ -49,14 +51,14 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
             .Where(v => db.RegistryResources.Any(r => r.Id == v.ResourceId && r.Kind == kindName && r.Name == name))
             .Select(v => v.LanceVersion).ToListAsync(ct);
         if (!registered.Contains(registration.LanceVersion))
-            foreach (var earlier in (await lake.ListVersionsAsync(kind, name, ct)).Where(v => v < registration.LanceVersion && !registered.Contains(v)).Order())
+            foreach (var earlier in (await lake.Catalog.ListVersionsAsync(kind, name, ct)).Where(v => v < registration.LanceVersion && !registered.Contains(v)).Order())
             {
                 try
                 {
                     // A model commit carries what its script recorded (its requested semantic version among it), so it is
                     // numbered as it asked even when its own report comes later.
                     await RegisterInOrderAsync(kind == EntryKind.Model
-                        ? await RegistryReconciler.RecoverModelAsync(lake, name, earlier, ct)
+                        ? await RegistryReconciler.RecoverModelAsync(lake.Catalog, name, earlier, ct)
                         : new VersionRegistration(kind, name, earlier, "reconciled", RegistryReconciler.Actor), ct);
                 }
                 catch (Exception e) when (e is InvalidDataException or NotSupportedException or FileNotFoundException or DirectoryNotFoundException)
@@ -76,7 +78,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
                 && await EnsureRegisteredAsync(source.Kind, source.Name, source.LanceVersion, registration.Actor, ct) is { } registered)
                 sources.Add((registered, source.Relation));
         // Hashing reads the lake, which can take a while: done before the lock is taken.
-        var sha256 = await lake.ContentHashAsync(kind, name, registration.LanceVersion, ct);
+        var sha256 = await lake.Catalog.ContentHashAsync(kind, name, registration.LanceVersion, ct);
 
         return await InTransactionAsync(async () =>
         {
@@ -169,7 +171,7 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
             .Where(v => v.LanceVersion == lanceVersion && db.RegistryResources.Any(r => r.Id == v.ResourceId && r.Kind == kindName && r.Name == name))
             .SingleOrDefaultAsync(ct);
         if (existing is not null) return existing;
-        if (!(await lake.ListVersionsAsync(kind, name, ct)).Contains(lanceVersion)) return null;
+        if (!(await lake.Catalog.ListVersionsAsync(kind, name, ct)).Contains(lanceVersion)) return null;
         return await RegisterAsync(new VersionRegistration(kind, name, lanceVersion, "reconciled", actor), ct);
     }
 
@@ -372,13 +374,16 @@ public sealed class RegistryService(PlatformDbContext db, LakeCatalog lake, Infe
 
     private Task<List<RegisteredResource>> LockRowsAsync(EntryKind kind, string name, CancellationToken ct) =>
         db.RegistryResources
-            .FromSql($"""SELECT * FROM registry_resources WHERE "Kind" = {KindName(kind)} AND "Name" = {name} FOR UPDATE""")
+            .FromSql($"""SELECT * FROM registry_resources WHERE "Project" = {project.Required} AND "Kind" = {KindName(kind)} AND "Name" = {name} FOR UPDATE""")
             .ToListAsync(ct);
 
     private async Task<RegisteredResource> LockOrCreateAsync(EntryKind kind, string name, CancellationToken ct)
     {
         await db.Database.ExecuteSqlInterpolatedAsync(
-            $"""INSERT INTO registry_resources ("Kind", "Name", "CreatedAt") VALUES ({KindName(kind)}, {name}, {DateTimeOffset.UtcNow}) ON CONFLICT ("Kind", "Name") DO NOTHING""",
+            $"""
+             INSERT INTO registry_resources ("Project", "Kind", "Name", "CreatedAt") VALUES ({project.Required}, {KindName(kind)}, {name}, {DateTimeOffset.UtcNow})
+             ON CONFLICT ("Project", "Kind", "Name") DO NOTHING
+             """,
             ct);
         return await LockAsync(kind, name, ct);
     }

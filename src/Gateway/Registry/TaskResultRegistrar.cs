@@ -5,6 +5,8 @@ using AiPlatform.Messages;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
+using AiPlatform.Gateway.Projects;
+
 namespace AiPlatform.Gateway.Registry;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace AiPlatform.Gateway.Registry;
 /// lists only committed versions. What it opened counts as read for retention. Redelivery is harmless: registration is
 /// idempotent, and so is marking a read.
 /// </summary>
-public sealed class TaskResultRegistrar(PlatformDbContext db, RegistryService registry, RegistryReads reads, LakeCatalog lake,
+public sealed class TaskResultRegistrar(PlatformDbContext db, ProjectScope project, RegistryService registry, RegistryReads reads, ProjectLake lake,
     ILogger<TaskResultRegistrar> logger)
     : IConsumer<TaskCompleted>
 {
@@ -25,6 +27,8 @@ public sealed class TaskResultRegistrar(PlatformDbContext db, RegistryService re
         if (JsonNode.Parse(context.Message.ResultJson)?["lake"] is not JsonObject report) return;
         var task = await db.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.CorrelationId == context.Message.TaskId, ct);
         if (task is null) return;
+        // What the task opened and saved are names in its own project's lake and registry.
+        project.Enter(task.Project);
         var opened = Uses(report["opened"]);
         foreach (var read in opened) await reads.MarkAsync(read.Kind, read.Name, read.LanceVersion, ct);
         var sources = opened.Select(o => new VersionSource(o.Kind, o.Name, o.LanceVersion, o.Kind == EntryKind.Dataset ? "input" : "parent")).ToList();
@@ -53,7 +57,7 @@ public sealed class TaskResultRegistrar(PlatformDbContext db, RegistryService re
 
     private async Task<(string Metrics, string Params)> ModelFactsAsync(string name, long lanceVersion, CancellationToken ct)
     {
-        var model = await lake.Models.LoadAsync(name, lanceVersion, ct);
+        var model = await lake.Catalog.Models.LoadAsync(name, lanceVersion, ct);
         return (model.Metrics.ToJsonString(), model.Params.ToJsonString());
     }
 

@@ -1,4 +1,5 @@
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Lake.Catalog;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace AiPlatform.Gateway.Tasks;
 /// of a task the platform does not know are removed once they are a day old (its row was deleted, or it belongs to
 /// another platform sharing the lake, which keeps its own for that long).
 /// </summary>
-public sealed class CheckpointSweeper(IServiceScopeFactory scopes, LakeCatalog lake, IOptions<TaskOptions> options, ILogger<CheckpointSweeper> logger)
+public sealed class CheckpointSweeper(IServiceScopeFactory scopes, ProjectLakes lakes, IOptions<TaskOptions> options, ILogger<CheckpointSweeper> logger)
     : BackgroundService
 {
     private static readonly TimeSpan UnknownTaskAge = TimeSpan.FromDays(1);
@@ -34,6 +35,14 @@ public sealed class CheckpointSweeper(IServiceScopeFactory scopes, LakeCatalog l
 
     private async Task SweepAsync(CancellationToken ct)
     {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        foreach (var project in await KnownProjects.ListAsync(db, ct)) await SweepAsync(db, lakes.CatalogOf(project), ct);
+    }
+
+    /// <summary>One project's lake, where its tasks keep their checkpoints.</summary>
+    private async Task SweepAsync(PlatformDbContext db, LakeCatalog lake, CancellationToken ct)
+    {
         var newestByTask = (await lake.Store.ListAsync(TaskCheckpoints.Folder, ct))
             .Select(o => (Folder: o.Path[(TaskCheckpoints.Folder.Length + 1)..].Split('/')[0], o.LastModified))
             .Where(o => Guid.TryParseExact(o.Folder, "N", out _))
@@ -41,8 +50,6 @@ public sealed class CheckpointSweeper(IServiceScopeFactory scopes, LakeCatalog l
             .ToDictionary(g => g.Key, g => g.Max(o => o.LastModified));
         if (newestByTask.Count == 0) return;
 
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         var ids = newestByTask.Keys.ToList();
         var states = await db.Tasks.AsNoTracking().Where(t => ids.Contains(t.CorrelationId))
             .ToDictionaryAsync(t => t.CorrelationId, t => t.CurrentState, ct);

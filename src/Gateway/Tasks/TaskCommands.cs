@@ -38,11 +38,11 @@ public static class TaskCommands
         return task.Type switch
         {
             TaskTypes.Ingestion => new RunIngestion(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
-                task.TimeoutSeconds, task.DeclaredResources(), task.SubmittedBy),
+                task.TimeoutSeconds, task.DeclaredResources(), task.SubmittedBy, task.Project),
             TaskTypes.Training => new RunTraining(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output, task.ParamsJson,
-                task.TimeoutSeconds, task.DeclaredResources(), task.ResolvedModel ?? task.Model, task.SubmittedBy),
+                task.TimeoutSeconds, task.DeclaredResources(), task.ResolvedModel ?? task.Model, task.SubmittedBy, task.Project),
             TaskTypes.Inference => new StartInferenceService(task.CorrelationId, task.Name, task.Attempts, script, input, task.Output,
-                task.ParamsJson, task.ResolvedModel ?? task.Model!, task.Device ?? "cpu", FollowedAlias(task)),
+                task.ParamsJson, task.ResolvedModel ?? task.Model!, task.Device ?? "cpu", FollowedAlias(task), task.Project),
             _ => throw new InvalidOperationException($"unknown task type '{task.Type}'"),
         };
     }

@@ -1,12 +1,16 @@
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Messages;
 using MassTransit;
 
 namespace AiPlatform.Gateway.Tasks;
 
 /// <summary>One task as the saga knows it; a row of the <c>tasks</c> table.</summary>
-public class TaskState : SagaStateMachineInstance
+public class TaskState : SagaStateMachineInstance, IProjectOwned
 {
     public Guid CorrelationId { get; set; }
+
+    /// <summary>The project the task belongs to; its script sees that project's lake only.</summary>
+    public string Project { get; set; } = "";
 
     /// <summary>The saga's state name: Pending, Running, Completed, Failed or Cancelled.</summary>
     public string CurrentState { get; set; } = TaskStatuses.PendingState;

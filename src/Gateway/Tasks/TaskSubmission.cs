@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Messages;
 using AiPlatform.ServiceDefaults;
 using MassTransit;
@@ -14,13 +15,14 @@ namespace AiPlatform.Gateway.Tasks;
 /// The one way a task enters the platform: a fresh submit, a rerun and a pipeline step all build their row here and
 /// pass the same admission checks, so every task keeps the same guarantees whoever asked for it.
 /// </summary>
-public sealed class TaskSubmission(PlatformDbContext db, TaskAdmission admission, SubmitDispatch dispatch, IPublishEndpoint bus,
+public sealed class TaskSubmission(PlatformDbContext db, ProjectScope project, TaskAdmission admission, SubmitDispatch dispatch, IPublishEndpoint bus,
     IOptions<TaskOptions> options)
 {
-    /// <summary>A pending task row for <paramref name="request"/> running <paramref name="script"/> (a snapshot, never re-read).</summary>
+    /// <summary>A pending task row of the scope's project for <paramref name="request"/> running <paramref name="script"/> (a snapshot, never re-read).</summary>
     public TaskState Create(SubmitTaskRequest request, TaskScript script, string? submittedBy, Guid? id = null) => new()
     {
         CorrelationId = id ?? NewId.NextGuid(),
+        Project = project.Required,
         CurrentState = TaskStatuses.PendingState,
         Type = request.Type,
         Name = request.Name,

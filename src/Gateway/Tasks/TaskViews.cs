@@ -12,6 +12,7 @@ public sealed record TaskProgressView(double? Fraction, string? Message, JsonEle
 /// <summary>A task as the API shows it.</summary>
 public sealed record TaskView(
     Guid Id,
+    string Project,
     string Type,
     string Name,
     string Status,
@@ -46,7 +47,7 @@ public sealed record TaskView(
     TaskResourcesView? Resources)
 {
     public static TaskView From(TaskState t) => new(
-        t.CorrelationId, t.Type, t.Name, TaskStatuses.ToStatus(t.CurrentState), t.ScriptPath, t.ScriptSha256, t.Input, t.Output,
+        t.CorrelationId, t.Project, t.Type, t.Name, TaskStatuses.ToStatus(t.CurrentState), t.ScriptPath, t.ScriptSha256, t.Input, t.Output,
         Parse(t.ParamsJson)!.Value, t.Model, t.ResolvedInput, t.ResolvedModel, t.ServedModel, t.Device, t.SubmittedBy, t.CreatedAt, t.StartedAt, t.FinishedAt,
         t.StartedAt is { } s ? ((t.FinishedAt ?? DateTimeOffset.UtcNow) - s).TotalSeconds : null,
         t.CancelRequestedAt, t.TimeoutSeconds, t.CurrentState == TaskStatuses.PendingState ? t.WaitingReason : null, Parse(t.ResultJson), t.Error, t.WorkerId, t.Attempts,

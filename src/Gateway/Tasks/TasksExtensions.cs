@@ -36,9 +36,7 @@ public static class TasksExtensions
 
         var connectionString = configuration.GetConnectionString("Platform")
                                ?? throw new InvalidOperationException("ConnectionStrings:Platform is not set");
-        // Pooled: a context per saga message and per request, and building one's services from scratch each time showed
-        // as a tenth of the gateway's CPU under load.
-        services.AddDbContextPool<PlatformDbContext>(db => db
+        services.AddPlatformDbContext(db => db
             .UseNpgsql(connectionString)
             // The schema is kept in hand-written migrations; there is no design-time snapshot to compare with.
             .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)

@@ -3,8 +3,11 @@
 // must never sit in a URL, so the stream is opened with a single-use ticket that expires within seconds.
 "use strict";
 const KEY_STORAGE = "aip-api-key";
+const PROJECT_STORAGE = "aip-project";
 const auth = {
   key: () => sessionStorage.getItem(KEY_STORAGE),
+  // The project a key of every project acts in (sent as X-Project); empty for the key's own or the default one.
+  project: () => sessionStorage.getItem(PROJECT_STORAGE) ?? "",
   start: null,
   started: false,
 };
@@ -13,6 +16,7 @@ async function authFetch(path, options = {}) {
   const headers = new Headers(options.headers ?? {});
   const key = auth.key();
   if (key) headers.set("authorization", `Bearer ${key}`);
+  if (auth.project()) headers.set("x-project", auth.project());
   const response = await fetch(path, { ...options, headers });
   if (response.status === 401) showSignIn("your key was refused (unknown, revoked or expired): sign in again");
   return response;
@@ -27,9 +31,10 @@ function showSignIn(message) {
   document.querySelector("#sign-in-form input[name=key]").focus();
 }
 
-async function signIn(key) {
+async function signIn(key, project) {
   sessionStorage.setItem(KEY_STORAGE, key);
-  const response = await fetch("/api/v1/me", { headers: { authorization: `Bearer ${key}` } });
+  if (project !== undefined) sessionStorage.setItem(PROJECT_STORAGE, project);
+  const response = await authFetch("/api/v1/me");
   if (!response.ok) {
     const body = await response.json().catch(() => null);
     showSignIn(body?.error?.message ?? `sign-in failed (HTTP ${response.status})`);
@@ -37,7 +42,7 @@ async function signIn(key) {
   }
   const me = await response.json();
   document.getElementById("sign-in").classList.add("hidden");
-  document.getElementById("signed-in").textContent = `${me.name} · ${me.role ?? "no role"}`;
+  document.getElementById("signed-in").textContent = `${me.name} · ${me.role ?? "no role"} · project ${me.project}`;
   document.getElementById("sign-out").classList.remove("hidden");
   document.body.dataset.role = me.role ?? "";
   // Signing in again after the key was refused: a fresh page starts the stream and timers once more, cleanly.
@@ -56,7 +61,8 @@ function openStream(setup, onState) {
       const response = await authFetch("/api/v1/stream/tickets", { method: "POST" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const { ticket } = await response.json();
-      stream = new EventSource(`/api/v1/stream?ticket=${encodeURIComponent(ticket)}`);
+      const project = auth.project() ? `&project=${encodeURIComponent(auth.project())}` : "";
+      stream = new EventSource(`/api/v1/stream?ticket=${encodeURIComponent(ticket)}${project}`);
       stream.onopen = () => onState("live");
       stream.onerror = () => {
         // A ticket opens one connection: EventSource's own retry would reuse it, so reconnect with a new ticket.
@@ -82,8 +88,9 @@ async function openApiDocument(event) {
 
 document.getElementById("sign-in-form").addEventListener("submit", async (e) => {
   e.preventDefault();
-  const key = new FormData(e.target).get("key").trim();
-  if (key) await signIn(key);
+  const form = new FormData(e.target);
+  const key = form.get("key").trim();
+  if (key) await signIn(key, form.get("project").trim());
 });
 document.getElementById("sign-out").addEventListener("click", () => { showSignIn(""); location.reload(); });
 document.getElementById("api-link").addEventListener("click", openApiDocument);

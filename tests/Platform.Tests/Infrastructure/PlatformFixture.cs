@@ -93,7 +93,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>A client of the gateway sending <paramref name="credential"/> (API key or token) as a bearer, or nothing when null.</summary>
     public HttpClient Client(string? credential) => _fleet.Client(credential);
 
-    public Task<string> CreateKeyAsync(string name, string role) => _fleet.CreateKeyAsync(name, role);
+    public Task<string> CreateKeyAsync(string name, string role, string? project = null) => _fleet.CreateKeyAsync(name, role, project);
 
     public Task RestartGatewayAsync(TimeSpan downtime) => _fleet.RestartGatewayAsync(downtime);
 

@@ -1,17 +1,21 @@
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
+using AiPlatform.Messages;
 using AiPlatform.Lake.Catalog;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiPlatform.Gateway.Registry.Hooks;
 
-public sealed record HookRequest(string? Url, string? Secret, string? Kind, string? Name, IReadOnlyList<string>? Events, bool? Gate);
+/// <param name="Project">The project whose changes call the hook; absent for every project's.</param>
+public sealed record HookRequest(string? Url, string? Secret, string? Kind, string? Name, IReadOnlyList<string>? Events, bool? Gate, string? Project = null);
 
-public sealed record HookView(Guid Id, string Url, string? Kind, string? Name, IReadOnlyList<string> Events, bool Gate, DateTimeOffset CreatedAt, string CreatedBy)
+public sealed record HookView(Guid Id, string Url, string? Project, string? Kind, string? Name, IReadOnlyList<string> Events, bool Gate, DateTimeOffset CreatedAt,
+    string CreatedBy)
 {
-    public static HookView From(RegistryHook h) => new(h.Id, h.Url, h.Kind, h.Name, h.Events, h.Gate, h.CreatedAt, h.CreatedBy);
+    public static HookView From(RegistryHook h) => new(h.Id, h.Url, h.Project, h.Kind, h.Name, h.Events, h.Gate, h.CreatedAt, h.CreatedBy);
 }
 
 /// <summary>The secret is shown once, when the hook is created.</summary>
@@ -21,8 +25,9 @@ public sealed record HookDeliveryView(long Id, string Event, string Status, int 
     DateTimeOffset? NextAttemptAt, DateTimeOffset? FinishedAt);
 
 /// <summary>
-/// Webhooks on registry changes, <c>/api/v1/hooks</c>: admin only, since a hook sends registry data to any URL.
-/// Scope: global (no kind), every dataset or model (kind), or one (kind and name).
+/// Webhooks on registry changes, <c>/api/v1/hooks</c>: for admin keys of every project only, since a hook sends
+/// registry data to any URL. Scope: every project or one; within it, everything (no kind), every dataset or model
+/// (kind), or one (kind and name).
 /// </summary>
 public static class HookEndpoints
 {
@@ -30,7 +35,8 @@ public static class HookEndpoints
 
     public static IEndpointRouteBuilder MapHookEndpoints(this IEndpointRouteBuilder app)
     {
-        var hooks = app.MapGroup("/api/v1/hooks").WithTags("Hooks").RequireAuthorization(Roles.Policy(Roles.Admin)).AddEndpointFilter<RegistryErrorFilter>();
+        var hooks = app.MapGroup("/api/v1/hooks").WithTags("Hooks").RequireAuthorization(Roles.Policy(Roles.Admin), ProjectPolicies.EveryProject)
+            .AddEndpointFilter<RegistryErrorFilter>();
 
         hooks.MapPost("/", async (HookRequest? body, HttpContext http, PlatformDbContext db, TimeProvider clock, CancellationToken ct) =>
             {
@@ -85,7 +91,8 @@ public static class HookEndpoints
     /// <summary>A hook's creation or removal in the registry's audit log, the hook as it was (never its secret).</summary>
     private static RegistryAuditRecord Audit(RegistryHook hook, string action, string actor, DateTimeOffset at, RegistryHook? before, RegistryHook? after) => new()
     {
-        Kind = AuditKind, Name = hook.Id.ToString(), Action = action, Actor = actor, At = at,
+        // Hooks are the cluster's, whichever project the admin's request named: their records live with the default project's.
+        Project = ProjectNames.Default, Kind = AuditKind, Name = hook.Id.ToString(), Action = action, Actor = actor, At = at,
         BeforeJson = before is null ? null : JsonSerializer.Serialize(HookView.From(before), AuditJson),
         AfterJson = after is null ? null : JsonSerializer.Serialize(HookView.From(after), AuditJson),
     };
@@ -107,10 +114,12 @@ public static class HookEndpoints
                 throw RegistryException.BadRequest($"field 'name': {e.Message}");
             }
         }
+        if (body.Project is not null && !ProjectNames.IsValidName(body.Project))
+            throw RegistryException.BadRequest($"field 'project' must be {ProjectNames.NameRule}, or absent (every project)");
         if (body.Secret is { Length: < 16 }) throw RegistryException.BadRequest("field 'secret' must be at least 16 characters (or absent: one is generated)");
         return new RegistryHook
         {
-            Id = Guid.NewGuid(), Url = url.ToString(), Secret = body.Secret ?? HookSignature.NewSecret(), Kind = body.Kind, Name = body.Name,
+            Id = Guid.NewGuid(), Url = url.ToString(), Secret = body.Secret ?? HookSignature.NewSecret(), Project = body.Project, Kind = body.Kind, Name = body.Name,
             Events = body.Events?.Distinct().ToArray() ?? [], Gate = body.Gate ?? false, CreatedAt = clock.GetUtcNow(), CreatedBy = actor,
         };
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Lake.Catalog;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,18 +17,19 @@ public static class HookErrorCodes
 /// change to active); any answer but 2xx (or no answer) vetoes
 /// it, and the veto's reason (<c>{"reason": "..."}</c> in the answer, else its text) is what the caller is told.
 /// </summary>
-public sealed class HookGate(PlatformDbContext db, HookDispatcher dispatcher, TimeProvider clock)
+public sealed class HookGate(PlatformDbContext db, ProjectScope project, HookDispatcher dispatcher, TimeProvider clock)
 {
     public const string Event = "promotion_requested";
 
     public async Task CheckAsync(EntryKind kind, string name, string? alias, string version, string actor, string? reason, CancellationToken ct)
     {
         var kindName = RegistryService.KindName(kind);
+        var projectName = project.Required;
         var gates = await db.Set<RegistryHook>().AsNoTracking()
-            .Where(h => h.Gate && (h.Kind == null || h.Kind == kindName) && (h.Name == null || h.Name == name)).OrderBy(h => h.CreatedAt).ToListAsync(ct);
+            .Where(h => h.Gate && (h.Project == null || h.Project == projectName) && (h.Kind == null || h.Kind == kindName) && (h.Name == null || h.Name == name)).OrderBy(h => h.CreatedAt).ToListAsync(ct);
         foreach (var gate in gates)
         {
-            var payload = JsonSerializer.Serialize(new { @event = Event, kind = kindName, name, alias, version, actor, reason, at = clock.GetUtcNow() });
+            var payload = JsonSerializer.Serialize(new { @event = Event, project = projectName, kind = kindName, name, alias, version, actor, reason, at = clock.GetUtcNow() });
             var delivery = new HookDelivery { HookId = gate.Id, Event = Event, PayloadJson = payload, CreatedAt = clock.GetUtcNow(), Attempts = 1 };
             var (status, error) = await dispatcher.SendAsync(gate, Event, $"gate-{Guid.NewGuid():N}", payload, ct);
             delivery.Status = error is null ? HookDeliveryStatus.Allowed : HookDeliveryStatus.Vetoed;

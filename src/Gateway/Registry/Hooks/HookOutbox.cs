@@ -17,11 +17,11 @@ public static class HookOutbox
         await db.Database.ExecuteSqlInterpolatedAsync($"""
             INSERT INTO registry_hook_deliveries ("HookId", "Event", "PayloadJson", "Status", "Attempts", "CreatedAt", "NextAttemptAt")
             SELECT h."Id", a."Action",
-                   jsonb_build_object('event', a."Action", 'kind', a."Kind", 'name', a."Name", 'version', a."SemanticVersion", 'actor', a."Actor",
+                   jsonb_build_object('event', a."Action", 'project', a."Project", 'kind', a."Kind", 'name', a."Name", 'version', a."SemanticVersion", 'actor', a."Actor",
                                       'at', a."At", 'reason', a."Reason", 'before', a."BeforeJson", 'after', a."AfterJson", 'audit_id', a."Id"),
                    {HookDeliveryStatus.Pending}, 0, a."At", a."At"
             FROM registry_audit a
-            JOIN registry_hooks h ON NOT h."Gate"
+            JOIN registry_hooks h ON NOT h."Gate" AND (h."Project" IS NULL OR h."Project" = a."Project")
                  AND (h."Kind" IS NULL OR h."Kind" = a."Kind") AND (h."Name" IS NULL OR h."Name" = a."Name")
                  AND (cardinality(h."Events") = 0 OR a."Action" = ANY (h."Events"))
             WHERE a."Id" = ANY ({written})

@@ -6,6 +6,9 @@ namespace AiPlatform.Gateway.Registry.Hooks;
 public class RegistryHook
 {
     public Guid Id { get; set; }
+
+    /// <summary>The project whose changes it is called on; null for every project's.</summary>
+    public string? Project { get; set; }
     public string? Kind { get; set; }
     public string? Name { get; set; }
     public string Url { get; set; } = "";
