@@ -122,10 +122,13 @@ public static class RunnerSandbox
         var inside = policy.Hidden.Select(Path.GetFullPath).Distinct().Where(Directory.Exists).Where(hidden => bound.Any(b => IsBelow(hidden, b))).ToList();
         if (inside.Count == 0) return;
         foreach (var hidden in inside) arguments.AddRange(["--perms", "0755", "--tmpfs", hidden]);
-        foreach (var path in policy.Readable.Select(Path.GetFullPath).Distinct().Where(Path.Exists).Where(p => inside.Any(h => IsBelow(p, h))))
-            arguments.AddRange(["--ro-bind", path, path]);
-        foreach (var path in policy.Writable.Select(Path.GetFullPath).Distinct().Where(p => inside.Any(h => IsBelow(p, h))))
-            arguments.AddRange(["--bind", path, path]);
+        var readable = policy.Readable.Select(Path.GetFullPath).Distinct().Where(Path.Exists).Where(p => inside.Any(h => IsBelow(p, h))).ToList();
+        var writable = policy.Writable.Select(Path.GetFullPath).Distinct().Where(p => inside.Any(h => IsBelow(p, h))).ToList();
+        // bubblewrap would make the folders on the way for root alone.
+        foreach (var folder in readable.Concat(writable).SelectMany(path => Ancestors(path).Reverse()).Distinct().Where(a => inside.Any(h => IsBelow(a, h))))
+            arguments.AddRange(["--perms", "0755", "--dir", folder]);
+        foreach (var path in readable) arguments.AddRange(["--ro-bind", path, path]);
+        foreach (var path in writable) arguments.AddRange(["--bind", path, path]);
     }
 
     private static bool IsBelow(string path, string folder) => path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);

@@ -24,8 +24,8 @@ public sealed class ProjectIsolationTests(PlatformFixture platform)
         // The same task name and the same dataset name in both projects, at once: each project's own.
         var writeA = await clientA.SubmitTaskAsync(new { type = "ingestion", name = "iso-write", script = "registry/write_dataset.csx", output = dataset, @params = new { rows = 10 } });
         var writeB = await clientB.SubmitTaskAsync(new { type = "ingestion", name = "iso-write", script = "registry/write_dataset.csx", output = dataset, @params = new { rows = 3 } });
-        Assert.Equal("completed", (await clientA.WaitForTaskStatusAsync(writeA, TaskTimeout, "completed", "failed"))["status"]!.GetValue<string>());
-        Assert.Equal("completed", (await clientB.WaitForTaskStatusAsync(writeB, TaskTimeout, "completed", "failed"))["status"]!.GetValue<string>());
+        await CompletedAsync(clientA, writeA);
+        await CompletedAsync(clientB, writeB);
         Assert.Equal(10, (await clientA.GetJsonAsync($"/api/v1/datasets/{dataset}"))["num_rows"]!.GetValue<long>());
         Assert.Equal(3, (await clientB.GetJsonAsync($"/api/v1/datasets/{dataset}"))["num_rows"]!.GetValue<long>());
         Assert.Single((await clientB.GetJsonAsync($"/api/v1/datasets/{dataset}/versions")).AsArray());
@@ -82,7 +82,7 @@ public sealed class ProjectIsolationTests(PlatformFixture platform)
         using var clientB = platform.Client(await platform.CreateKeyAsync(Unique("key-b"), "operator", projectB));
         var dataset = Unique("secret");
         var write = await clientA.SubmitTaskAsync(new { type = "ingestion", name = Unique("write"), script = "registry/write_dataset.csx", output = dataset });
-        Assert.Equal("completed", (await clientA.WaitForTaskStatusAsync(write, TaskTimeout, "completed", "failed"))["status"]!.GetValue<string>());
+        await CompletedAsync(clientA, write);
         var lakeRoot = Path.GetFullPath(platform.LakeRoot);
         var lakeA = Path.Combine(lakeRoot, "projects", projectA);
         Assert.True(Directory.Exists(Path.Combine(lakeA, "datasets", $"{dataset}.lance")), "project A's dataset is under its own prefix of the lake");
@@ -92,8 +92,7 @@ public sealed class ProjectIsolationTests(PlatformFixture platform)
         foreach (var (client, who) in new[] { (clientB, "project B"), (platform.Http, "the default project") })
         {
             var id = await client.SubmitTaskAsync(new { type = "training", name = Unique("probe"), script = "project_probe.csx", @params = probe });
-            var task = await client.WaitForTaskStatusAsync(id, TaskTimeout, "completed", "failed");
-            Assert.True(task["status"]!.GetValue<string>() == "completed", task.ToJsonString());
+            var task = await CompletedAsync(client, id);
             var result = task["result"]!;
             Assert.DoesNotContain("opened", result["lake_api"]!.GetValue<string>());
             Assert.True(result["other_lake_on_disk"]!.GetValue<string>() is "DirectoryNotFoundException" or "0 entries",
@@ -102,6 +101,13 @@ public sealed class ProjectIsolationTests(PlatformFixture platform)
             if (client == clientB)
                 Assert.True(wholeLake is "projects" or "DirectoryNotFoundException" or "", $"a script of project B saw the lake's root: {wholeLake}");
         }
+    }
+
+    private static async Task<JsonNode> CompletedAsync(HttpClient client, Guid id)
+    {
+        var task = await client.WaitForTaskStatusAsync(id, TaskTimeout, "completed", "failed");
+        Assert.True(task["status"]!.GetValue<string>() == "completed", task.ToJsonString());
+        return task;
     }
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
