@@ -16,7 +16,7 @@ if (KeyCommands.TryPrintNewKey(args)) return;
 // Content (the monitoring page in wwwroot) is found beside the binaries, whatever directory the gateway starts in.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddApiErrors();
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(options => options.AddProjectHeader());
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 builder.AddPlatformAuth();
 builder.AddTasks();

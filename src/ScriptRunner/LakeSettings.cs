@@ -23,5 +23,6 @@ internal static class LakeSettings
             S3SecretKey = Environment.GetEnvironmentVariable("S3__SecretKey"),
             S3Region = Environment.GetEnvironmentVariable("S3__Region") ?? "us-east-1",
             S3Socket = Environment.GetEnvironmentVariable("S3__Socket"),
+            S3GrantBucketOwner = Environment.GetEnvironmentVariable("S3__GrantBucketOwner") == "true",
         };
 }

@@ -47,10 +47,21 @@ internal sealed class RunnerConfinement : IDisposable
         Launches = new RunnerLaunches(LaunchesOf);
     }
 
-    /// <summary>Runners of <paramref name="project"/>: its lake is their lake root, and the only lake folder their sandbox has.</summary>
+    /// <summary>
+    /// Runners of <paramref name="project"/>: its lake is their lake root, and the only lake folder their sandbox has;
+    /// on S3 they sign with the project's own keys when it has them (<c>S3:Projects:&lt;project&gt;:AccessKey</c> and
+    /// <c>SecretKey</c>), which the store itself holds to the project's prefix.
+    /// </summary>
+    /// <exception cref="ArgumentException">The project has no S3 keys of its own and <c>S3:ProjectKeys</c> is <c>required</c>.</exception>
     private EngineLaunches LaunchesOf(string project)
     {
         var environment = new Dictionary<string, string>(_environment) { ["Lake__Root"] = ProjectNames.LakeRootOf(LakeRoot(_configuration), project) };
+        var keys = _configuration.GetSection($"S3:Projects:{project}");
+        if (keys["AccessKey"] is { Length: > 0 } accessKey && keys["SecretKey"] is { Length: > 0 } secretKey)
+            (environment["S3__AccessKey"], environment["S3__SecretKey"], environment["S3__GrantBucketOwner"]) = (accessKey, secretKey, "true");
+        else if (ReachesS3(_configuration) && string.Equals(_configuration["S3:ProjectKeys"], "required", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException(
+                $"project '{project}' has no S3 keys of its own (S3:Projects:{project}:AccessKey and SecretKey), which this worker requires (S3:ProjectKeys=required)");
         var sandbox = _sandbox is null ? null : _sandbox with { Policy = ForProject(_sandbox.Policy, project) };
         return new EngineLaunches(Confine(RunnerLaunch.ForCurrentProcess(environment), sandbox),
             TorchSharpLaunch(environment, sandbox, _options, project == ProjectNames.Default ? _logger : null));
@@ -174,11 +185,14 @@ internal sealed class RunnerConfinement : IDisposable
 
     private static bool IsRemote(string location) => location.StartsWith("s3://", StringComparison.Ordinal);
 
-    /// <summary>What a runner child is given of the worker's settings: only the sections scripts need, no credentials of the broker or database.</summary>
+    /// <summary>
+    /// What a runner child is given of the worker's settings: only the sections scripts need, no credentials of the
+    /// broker or database, and no project's S3 keys (a runner gets its own project's, as the worker's).
+    /// </summary>
     private static Dictionary<string, string> ScriptEnvironment(IConfiguration configuration) =>
         new[] { "Lake", "S3", "Torch", "Worker" }
             .SelectMany(section => configuration.GetSection(section).AsEnumerable(makePathsRelative: false))
-            .Where(pair => pair.Value is not null)
+            .Where(pair => pair.Value is not null && !pair.Key.StartsWith("S3:Projects:", StringComparison.OrdinalIgnoreCase))
             .ToDictionary(pair => pair.Key.Replace(":", "__"), pair => pair.Value!);
 
     public void Dispose() => _relay?.Dispose();

@@ -1,8 +1,7 @@
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Auth;
-using Microsoft.Extensions.Options;
-
 using AiPlatform.Gateway.Projects;
+using Microsoft.Extensions.Options;
 
 namespace AiPlatform.Gateway.Alerts;
 

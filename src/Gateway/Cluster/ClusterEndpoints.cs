@@ -1,9 +1,8 @@
 using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Auth;
+using AiPlatform.Gateway.Projects;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-
-using AiPlatform.Gateway.Projects;
 
 namespace AiPlatform.Gateway.Cluster;
 

@@ -1,12 +1,11 @@
 using AiPlatform.Gateway.Api;
+using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Gateway.Tasks;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Messages;
-using AiPlatform.Gateway.Persistence;
 using Microsoft.EntityFrameworkCore;
-
-using AiPlatform.Gateway.Projects;
 
 namespace AiPlatform.Gateway.Lake;
 

@@ -16,12 +16,17 @@ public sealed class PipelineTaskEvents(PlatformDbContext db) :
     /// <summary>
     /// The service a deploy step started serves: the step is done. Later reports (more replicas, alias swaps) find the
     /// step past its task and change nothing; a service that ends or fails after that is no longer the step's business.
+    /// The replica's report can overtake its start, which is what makes the service running for the task saga (and so
+    /// for predict): until the saga has it running, the report is retried, so a completed deploy step always means a
+    /// service that answers.
     /// </summary>
     public async Task Consume(ConsumeContext<ServiceModelServed> context)
     {
         var service = await db.Tasks.AsNoTracking()
             .SingleOrDefaultAsync(t => t.CorrelationId == context.Message.TaskId && t.PipelineRunId != null, context.CancellationToken);
         if (service is null) return;
+        if (service.CurrentState == TaskStatuses.PendingState)
+            throw new ServiceNotRunningYetException($"service {service.Name} ({service.CorrelationId}) serves, but its start has not reached the task saga yet");
         var deployed = PipelineActionConsumer.Deployed(service, started: true, service.Model!);
         deployed["served_model"] = context.Message.Model;
         await context.Publish(new PipelineStepTaskFinished(service.PipelineRunId!.Value, service.PipelineStep!, service.CorrelationId,
@@ -57,3 +62,6 @@ public sealed class PipelineTaskEvents(PlatformDbContext db) :
             _ => StepStates.Failed,
         }, task.ResultJson, task.Error);
 }
+
+/// <summary>A replica's report that arrived before its start: retried by the endpoint until the start is recorded.</summary>
+public sealed class ServiceNotRunningYetException(string message) : Exception(message);

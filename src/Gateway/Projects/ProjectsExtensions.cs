@@ -7,7 +7,9 @@ using AiPlatform.Gateway.Registry;
 using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Messages;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 
 namespace AiPlatform.Gateway.Projects;
 
@@ -24,6 +26,7 @@ public static class ProjectsExtensions
         services.TryAddScoped<ProjectScope>();
         services.AddSingleton(provider => new ProjectLakes(lake, provider.GetRequiredService<IOptions<RegistryOptions>>()));
         services.AddScoped<ProjectLake>();
+        services.AddSingleton<TaskProjects>();
         services.AddSingleton<IAuthorizationHandler, EveryProjectHandler>();
         services.AddAuthorizationBuilder().AddPolicy(ProjectPolicies.EveryProject, p => p.AddRequirements(new EveryProjectRequirement()));
         return services;
@@ -51,6 +54,21 @@ public static class ProjectsExtensions
         }
         context.RequestServices.GetRequiredService<ProjectScope>().Enter(own ?? requested ?? ProjectNames.Default);
         await next(context);
+    });
+
+    /// <summary>Says in the OpenAPI document, on every operation, how a key of every project names the project it acts in.</summary>
+    public static OpenApiOptions AddProjectHeader(this OpenApiOptions options) => options.AddOperationTransformer((operation, _, _) =>
+    {
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = Header,
+            In = ParameterLocation.Header,
+            Required = false,
+            Description = $"The project a key of every project acts in (default: {ProjectNames.Default}); a project's own key may name only its project.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = @"^[a-z0-9][a-z0-9_-]{0,63}$" },
+        });
+        return Task.CompletedTask;
     });
 
     /// <summary><c>GET /api/v1/projects</c>: the projects the caller may act in (all of them for a key of every project).</summary>

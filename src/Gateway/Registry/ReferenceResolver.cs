@@ -1,8 +1,7 @@
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Lake.Catalog;
 using Microsoft.EntityFrameworkCore;
-
-using AiPlatform.Gateway.Projects;
 
 namespace AiPlatform.Gateway.Registry;
 

@@ -1,10 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Lake.Catalog;
 using Microsoft.EntityFrameworkCore;
-
-using AiPlatform.Gateway.Projects;
 
 namespace AiPlatform.Gateway.Registry;
 

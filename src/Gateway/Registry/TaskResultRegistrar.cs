@@ -1,11 +1,10 @@
 using System.Text.Json.Nodes;
 using AiPlatform.Gateway.Persistence;
+using AiPlatform.Gateway.Projects;
 using AiPlatform.Lake.Catalog;
 using AiPlatform.Messages;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-
-using AiPlatform.Gateway.Projects;
 
 namespace AiPlatform.Gateway.Registry;
 

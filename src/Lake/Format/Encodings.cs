@@ -19,6 +19,26 @@ internal static class Encodings
             .Varint(1, (ulong)bitsPerValue)
             .Message(2, new ProtoWriter().Varint(1, (ulong)bufferIndex)));
 
+    /// <summary>A <c>Flat</c> message as <see cref="FlatOn"/> writes it: bits per value, and the page buffer that holds the values.</summary>
+    public static (ulong BitsPerValue, int BufferIndex) ReadFlat(ReadOnlySpan<byte> flat)
+    {
+        var reader = new ProtoReader(flat);
+        var (bits, bufferIndex) = (0UL, 0);
+        while (reader.Next())
+        {
+            if (reader.Field == 1) bits = reader.Varint();
+            else if (reader.Field == 2)
+            {
+                var buffer = new ProtoReader(reader.Bytes());
+                while (buffer.Next())
+                    if (buffer.Field == 1) bufferIndex = buffer.Count();
+                    else buffer.Skip();
+            }
+            else reader.Skip();
+        }
+        return (bits, bufferIndex);
+    }
+
     public static ProtoWriter NoNullsOf(ProtoWriter values) =>
         new ProtoWriter().Message(Nullable, new ProtoWriter().Message(NoNulls, new ProtoWriter().Message(1, values)));
 

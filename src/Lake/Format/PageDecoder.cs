@@ -50,21 +50,7 @@ internal static class PageDecoder
     /// <param name="rows">items in the buffer; negative when the caller cannot know (the bytes of a binary layer).</param>
     private static Decoded DecodeFlat(ReadOnlySpan<byte> flat, byte[][] buffers, int rows, int expectedBits)
     {
-        var reader = new ProtoReader(flat);
-        var bufferIndex = 0;
-        var bits = 0UL;
-        while (reader.Next())
-        {
-            if (reader.Field == 1) bits = reader.Varint();
-            else if (reader.Field == 2)
-            {
-                var buffer = new ProtoReader(reader.Bytes());
-                while (buffer.Next())
-                    if (buffer.Field == 1) bufferIndex = buffer.Count();
-                    else buffer.Skip();
-            }
-            else reader.Skip();
-        }
+        var (bits, bufferIndex) = Encodings.ReadFlat(flat);
         if (bufferIndex >= buffers.Length) throw new InvalidDataException($"flat values name buffer {bufferIndex} of {buffers.Length}");
         if (expectedBits > 0 && bits != (ulong)expectedBits) throw new InvalidDataException($"flat values of {bits} bits where {expectedBits} are expected");
         var values = buffers[bufferIndex];

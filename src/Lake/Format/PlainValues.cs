@@ -43,21 +43,8 @@ internal sealed record PlainValues(int Buffer, int ItemBits, int ItemsPerRow)
 
     private static PlainValues? Flat(ReadOnlySpan<byte> flat)
     {
-        var reader = new ProtoReader(flat);
-        int bits = 0, buffer = 0;
-        while (reader.Next())
-        {
-            if (reader.Field == 1) bits = reader.Count();
-            else if (reader.Field == 2)
-            {
-                var message = new ProtoReader(reader.Bytes());
-                while (message.Next())
-                    if (message.Field == 1) buffer = message.Count();
-                    else message.Skip();
-            }
-            else reader.Skip();
-        }
-        return bits > 0 && bits % 8 == 0 ? new PlainValues(buffer, bits, 1) : null;
+        var (bits, buffer) = Encodings.ReadFlat(flat);
+        return bits is > 0 and <= int.MaxValue && bits % 8 == 0 ? new PlainValues(buffer, (int)bits, 1) : null;
     }
 
     private static PlainValues? NoNulls(ReadOnlySpan<byte> nullable)

@@ -13,6 +13,12 @@ public sealed record LakeOptions
 
     /// <summary>A Unix socket that leads to the S3 endpoint, for a process without a network of its own (a sandboxed script runner).</summary>
     public string? S3Socket { get; init; }
+
+    /// <summary>
+    /// Writes give the bucket's owner full control of each object (<c>x-amz-acl: bucket-owner-full-control</c>): for keys
+    /// that are not the owner's (a project's own), whose objects the platform's keys must still read.
+    /// </summary>
+    public bool S3GrantBucketOwner { get; init; }
 }
 
 public static class ObjectStores
@@ -27,6 +33,7 @@ public static class ObjectStores
         var prefix = slash < 0 ? "" : rest[(slash + 1)..];
         if (options.S3ServiceUrl is null || options.S3AccessKey is null || options.S3SecretKey is null)
             throw new ArgumentException($"lake root {options.Root} is on S3 but S3 ServiceUrl, AccessKey and SecretKey are not all set");
-        return new MeteredObjectStore(new S3ObjectStore(bucket, prefix, options.S3ServiceUrl, options.S3AccessKey, options.S3SecretKey, options.S3Region, options.S3Socket), "s3");
+        return new MeteredObjectStore(new S3ObjectStore(bucket, prefix, options.S3ServiceUrl, options.S3AccessKey, options.S3SecretKey, options.S3Region, options.S3Socket,
+            options.S3GrantBucketOwner), "s3");
     }
 }

@@ -17,11 +17,15 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     private readonly AmazonS3Client _client;
     private readonly string _bucket;
     private readonly string _prefix;
+    private readonly S3CannedACL? _acl;
 
     /// <param name="socketPath">A Unix socket that leads to <paramref name="serviceUrl"/>, for a process without a network; null to connect directly.</param>
-    public S3ObjectStore(string bucket, string prefix, string serviceUrl, string accessKey, string secretKey, string region, string? socketPath = null)
+    /// <param name="grantBucketOwner">See <see cref="LakeOptions.S3GrantBucketOwner"/>.</param>
+    public S3ObjectStore(string bucket, string prefix, string serviceUrl, string accessKey, string secretKey, string region, string? socketPath = null,
+        bool grantBucketOwner = false)
     {
         _bucket = bucket;
+        _acl = grantBucketOwner ? S3CannedACL.BucketOwnerFullControl : null;
         _prefix = prefix.Trim('/');
         _client = new AmazonS3Client(new BasicAWSCredentials(accessKey, secretKey), new AmazonS3Config
         {
@@ -92,14 +96,14 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     {
         if (new FileInfo(localFile).Length < MultipartThreshold)
         {
-            await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = Key(path), FilePath = localFile }, ct);
+            await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = Key(path), FilePath = localFile, CannedACL = _acl }, ct);
         }
         else
         {
             using var transfer = new TransferUtility(_client, new TransferUtilityConfig { ConcurrentServiceRequests = 4 });
             await transfer.UploadAsync(new TransferUtilityUploadRequest
             {
-                BucketName = _bucket, Key = Key(path), FilePath = localFile, PartSize = MultipartThreshold,
+                BucketName = _bucket, Key = Key(path), FilePath = localFile, PartSize = MultipartThreshold, CannedACL = _acl,
             }, ct);
         }
         File.Delete(localFile);
@@ -108,13 +112,13 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async Task WriteAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken ct = default)
     {
         using var body = new MemoryStream(bytes.ToArray());
-        await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = Key(path), InputStream = body }, ct);
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = Key(path), InputStream = body, CannedACL = _acl }, ct);
     }
 
     public async Task<bool> CreateIfAbsentAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken ct = default)
     {
         using var body = new MemoryStream(bytes.ToArray());
-        var request = new PutObjectRequest { BucketName = _bucket, Key = Key(path), InputStream = body };
+        var request = new PutObjectRequest { BucketName = _bucket, Key = Key(path), InputStream = body, CannedACL = _acl };
         request.Headers["If-None-Match"] = "*";
         try
         {
