@@ -55,7 +55,11 @@ internal sealed class RunnerConfinement : IDisposable
     /// <exception cref="ArgumentException">The project has no S3 keys of its own and <c>S3:ProjectKeys</c> is <c>required</c>.</exception>
     private EngineLaunches LaunchesOf(string project)
     {
-        var environment = new Dictionary<string, string>(_environment) { ["Lake__Root"] = ProjectNames.LakeRootOf(LakeRoot(_configuration), project) };
+        var environment = new Dictionary<string, string>(_environment)
+        {
+            ["Lake__Root"] = ProjectNames.LakeRootOf(LakeRoot(_configuration), project),
+            ["Worker__ScriptCacheDirectory"] = CacheOf(project),
+        };
         var keys = _configuration.GetSection($"S3:Projects:{project}");
         if (keys["AccessKey"] is { Length: > 0 } accessKey && keys["SecretKey"] is { Length: > 0 } secretKey)
             (environment["S3__AccessKey"], environment["S3__SecretKey"], environment["S3__GrantBucketOwner"]) = (accessKey, secretKey, "true");
@@ -68,12 +72,23 @@ internal sealed class RunnerConfinement : IDisposable
     }
 
     /// <summary>
-    /// The worker-wide policy narrowed to <paramref name="project"/>: on a local lake its lake folder replaces the whole
-    /// lake's (as written and as a default input root). The default project's lake holds the others' under
-    /// <c>projects/</c>, which its runners get empty; another project's runners get the whole lake empty but their own folder.
+    /// Each project's compiled scripts apart: a runner may write its cache, and one project's script must not plant code
+    /// that another project's runner would load.
+    /// </summary>
+    private string CacheOf(string project) => Path.Combine(Path.GetFullPath(_options.ScriptCacheDirectory), project);
+
+    /// <summary>
+    /// The worker-wide policy narrowed to <paramref name="project"/>: its own script cache, and on a local lake its lake
+    /// folder in place of the whole lake's (as written and as a default input root). The default project's lake holds
+    /// the others' under <c>projects/</c>, which its runners get empty; another project's runners get the whole lake
+    /// empty but their own folder.
     /// </summary>
     private SandboxPolicy ForProject(SandboxPolicy policy, string project)
     {
+        var cache = Path.GetFullPath(_options.ScriptCacheDirectory);
+        PrivateDirectory.Ensure(CacheOf(project));
+        if (policy.User is { } user) RunnerAccount.GiveFolders(user, [CacheOf(project)]);
+        policy = policy with { Writable = [.. policy.Writable.Select(path => Path.GetFullPath(path) == cache ? CacheOf(project) : path)] };
         var lakeRoot = Path.GetFullPath(LakeRoot(_configuration));
         if (IsRemote(LakeRoot(_configuration))) return policy;
         var projectLake = ProjectNames.LakeRootOf(lakeRoot, project);

@@ -86,17 +86,20 @@ public sealed class ProjectIsolationTests(PlatformFixture platform)
         var lakeRoot = Path.GetFullPath(platform.LakeRoot);
         var lakeA = Path.Combine(lakeRoot, "projects", projectA);
         Assert.True(Directory.Exists(Path.Combine(lakeA, "datasets", $"{dataset}.lance")), "project A's dataset is under its own prefix of the lake");
-        var probe = new { dataset, other_lake = lakeA, lake_root = lakeRoot };
+        var cacheA = Path.Combine(Path.GetTempPath(), "aiplatform-tests", "script-cache", projectA);
+        Assert.True(Directory.Exists(cacheA), "project A's scripts were compiled into a cache folder of its own");
 
         // A script of project B; and one of the default project, whose lake holds the other projects' folders.
         foreach (var (client, who) in new[] { (clientB, "project B"), (platform.Http, "the default project") })
         {
+            var probe = new { dataset, other_lake = lakeA, lake_root = lakeRoot, other_cache = cacheA };
             var id = await client.SubmitTaskAsync(new { type = "training", name = Unique("probe"), script = "project_probe.csx", @params = probe });
             var task = await CompletedAsync(client, id);
             var result = task["result"]!;
             Assert.DoesNotContain("opened", result["lake_api"]!.GetValue<string>());
             Assert.True(result["other_lake_on_disk"]!.GetValue<string>() is "DirectoryNotFoundException" or "0 entries",
                 $"a script of {who} saw project A's lake folder: {result.ToJsonString()}");
+            Assert.NotEqual("written", result["plant_in_other_cache"]!.GetValue<string>());
             var wholeLake = result["whole_lake_on_disk"]!.GetValue<string>();
             if (client == clientB)
                 Assert.True(wholeLake is "projects" or "DirectoryNotFoundException" or "", $"a script of project B saw the lake's root: {wholeLake}");
