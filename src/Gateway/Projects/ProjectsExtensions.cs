@@ -1,13 +1,13 @@
-using AiPlatform.Gateway.Api;
 using System.Security.Claims;
+using AiPlatform.Gateway.Api;
 using AiPlatform.Gateway.Auth;
 using AiPlatform.Gateway.Persistence;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using AiPlatform.Gateway.Registry;
 using AiPlatform.Lake.ObjectStore;
 using AiPlatform.Messages;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
