@@ -9,6 +9,10 @@ namespace AiPlatform.Gateway.Pipelines;
 /// <summary>
 /// Turns the end of a task that is a pipeline step into the run's event. Task events are the fast path; a task can
 /// also end without one (its worker lost for good, cancelled while queued), which <see cref="PipelineMonitor"/> finds.
+/// This consumer and the task saga read the same events independently, so an event can reach it before the saga has
+/// recorded it: it is then retried until the saga has, and the step ends as the task's record says. Otherwise the next
+/// step could claim its task before the previous one is finished on record, and a completed step's task could still
+/// read as running.
 /// </summary>
 public sealed class PipelineTaskEvents(PlatformDbContext db) :
     IConsumer<TaskCompleted>, IConsumer<TaskFailed>, IConsumer<TaskCancelled>, IConsumer<ServiceModelServed>
@@ -26,7 +30,7 @@ public sealed class PipelineTaskEvents(PlatformDbContext db) :
             .SingleOrDefaultAsync(t => t.CorrelationId == context.Message.TaskId && t.PipelineRunId != null, context.CancellationToken);
         if (service is null) return;
         if (service.CurrentState == TaskStatuses.PendingState)
-            throw new ServiceNotRunningYetException($"service {service.Name} ({service.CorrelationId}) serves, but its start has not reached the task saga yet");
+            throw new TaskSagaBehindException($"service {service.Name} ({service.CorrelationId}) serves, but its start has not reached the task saga yet");
         var deployed = PipelineActionConsumer.Deployed(service, started: true, service.Model!);
         deployed["served_model"] = context.Message.Model;
         await context.Publish(new PipelineStepTaskFinished(service.PipelineRunId!.Value, service.PipelineStep!, service.CorrelationId,
@@ -34,24 +38,24 @@ public sealed class PipelineTaskEvents(PlatformDbContext db) :
     }
 
     public Task Consume(ConsumeContext<TaskCompleted> context) =>
-        ForwardAsync(context, context.Message, StepStates.Completed, context.Message.ResultJson, null);
+        ForwardAsync(context, context.Message, StepStates.Completed);
 
     public Task Consume(ConsumeContext<TaskFailed> context) =>
-        ForwardAsync(context, context.Message, StepStates.Failed, null, context.Message.Error);
+        ForwardAsync(context, context.Message, StepStates.Failed);
 
     public Task Consume(ConsumeContext<TaskCancelled> context) =>
-        ForwardAsync(context, context.Message, StepStates.Cancelled, null, context.Message.Reason);
+        ForwardAsync(context, context.Message, StepStates.Cancelled);
 
-    private async Task ForwardAsync(ConsumeContext context, ITaskEvent message, string outcome, string? resultJson, string? error)
+    private async Task ForwardAsync(ConsumeContext context, ITaskEvent message, string outcome)
     {
         var task = await db.Tasks.AsNoTracking()
-            .Where(t => t.CorrelationId == message.TaskId && t.PipelineRunId != null)
-            .Select(t => new { t.PipelineRunId, t.PipelineStep, t.Attempts })
-            .SingleOrDefaultAsync(context.CancellationToken);
+            .SingleOrDefaultAsync(t => t.CorrelationId == message.TaskId && t.PipelineRunId != null, context.CancellationToken);
         if (task is null) return;
         // As in the task saga: any attempt's completion completes the task, but only the current attempt's failure fails it.
         if (outcome != StepStates.Completed && message.Attempt != task.Attempts) return;
-        await context.Publish(new PipelineStepTaskFinished(task.PipelineRunId!.Value, task.PipelineStep!, message.TaskId, outcome, resultJson, error));
+        if (!TaskStatuses.IsFinal(task.CurrentState))
+            throw new TaskSagaBehindException($"task {task.Name} ({task.CorrelationId}) reported {outcome}, but the task saga has not recorded its end yet");
+        await context.Publish(FromTask(task));
     }
 
     public static PipelineStepTaskFinished FromTask(TaskState task) => new(task.PipelineRunId!.Value, task.PipelineStep!, task.CorrelationId,
@@ -63,5 +67,5 @@ public sealed class PipelineTaskEvents(PlatformDbContext db) :
         }, task.ResultJson, task.Error);
 }
 
-/// <summary>A replica's report that arrived before its start: retried by the endpoint until the start is recorded.</summary>
-public sealed class ServiceNotRunningYetException(string message) : Exception(message);
+/// <summary>A task event that overtook the task saga: retried by the endpoint until the saga has recorded it.</summary>
+public sealed class TaskSagaBehindException(string message) : Exception(message);
