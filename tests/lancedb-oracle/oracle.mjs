@@ -6,6 +6,8 @@
 //                                                                                    null rows, an all-null vector column
 //   node oracle.mjs write-runs <uri> <table> <rows> [--storage V]      int, double and timestamp columns of long runs (some nulls)
 //   node oracle.mjs write-constant <uri> <table> <rows> [--with-string] [--storage V]   columns whose rows all hold one value
+//   node oracle.mjs write-null-items <uri> <table> <rows> [--storage V]   128-float vectors whose items are all null
+//   node oracle.mjs write-bss <uri> <table> <rows> [--storage V]   a float column LanceDB stores byte_stream_split (zstd)
 //   node oracle.mjs write-typed <uri> <table> <rows> [--stable-row-ids]  large_string, large_binary, timestamp without zone, metadata
 //   node oracle.mjs delete <uri> <table> <predicate>  /  update <uri> <table> <where> <column> <sql value>
 //   node oracle.mjs add-null-column <uri> <table> <name>  /  drop-columns <uri> <table> <name,...>
@@ -165,12 +167,30 @@ if (command === "read") {
   console.log(JSON.stringify({ version: await t.version() }));
 } else if (command === "write-constant") {
   // Columns whose rows all hold one value, which LanceDB 2.2 stores in the page layout itself: c int32 7, d double 2.5,
-  // and with --with-string s utf8 "same".
+  // yes bool true, no bool false, and with --with-string s utf8 "same" (in a page buffer).
   const rows = Number(rest[0]);
   const constant = (value, type) => arrow.vectorFromArray(Array.from({ length: rows }, () => value), type);
-  const columns = { c: constant(7, new arrow.Int32()), d: constant(2.5, new arrow.Float64()) };
+  const columns = { c: constant(7, new arrow.Int32()), d: constant(2.5, new arrow.Float64()),
+    yes: constant(true, new arrow.Bool()), no: constant(false, new arrow.Bool()) };
   if (flag("--with-string")) columns.s = constant("same", new arrow.Utf8());
   const t = await db.createTable(table, new arrow.Table(columns), { mode: "create", storageOptions });
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "write-null-items") {
+  // Valid vectors whose every item is null: LanceDB stores the items as a "constant" with no value (full-zip pages).
+  const rows = Number(rest[0]);
+  const type = new arrow.FixedSizeList(128, new arrow.Field("item", new arrow.Float32(), true));
+  const columns = { v: arrow.vectorFromArray(Array.from({ length: rows }, () => Array.from({ length: 128 }, () => null)), type) };
+  const t = await db.createTable(table, new arrow.Table(columns), { mode: "create", storageOptions });
+  console.log(JSON.stringify({ version: await t.version() }));
+} else if (command === "write-bss") {
+  // Byte stream split is LanceDB's choice only when a field's metadata asks for compression, as here.
+  const rows = Number(rest[0]);
+  const bssSchema = new arrow.Schema([new arrow.Field("f", new arrow.Float32(), false,
+    new Map([["lance-encoding:compression", "zstd"], ["lance-encoding:bss", "on"]]))]);
+  const values = arrow.vectorFromArray(Array.from({ length: rows }, (_, r) => Math.sin(r) * 1000), new arrow.Float32());
+  const data = new arrow.Table(bssSchema, arrow.makeData({ type: new arrow.Struct(bssSchema.fields), length: rows, nullCount: 0,
+    children: [values.data[0]] }));
+  const t = await db.createTable(table, data, { mode: "create", storageOptions });
   console.log(JSON.stringify({ version: await t.version() }));
 } else if (command === "write-typed") {
   const rows = Number(rest[0]);

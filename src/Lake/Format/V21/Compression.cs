@@ -70,6 +70,7 @@ internal abstract class Compression
             5 => InlineBitpacking.From(reader.Bytes()),
             6 => Fsst.From(reader.Bytes()),
             8 => Rle.From(reader.Bytes()),
+            9 => ByteStreamSplit.From(reader.Bytes()),
             10 => General.From(reader.Bytes()),
             11 => FixedSizeList.From(reader.Bytes()),
             _ => throw new NotSupportedException(field < Names.Length ? Names[field] : $"compressive encoding #{field}"),
@@ -90,4 +91,13 @@ internal abstract class Compression
     }
 
     protected delegate bool FieldReader(ref ProtoReader reader);
+}
+
+/// <summary>
+/// An encoding a full-zip page applies to each variable-width value on its own (fsst, or general lz4/zstd per value):
+/// a row's stored bytes turn into its value.
+/// </summary>
+internal interface IPerValueCompression
+{
+    void AppendDecompressed(ReadOnlySpan<byte> stored, ValueBuffer into);
 }

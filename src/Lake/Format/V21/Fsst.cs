@@ -9,7 +9,7 @@ namespace AiPlatform.Lake.Format.V21;
 /// half), then the symbols (8 bytes each) and their lengths. In mini-blocks the compressed strings are stored in the
 /// inner (variable) encoding; in full-zip pages each row holds its own.
 /// </summary>
-internal sealed class Fsst : Compression
+internal sealed class Fsst : Compression, IPerValueCompression
 {
     private const int TableBytes = 8 + 256 * 8 + 256;
     private const ulong Magic = 0x46535354UL << 32;

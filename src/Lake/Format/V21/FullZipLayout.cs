@@ -3,7 +3,8 @@ using System.Buffers.Binary;
 namespace AiPlatform.Lake.Format.V21;
 
 /// <summary>
-/// <c>FullZipLayout</c> (LanceDB's layout for wide values: long vectors, strings of 256 bytes or more): one buffer
+/// <c>FullZipLayout</c> (LanceDB's layout for wide values: long vectors, strings of 256 bytes or more, each one
+/// fsst-, lz4- or zstd-compressed on its own where the writer chose): one buffer
 /// with, per row, its control word (the definition level in 1 or 2 bytes; none when the column cannot be null)
 /// followed by its value. A fixed-width value is always there, null rows included; a variable-width value is its
 /// length (bits_per_offset wide) and bytes, absent for null rows, and a second buffer gives each row's start offset
@@ -61,7 +62,7 @@ internal sealed class FullZipLayout : PageLayout
     private FullZipLayout Variable(ulong bitsPerValue, ulong bitsPerOffset, int bufferCount)
     {
         if (bitsPerValue != 0 || bitsPerOffset is not (32 or 64)) throw new NotSupportedException($"full_zip_layout of variable-width values with {bitsPerOffset}-bit lengths");
-        if (_values is not (V21.Variable or Fsst)) throw new NotSupportedException($"full_zip_layout of variable-width values in {_values.Name}");
+        if (_values is not (V21.Variable or IPerValueCompression)) throw new NotSupportedException($"full_zip_layout of variable-width values in {_values.Name}");
         if (bufferCount != 2) throw new InvalidDataException($"a full-zip page of variable-width values with {bufferCount} buffers (values and row offsets expected)");
         _lengthBytes = (int)bitsPerOffset / 8;
         return this;
@@ -149,7 +150,7 @@ internal sealed class FullZipLayout : PageLayout
             at += _lengthBytes;
             if (length > (ulong)(data.Length - at)) throw new InvalidDataException($"full-zip row {row} claims {length} bytes, {data.Length - at} remain");
             var item = data.AsSpan((int)at, (int)length);
-            if (_values is Fsst fsst) fsst.AppendDecompressed(item, values);
+            if (_values is IPerValueCompression perValue) perValue.AppendDecompressed(item, values);
             else values.AppendItem(item);
             at += (long)length;
         }

@@ -7,8 +7,10 @@ namespace AiPlatform.Lake.Format.V21;
 /// <summary>
 /// <c>General</c>: an inner encoding's (first) buffer compressed as a whole with lz4 or zstd. lz4 data leads with the
 /// decompressed size (u32); zstd data leads with it as a u64, except in older files that hold a bare zstd frame.
+/// In a full-zip page of variable-width values (LanceDB's strings and binaries over 32 KB) each value is compressed on
+/// its own, the same way.
 /// </summary>
-internal sealed class General(string scheme, Compression inner) : Compression
+internal sealed class General(string scheme, Compression inner) : Compression, IPerValueCompression
 {
     private const uint ZstdMagic = 0xFD2FB528;
 
@@ -18,7 +20,7 @@ internal sealed class General(string scheme, Compression inner) : Compression
 
     public override int? FixedBits => inner.FixedBits;
 
-    public override bool Supports(CompressionRole role) => role != CompressionRole.FullZipValues && inner.Supports(role);
+    public override bool Supports(CompressionRole role) => role == CompressionRole.FullZipValues ? inner is Variable : inner.Supports(role);
 
     public static General From(ReadOnlySpan<byte> message)
     {
@@ -62,6 +64,8 @@ internal sealed class General(string scheme, Compression inner) : Compression
     }
 
     public override void DecodeBlock(ReadOnlySpan<byte> data, int count, ValueBuffer into) => inner.DecodeBlock(Decompress(data), count, into);
+
+    public void AppendDecompressed(ReadOnlySpan<byte> stored, ValueBuffer into) => into.AppendItem(Decompress(stored));
 
     private byte[] Decompress(ReadOnlySpan<byte> data) => scheme == "lz4" ? Lz4(data) : Zstd(data);
 
