@@ -17,7 +17,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
     public State Cancelled { get; private set; } = null!;
 
     public Event<TaskSubmitted> Submitted { get; private set; } = null!;
-    public Event<ClaimTask> Claim { get; private set; } = null!;
     public Event<TaskReplicaStarted> ReplicaStarted { get; private set; } = null!;
     public Event<TaskCompleted> Succeeded { get; private set; } = null!;
     public Event<TaskFailed> Faulted { get; private set; } = null!;
@@ -34,11 +33,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
 
         // Tasks are created by the gateway's insert; an event for a task that does not exist is dropped, not invented.
         Event(() => Submitted, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => Claim, e =>
-        {
-            e.CorrelateById(m => m.Message.TaskId);
-            e.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(new TaskClaimRejected(c.Message.TaskId, c.Message.Attempt, "unknown task"))));
-        });
         Event(() => ReplicaStarted, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Succeeded, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Faulted, e => { e.CorrelateById(m => m.Message.TaskId); e.OnMissingInstance(m => m.Discard()); });
@@ -53,13 +47,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
         During(Pending,
             When(Submitted, c => c.Saga.Attempts == 0)
                 .ThenAsync(Dispatch),
-            When(Claim)
-                .IfElse(c => c.Message.Attempt == c.Saga.Attempts,
-                    accept => accept
-                        .Then(c => MarkRunning(c.Saga, c.Message.WorkerId, c.Message.Attempt))
-                        .ThenAsync(c => c.RespondAsync(new TaskClaimed(c.Message.TaskId, c.Message.Attempt)))
-                        .TransitionTo(Running),
-                    reject => reject.ThenAsync(c => c.RespondAsync(RejectClaim(c.Saga, c.Message)))),
             // Inference replicas start without a claim: every serve worker hosts the service.
             When(ReplicaStarted, c => c.Saga.Type == TaskTypes.Inference)
                 .Then(c => MarkRunning(c.Saga, c.Message.WorkerId, c.Message.Attempt))
@@ -124,19 +111,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
                             .Then(c => Finish(c.Saga, $"{LostWorker(c.Message)}; gave up after {c.Saga.Attempts} attempts"))
                             .TransitionTo(Failed))));
 
-        During(Running,
-            // The same worker claiming the same attempt again never got the first answer (the broker went down in
-            // between) and is not running it: the answer is repeated, or the task would wait for its silence to be
-            // judged and run as a second attempt.
-            When(Claim)
-                .IfElse(c => c.Message.Attempt == c.Saga.Attempts && c.Message.WorkerId == c.Saga.WorkerId,
-                    again => again.ThenAsync(c => c.RespondAsync(new TaskClaimed(c.Message.TaskId, c.Message.Attempt))),
-                    reject => reject.ThenAsync(c => c.RespondAsync(RejectClaim(c.Saga, c.Message)))));
-
-        During(Completed, Failed, Cancelled,
-            When(Claim)
-                .ThenAsync(c => c.RespondAsync(RejectClaim(c.Saga, c.Message))));
-
         // Duplicates and stragglers (a second TaskCompleted, progress after the end) change nothing.
         OnUnhandledEvent(c => c.Ignore());
     }
@@ -179,11 +153,6 @@ public sealed class TaskStateMachine : MassTransitStateMachine<TaskState>
         message.Attempt == task.Attempts || task.Type == TaskTypes.Inference;
 
     private static bool IsCurrent(TaskState task, TaskHeartbeatLost message) => message.Attempt == task.Attempts && message.WorkerId == task.WorkerId;
-
-    private static TaskClaimRejected RejectClaim(TaskState task, ClaimTask claim) =>
-        new(claim.TaskId, claim.Attempt, task.CurrentState == TaskStatuses.PendingState || claim.Attempt != task.Attempts
-            ? $"attempt {claim.Attempt} is stale (current attempt {task.Attempts})"
-            : $"task is already {TaskStatuses.ToStatus(task.CurrentState)}");
 
     private static string LostWorker(TaskHeartbeatLost lost) =>
         $"worker {lost.WorkerId} stopped sending heartbeats (none for {lost.Silence.TotalSeconds:0} s)";

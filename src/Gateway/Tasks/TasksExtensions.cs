@@ -63,6 +63,7 @@ public static class TasksExtensions
             AddTimelineRecorder<TaskEventRecorder<TaskCancelled>, TaskCancelled>(x);
             AddTimelineRecorder<TaskEventRecorder<TaskReleased>, TaskReleased>(x);
             AddTimelineRecorder<TaskEventRecorder<TaskLogged>, TaskLogged>(x);
+            x.AddConsumer<ClaimTaskConsumer>();
             x.AddConsumer<WorkerHeartbeatConsumer>();
             x.AddConsumer<WorkerStoppedConsumer>();
             x.AddConsumer<RunningServicesConsumer>();
@@ -86,14 +87,15 @@ public static class TasksExtensions
                     e.UseMessageRetry(r => r.ExceptDatabaseOutages().Intervals(10, 25, 50, 100, 200, 400, 800, 1000, 1000, 2000, 2000, 5000, 5000));
                     e.UseInMemoryOutbox(context);
                     e.PrefetchCount = 2 * SagaPartitions;
+                    // A task's claim and events are handled one at a time, different tasks' side by side: a short task's
+                    // claim and end arrive within milliseconds, and handled together they would collide on the row
+                    // version and wait out retries.
+                    var partition = e.CreatePartitioner(SagaPartitions);
+                    e.ConfigureConsumer<ClaimTaskConsumer>(context, claims =>
+                        claims.Message<ClaimTask>(m => m.UsePartitioner(partition, c => c.Message.TaskId)));
                     e.ConfigureSaga<TaskState>(context, saga =>
                     {
-                        // A task's events are handled one at a time, different tasks' side by side: a short task's start,
-                        // progress and end arrive within milliseconds, and handled together they would collide on the
-                        // row version and wait out retries.
-                        var partition = e.CreatePartitioner(SagaPartitions);
                         saga.Message<TaskSubmitted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
-                        saga.Message<ClaimTask>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
                         saga.Message<TaskReplicaStarted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
                         saga.Message<TaskCompleted>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
                         saga.Message<TaskFailed>(m => m.UsePartitioner(partition, c => c.Message.TaskId));
