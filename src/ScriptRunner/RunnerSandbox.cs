@@ -100,7 +100,7 @@ public static class RunnerSandbox
         // bubblewrap makes the folders on the way to a bound path inside an emptied one for root alone: a runner with a
         // user of its own gets them made first, passable by all.
         if (policy.User is not null)
-            foreach (var folder in bound.SelectMany(path => Ancestors(path).Reverse()).Distinct().Where(a => emptied.Any(e => a.StartsWith(e + "/", StringComparison.Ordinal))))
+            foreach (var folder in bound.SelectMany(path => Ancestors(path).Reverse()).Distinct().Where(a => emptied.Any(e => IsBelow(a, e))))
                 arguments.AddRange(["--perms", "0755", "--dir", folder]);
         foreach (var path in policy.Readable.Select(Path.GetFullPath).Distinct().Where(Path.Exists))
             arguments.AddRange(["--ro-bind", path, path]);
