@@ -38,7 +38,7 @@ internal static class DispatchBreakdown
         ("HTTP request read, authenticated, validated", t => t.Created - t.Posted),
         ("row inserted and committed, command sent by the gateway", t => t.CommandSent - t.Created),
         ("command through the broker to the worker's consumer", t => t.Received - t.CommandSent),
-        ("claim: request to the saga, saga transaction, answer", t => t.Claimed - t.Received),
+        ("claim: request to the gateway, one conditional update, answer", t => t.Claimed - t.Received),
         ("worker stamps TaskStarted", t => t.Started - t.Claimed),
         ("runner hand-off until the script's first event", t => t.ScriptRunning - t.Started),
     ];
