@@ -54,6 +54,7 @@ public sealed class ServiceCatchUp(IBus bus, ServiceReplicas replicas, WorkerIde
             {
                 var response = await services.GetResponse<RunningServices>(new GetRunningServices(identity.WorkerId), stoppingToken);
                 foreach (var service in response.Message.Services) _ = replicas.HostAsync(service);
+                replicas.CaughtUp();
                 return;
             }
             catch (RequestTimeoutException)

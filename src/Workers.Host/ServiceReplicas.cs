@@ -25,6 +25,7 @@ public sealed class ServiceReplicas(
     private static readonly TimeSpan ReplicaStartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly ConcurrentDictionary<Guid, Lazy<Task<ServiceReplica>>> _replicas = new();
+    private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IReadOnlyCollection<Guid> Hosted => _replicas.Keys.ToList();
 
@@ -39,8 +40,14 @@ public sealed class ServiceReplicas(
         return replica.Value;
     }
 
+    /// <summary>Every service that was running when this worker started is being hosted (see <see cref="ServiceCatchUp"/>).</summary>
+    public void CaughtUp() => _caughtUp.TrySetResult();
+
     public async Task<PredictReply> PredictAsync(Guid taskId, string body, CancellationToken cancellation)
     {
+        // A worker that has just started shares the predictions queue before it has learnt which services run: a
+        // request it takes for one of them waits for that, then for its replica to start, rather than failing.
+        if (!_replicas.ContainsKey(taskId)) await _caughtUp.Task.WaitAsync(ReplicaStartTimeout, cancellation);
         if (!_replicas.TryGetValue(taskId, out var replica))
             throw new InvalidOperationException($"worker {identity.WorkerId} does not host service {taskId}");
         var started = await replica.Value.WaitAsync(ReplicaStartTimeout, cancellation);
